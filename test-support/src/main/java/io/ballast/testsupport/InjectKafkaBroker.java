@@ -1,0 +1,11 @@
+package io.ballast.testsupport;
+
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+/** Marks a {@link KafkaBroker} field of a Quarkus test that {@link KafkaResource} fills with its broker. */
+@Retention(RetentionPolicy.RUNTIME)
+@Target(ElementType.FIELD)
+public @interface InjectKafkaBroker {}

@@ -1,0 +1,25 @@
+package io.ballast.testsupport;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.util.Map;
+
+/**
+ * Quarkus test resource: a fresh database on the JVM's real PostgreSQL server ({@link Postgres#shared()}), or the
+ * database {@code BALLAST_DB_URL} names.
+ */
+public class PostgresResource implements QuarkusTestResourceLifecycleManager {
+
+    @Override
+    public Map<String, String> start() {
+        Postgres.Database database = Postgres.shared().freshDatabase("test");
+        return Map.of(
+                "quarkus.datasource.jdbc.url", database.jdbcUrl(),
+                "quarkus.datasource.username", database.username(),
+                "quarkus.datasource.password", database.password());
+    }
+
+    @Override
+    public void stop() {
+        // The database stays until the server stops with the JVM; nothing else holds it.
+    }
+}

@@ -1,0 +1,188 @@
+package io.ballast.testsupport;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+
+import grpc.health.v1.HealthGrpc;
+import grpc.health.v1.HealthOuterClass.HealthCheckRequest;
+import grpc.health.v1.HealthOuterClass.HealthCheckResponse;
+import io.ballast.proto.events.Events;
+import io.ballast.proto.events.Topic;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.quarkus.arc.Arc;
+import io.quarkus.grpc.runtime.GrpcServer;
+import io.quarkus.value.registry.ValueRegistry;
+import io.restassured.path.json.JsonPath;
+import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.sql.DataSource;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What every Ballast service must do once booted against the real broker and database, as tests a service's
+ * {@code @QuarkusTest} inherits: health UP with its real checks, Prometheus metrics, OpenAPI and Swagger UI, a gRPC
+ * server answering health checks, and a Kafka consumer that skips bad records without stopping.
+ */
+public abstract class ServiceBootChecks {
+
+    @InjectKafkaBroker
+    protected KafkaBroker broker;
+
+    /** Names of the readiness checks the service reports, all of which must be UP. */
+    protected abstract Set<String> readinessChecks();
+
+    /** A topic the service consumes through the shared codec. */
+    protected abstract Topic consumedTopic();
+
+    @Test
+    void healthIsUpWithEveryRealCheck() {
+        JsonPath health = given().when()
+                .get("/q/health/ready")
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath();
+        Map<String, String> statusByCheck = ReadinessStatus.of(health);
+        assertThat(statusByCheck).containsKeys(readinessChecks().toArray(String[]::new));
+        assertThat(statusByCheck.values()).containsOnly("UP");
+        given().when().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
+    }
+
+    @Test
+    void metricsAreServedForPrometheus() {
+        given().when()
+                .get("/q/metrics")
+                .then()
+                .statusCode(200)
+                .body(containsString("jvm_memory_used_bytes"))
+                .body(containsString("ballast_events_skipped_total"));
+    }
+
+    @Test
+    void openApiAndSwaggerUiAreServed() {
+        given().when().get("/q/openapi?format=json").then().statusCode(200).body("openapi", equalTo("3.1.0"));
+        given().when().get("/q/swagger-ui/").then().statusCode(200);
+    }
+
+    @Test
+    void grpcServerAnswersHealthChecks() throws InterruptedException {
+        ManagedChannel channel = ManagedChannelBuilder.forAddress("localhost", grpcPort())
+                .usePlaintext()
+                .build();
+        try {
+            HealthCheckResponse response = HealthGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .check(HealthCheckRequest.newBuilder().build());
+            assertThat(response.getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void badRecordsAreCountedAndSkippedWithoutStoppingTheConsumer() throws Exception {
+        Topic topic = consumedTopic();
+        String name = topic.topicName();
+        long decodedBefore = metric("ballast_events_decoded_total", name, null);
+        long corruptBefore = metric("ballast_events_skipped_total", name, "corrupt");
+        long unknownBefore = metric("ballast_events_skipped_total", name, "unknown_type");
+
+        Events events = new Events("service-boot-checks");
+        String typeOfAnotherTopic = Topic.ALERTS.eventTypes().iterator().next();
+        var unknown = events.envelope(
+                        "subject-1",
+                        SampleEvents.populated(
+                                Topic.ALERTS.prototype(typeOfAnotherTopic).orElseThrow()))
+                .toByteArray();
+        String validType = topic.eventTypes().iterator().next();
+        var valid = events.record(
+                topic,
+                "subject-1",
+                SampleEvents.populated(topic.prototype(validType).orElseThrow()));
+        try (var producer = new KafkaProducer<String, byte[]>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName()))) {
+            for (var record : List.of(
+                    new ProducerRecord<>(name, "subject-1", "not an envelope".getBytes(StandardCharsets.UTF_8)),
+                    new ProducerRecord<>(name, "subject-1", unknown),
+                    valid)) {
+                producer.send(record).get(10, TimeUnit.SECONDS);
+            }
+        }
+
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            assertThat(metric("ballast_events_skipped_total", name, "corrupt")).isEqualTo(corruptBefore + 1);
+            assertThat(metric("ballast_events_skipped_total", name, "unknown_type"))
+                    .isEqualTo(unknownBefore + 1);
+            assertThat(metric("ballast_events_decoded_total", name, null)).isEqualTo(decodedBefore + 1);
+        });
+        given().when().get("/q/health/ready").then().statusCode(200);
+    }
+
+    /**
+     * Asserts that Flyway created {@code schema}, applied its first migration, and that the schema carries the
+     * owning service's description (the first migration's comment).
+     */
+    protected static void assertSchemaMigrated(DataSource dataSource, String schema, String owner) throws SQLException {
+        try (var connection = dataSource.getConnection();
+                var history = connection.prepareStatement(
+                        "SELECT success FROM " + schema + ".flyway_schema_history WHERE version = '1'");
+                var comment = connection.prepareStatement("SELECT obj_description(?::regnamespace)")) {
+            var migrated = history.executeQuery();
+            assertThat(migrated.next())
+                    .as("version 1 applied to schema %s", schema)
+                    .isTrue();
+            assertThat(migrated.getBoolean(1)).isTrue();
+            comment.setString(1, schema);
+            var description = comment.executeQuery();
+            assertThat(description.next()).isTrue();
+            assertThat(description.getString(1)).startsWith("Ballast " + owner);
+        }
+    }
+
+    /** The port the service's gRPC server listens on in this test run. */
+    protected static int grpcPort() {
+        return Arc.container()
+                .instance(ValueRegistry.class)
+                .get()
+                .get(GrpcServer.GRPC_SERVER)
+                .getPort();
+    }
+
+    /** Value of a Ballast event counter for a topic (and skip reason), 0 when not yet reported. */
+    protected static long metric(String name, String topic, String reason) {
+        String body = given().when()
+                .get("/q/metrics")
+                .then()
+                .statusCode(200)
+                .extract()
+                .asString();
+        Pattern line = Pattern.compile("^" + name + "\\{([^}]*)\\} ([0-9.E+]+)$", Pattern.MULTILINE);
+        Matcher matcher = line.matcher(body);
+        while (matcher.find()) {
+            String labels = matcher.group(1);
+            if (labels.contains("topic=\"" + topic + "\"")
+                    && (reason == null || labels.contains("reason=\"" + reason + "\""))) {
+                return (long) Double.parseDouble(matcher.group(2));
+            }
+        }
+        return 0;
+    }
+}
