@@ -1,0 +1,41 @@
+package io.ballast.reservation;
+
+import io.agroal.api.AgroalDataSource;
+import io.ballast.proto.events.Topic;
+import io.ballast.testsupport.KafkaResource;
+import io.ballast.testsupport.PostgresResource;
+import io.ballast.testsupport.ServiceBootChecks;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.sql.SQLException;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+@WithTestResource(KafkaResource.class)
+@WithTestResource(PostgresResource.class)
+class ReservationServiceBootTest extends ServiceBootChecks {
+
+    @Inject
+    AgroalDataSource dataSource;
+
+    @Override
+    protected Set<String> readinessChecks() {
+        return Set.of(
+                "Database connections health check",
+                "Kafka broker",
+                "SmallRye Reactive Messaging - readiness check",
+                "gRPC Server");
+    }
+
+    @Override
+    protected Topic consumedTopic() {
+        return Topic.BALLAST_ACKS;
+    }
+
+    @Test
+    void flywayMigratedTheReservationSchemaAtStart() throws SQLException {
+        assertSchemaMigrated(dataSource, "reservation", "reservation-service");
+    }
+}
