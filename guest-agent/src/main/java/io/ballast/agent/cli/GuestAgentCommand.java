@@ -1,0 +1,57 @@
+package io.ballast.agent.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Properties;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * Entry point of the guest agent ({@code ./ballast agent ...}). Usage errors print one line and exit with 2.
+ */
+@Command(
+        name = "ballast agent",
+        mixinStandardHelpOptions = true,
+        versionProvider = GuestAgentCommand.Version.class,
+        description = "Keeps the ballast (regulation file) of this guest's filesystems, sized by the host side.")
+public final class GuestAgentCommand implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** Runs the command line and returns the exit code: 0 done, 1 failed, 2 bad usage. */
+    public static int execute(String... args) {
+        CommandLine commandLine = new CommandLine(new GuestAgentCommand());
+        commandLine.setParameterExceptionHandler((exception, arguments) -> {
+            exception.getCommandLine().getErr().println("ballast agent: " + exception.getMessage());
+            return 2;
+        });
+        return commandLine.execute(args);
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** The version the build wrote into the jar. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            Properties properties = new Properties();
+            try (InputStream in = GuestAgentCommand.class.getResourceAsStream("/guest-agent-version.properties")) {
+                if (in != null) {
+                    properties.load(in);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return new String[] {"ballast guest-agent " + properties.getProperty("version", "unknown")};
+        }
+    }
+}
