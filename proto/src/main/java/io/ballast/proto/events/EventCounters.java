@@ -15,7 +15,7 @@ public final class EventCounters {
 
     private final Map<Topic, LongAdder> decoded = new EnumMap<>(Topic.class);
     private final Map<Topic, Map<SkipReason, LongAdder>> skipped = new EnumMap<>(Topic.class);
-    private final Map<SkipReason, LongAdder> skippedOther = adders();
+    private final LongAdder skippedFromOtherTopics = new LongAdder();
 
     EventCounters() {
         for (Topic topic : Topic.values()) {
@@ -34,9 +34,9 @@ public final class EventCounters {
         return skipped.get(topic).get(reason).sum();
     }
 
-    /** Records from topics outside {@link Topic}, skipped for {@code reason}. */
-    public long skippedFromOtherTopics(SkipReason reason) {
-        return skippedOther.get(reason).sum();
+    /** Records from topics outside {@link Topic}; they are always skipped as {@link SkipReason#UNKNOWN_TOPIC}. */
+    public long skippedFromOtherTopics() {
+        return skippedFromOtherTopics.sum();
     }
 
     void countDecoded(Topic topic) {
@@ -45,10 +45,8 @@ public final class EventCounters {
 
     void countSkipped(String topicName, SkipReason reason) {
         Topic.named(topicName)
-                .map(topic -> skipped.get(topic))
-                .orElse(skippedOther)
-                .get(reason)
-                .increment();
+                .ifPresentOrElse(
+                        topic -> skipped.get(topic).get(reason).increment(), skippedFromOtherTopics::increment);
     }
 
     private static Map<SkipReason, LongAdder> adders() {

@@ -3,11 +3,13 @@ package io.ballast.proto.events;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import java.util.List;
 
 /**
  * Publishes an {@link Events} codec's counters as {@code ballast.events.decoded{topic}} and
  * {@code ballast.events.skipped{topic,reason}} (Prometheus: {@code ballast_events_decoded_total},
- * {@code ballast_events_skipped_total}).
+ * {@code ballast_events_skipped_total}). A record of one of Ballast's topics is skipped as {@code corrupt} or
+ * {@code unknown_type}; a record of any other topic as {@code unknown_topic} under topic {@code other}.
  */
 public final class EventMetrics implements MeterBinder {
 
@@ -24,7 +26,7 @@ public final class EventMetrics implements MeterBinder {
                     .description("Kafka records decoded into events")
                     .tag("topic", topic.topicName())
                     .register(registry);
-            for (SkipReason reason : SkipReason.values()) {
+            for (SkipReason reason : List.of(SkipReason.CORRUPT, SkipReason.UNKNOWN_TYPE)) {
                 FunctionCounter.builder("ballast.events.skipped", counters, c -> c.skipped(topic, reason))
                         .description("Kafka records skipped because they are not valid events")
                         .tag("topic", topic.topicName())
@@ -32,12 +34,10 @@ public final class EventMetrics implements MeterBinder {
                         .register(registry);
             }
         }
-        for (SkipReason reason : SkipReason.values()) {
-            FunctionCounter.builder("ballast.events.skipped", counters, c -> c.skippedFromOtherTopics(reason))
-                    .description("Kafka records skipped because they are not valid events")
-                    .tag("topic", EventCounters.OTHER_TOPIC)
-                    .tag("reason", reason.tag())
-                    .register(registry);
-        }
+        FunctionCounter.builder("ballast.events.skipped", counters, EventCounters::skippedFromOtherTopics)
+                .description("Kafka records skipped because they are not valid events")
+                .tag("topic", EventCounters.OTHER_TOPIC)
+                .tag("reason", SkipReason.UNKNOWN_TOPIC.tag())
+                .register(registry);
     }
 }
