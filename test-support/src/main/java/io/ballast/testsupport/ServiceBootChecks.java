@@ -2,17 +2,16 @@ package io.ballast.testsupport;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
-import grpc.health.v1.HealthGrpc;
-import grpc.health.v1.HealthOuterClass.HealthCheckRequest;
-import grpc.health.v1.HealthOuterClass.HealthCheckResponse;
+import grpc.health.v1.HealthOuterClass.HealthCheckResponse.ServingStatus;
 import io.ballast.proto.events.Events;
 import io.ballast.proto.events.Topic;
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.quarkus.arc.Arc;
 import io.quarkus.grpc.runtime.GrpcServer;
 import io.quarkus.value.registry.ValueRegistry;
@@ -81,17 +80,20 @@ public abstract class ServiceBootChecks {
     }
 
     @Test
-    void grpcServerAnswersHealthChecks() throws InterruptedException {
-        ManagedChannel channel = ManagedChannelBuilder.forAddress("localhost", grpcPort())
-                .usePlaintext()
-                .build();
-        try {
-            HealthCheckResponse response = HealthGrpc.newBlockingStub(channel)
-                    .withDeadlineAfter(10, TimeUnit.SECONDS)
-                    .check(HealthCheckRequest.newBuilder().build());
-            assertThat(response.getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
-        } finally {
-            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    void grpcHealthIsServingWhileReady() throws InterruptedException {
+        try (GrpcHealthClient health = GrpcHealthClient.connect(grpcPort())) {
+            assertThat(health.check("")).isEqualTo(ServingStatus.SERVING);
+            assertThat(health.check("grpc.health.v1.Health")).isEqualTo(ServingStatus.SERVING);
+        }
+    }
+
+    @Test
+    void grpcHealthOfAnUnknownServiceIsNotFound() throws InterruptedException {
+        try (GrpcHealthClient health = GrpcHealthClient.connect(grpcPort())) {
+            assertThatThrownBy(() -> health.check("no.such.Service"))
+                    .isInstanceOfSatisfying(
+                            StatusRuntimeException.class,
+                            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
         }
     }
 

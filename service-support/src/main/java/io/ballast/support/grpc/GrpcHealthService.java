@@ -10,6 +10,7 @@ import io.quarkus.grpc.GrpcService;
 import io.smallrye.health.SmallRyeHealthReporter;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import java.util.Set;
 
 /**
@@ -63,8 +64,11 @@ public class GrpcHealthService extends MutinyHealthGrpc.HealthImplBase {
                 .repetitions();
     }
 
+    /** Runs the readiness checks on a worker thread: some block (the Kafka check up to its timeout). */
     private Uni<HealthCheckResponse> readiness() {
-        return reporter.getReadinessAsync()
+        return Uni.createFrom()
+                .item(reporter::getReadiness)
+                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
                 .map(health -> response(health.isDown() ? ServingStatus.NOT_SERVING : ServingStatus.SERVING));
     }
 
