@@ -9,7 +9,6 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.sql.SQLException;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
@@ -20,18 +19,8 @@ class InventoryServiceBootTest extends ServiceBootChecks {
     @Inject
     AgroalDataSource dataSource;
 
-    @Override
-    protected Set<String> readinessChecks() {
-        return Set.of(
-                "Database connections health check",
-                "Kafka broker",
-                "SmallRye Reactive Messaging - readiness check",
-                "gRPC Server");
-    }
-
-    @Override
-    protected Topic consumedTopic() {
-        return Topic.GUEST_TELEMETRY;
+    InventoryServiceBootTest() {
+        super(Topic.GUEST_TELEMETRY, Store.DATABASE);
     }
 
     @Test

@@ -40,14 +40,30 @@ import org.junit.jupiter.api.Test;
  */
 public abstract class ServiceBootChecks {
 
+    /** Whether the service keeps state in PostgreSQL (and so reports the database in its readiness). */
+    public enum Store {
+        DATABASE,
+        NONE
+    }
+
+    private static final Set<String> COMMON_READINESS_CHECKS =
+            Set.of("Kafka broker", "SmallRye Reactive Messaging - readiness check", "gRPC Server");
+    private static final String DATABASE_READINESS_CHECK = "Database connections health check";
+
     @InjectKafkaBroker
     protected KafkaBroker broker;
 
-    /** Names of the readiness checks the service reports, all of which must be UP. */
-    protected abstract Set<String> readinessChecks();
+    private final Topic consumedTopic;
+    private final Store store;
 
-    /** A topic the service consumes through the shared codec. */
-    protected abstract Topic consumedTopic();
+    /**
+     * @param consumedTopic a topic the service consumes through the shared codec
+     * @param store whether the service has a database
+     */
+    protected ServiceBootChecks(Topic consumedTopic, Store store) {
+        this.consumedTopic = consumedTopic;
+        this.store = store;
+    }
 
     @Test
     void healthIsUpWithEveryRealCheck() {
@@ -58,7 +74,12 @@ public abstract class ServiceBootChecks {
                 .extract()
                 .jsonPath();
         Map<String, String> statusByCheck = ReadinessStatus.of(health);
-        assertThat(statusByCheck).containsKeys(readinessChecks().toArray(String[]::new));
+        assertThat(statusByCheck).containsKeys(COMMON_READINESS_CHECKS.toArray(String[]::new));
+        if (store == Store.DATABASE) {
+            assertThat(statusByCheck).containsKey(DATABASE_READINESS_CHECK);
+        } else {
+            assertThat(statusByCheck).doesNotContainKey(DATABASE_READINESS_CHECK);
+        }
         assertThat(statusByCheck.values()).containsOnly("UP");
         given().when().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
     }
@@ -99,7 +120,7 @@ public abstract class ServiceBootChecks {
 
     @Test
     void badRecordsAreCountedAndSkippedWithoutStoppingTheConsumer() throws Exception {
-        Topic topic = consumedTopic();
+        Topic topic = consumedTopic;
         String name = topic.topicName();
         long decodedBefore = metric("ballast_events_decoded_total", name, null);
         long corruptBefore = metric("ballast_events_skipped_total", name, "corrupt");

@@ -1,39 +1,25 @@
 package io.ballast.worker.events;
 
-import io.ballast.proto.events.Decoded;
-import io.ballast.proto.events.Events;
+import io.ballast.support.events.EventInbox;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
-import org.jboss.logging.Logger;
 
 /**
- * Kafka edge of the worker: decodes jobs for this host with the shared codec. Records that are not valid events are counted and
- * skipped by the codec and never stop the consumer.
+ * Kafka edge of the worker: jobs for this host, decoded through the shared {@link EventInbox}, which counts and
+ * skips records that are not valid events.
  */
 @ApplicationScoped
 public class WorkerEventConsumer {
 
-    private static final Logger LOG = Logger.getLogger(WorkerEventConsumer.class);
+    private final EventInbox inbox;
 
-    private final Events events;
-
-    WorkerEventConsumer(Events events) {
-        this.events = events;
+    WorkerEventConsumer(EventInbox inbox) {
+        this.inbox = inbox;
     }
 
     @Incoming("worker-jobs")
     void onWorkerJobs(ConsumerRecord<String, byte[]> record) {
-        receive(record);
-    }
-
-    private void receive(ConsumerRecord<String, byte[]> record) {
-        if (events.decode(record) instanceof Decoded.Event event) {
-            LOG.debugf(
-                    "received type=%s subject=%s event=%s",
-                    event.envelope().getType(),
-                    event.envelope().getSubjectId(),
-                    event.envelope().getEventId());
-        }
+        inbox.receive(record);
     }
 }
