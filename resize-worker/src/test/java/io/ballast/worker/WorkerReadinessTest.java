@@ -1,21 +1,10 @@
 package io.ballast.worker;
 
-import io.ballast.testsupport.KafkaResource;
+import io.ballast.testsupport.OwnInfrastructure;
 import io.ballast.testsupport.ReadinessFollowsKafkaChecks;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
-import java.util.List;
 
 @QuarkusTest
-@TestProfile(WorkerReadinessTest.OwnBroker.class)
-class WorkerReadinessTest extends ReadinessFollowsKafkaChecks {
-
-    /** A broker of this test's own: it is stopped. */
-    public static class OwnBroker implements QuarkusTestProfile {
-        @Override
-        public List<TestResourceEntry> testResources() {
-            return List.of(new TestResourceEntry(KafkaResource.class));
-        }
-    }
-}
+@TestProfile(OwnInfrastructure.Broker.class)
+class WorkerReadinessTest extends ReadinessFollowsKafkaChecks {}

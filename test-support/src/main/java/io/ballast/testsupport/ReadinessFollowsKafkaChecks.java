@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Readiness must follow the real broker: a service whose broker goes away reports DOWN on {@code /q/health/ready}
  * and NOT_SERVING on {@code grpc.health.v1} (to a check and to an open watch), and stays alive. Run it under a test
- * profile of its own, since it stops the broker the application uses.
+ * profile of its own ({@link OwnInfrastructure}), since it stops the broker the application uses.
  */
 public abstract class ReadinessFollowsKafkaChecks {
 
