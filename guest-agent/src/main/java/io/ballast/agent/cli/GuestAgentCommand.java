@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
         name = "ballast agent",
         mixinStandardHelpOptions = true,
         versionProvider = GuestAgentCommand.Version.class,
+        subcommands = {BallastCommand.class},
         description = "Keeps the ballast (regulation file) of this guest's filesystems, sized by the host side.")
 public final class GuestAgentCommand implements Runnable {
 
@@ -25,14 +26,19 @@ public final class GuestAgentCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    /** Runs the command line and returns the exit code: 0 done, 1 failed, 2 bad usage. */
+    /** Runs the command line and returns the exit code: 0 done, 1 failed, 2 bad usage or refused. */
     public static int execute(String... args) {
+        return commandLine().execute(args);
+    }
+
+    /** The command line with its one-line usage errors (exit code 2). */
+    static CommandLine commandLine() {
         CommandLine commandLine = new CommandLine(new GuestAgentCommand());
         commandLine.setParameterExceptionHandler((exception, arguments) -> {
             exception.getCommandLine().getErr().println("ballast agent: " + exception.getMessage());
-            return 2;
+            return BallastCommand.REFUSED;
         });
-        return commandLine.execute(args);
+        return commandLine;
     }
 
     public static void main(String[] args) {

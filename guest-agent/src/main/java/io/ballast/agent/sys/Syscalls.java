@@ -1,0 +1,338 @@
+package io.ballast.agent.sys;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The Linux system calls of the agent, through the FFM API: {@code open}, {@code close}, {@code fallocate},
+ * {@code ftruncate}, {@code fsync}, {@code fchmod}, {@code statx}, {@code fstatvfs}, {@code fstatfs} and {@code ioctl}
+ * ({@code FS_IOC_FIEMAP}, {@code BLKDISCARD}). Struct offsets follow the kernel's 64-bit ABI (x86_64 and aarch64,
+ * both LP64 with the asm-generic open flags); other architectures are refused at first use. Every failure is a
+ * {@link SyscallException} naming the call, its arguments and the errno.
+ */
+public final class Syscalls {
+
+    public static final int O_RDONLY = 0;
+    public static final int O_RDWR = 2;
+    public static final int O_CREAT = 0100;
+    public static final int O_EXCL = 0200;
+    public static final int O_NOFOLLOW = 0400000;
+    public static final int O_CLOEXEC = 02000000;
+
+    /** {@code FS_IOC_FIEMAP}: {@code _IOWR('f', 11, struct fiemap)}. */
+    static final long FS_IOC_FIEMAP = 0xC020660BL;
+    /** {@code BLKDISCARD}: {@code _IO(0x12, 119)}. */
+    static final long BLKDISCARD = 0x1277L;
+
+    static final int FIEMAP_FLAG_SYNC = 0x1;
+    private static final int AT_EMPTY_PATH = 0x1000;
+    private static final int STATX_BASIC_STATS = 0x7ff;
+    private static final int FIEMAP_HEADER_BYTES = 32;
+    private static final int FIEMAP_EXTENT_BYTES = 56;
+    private static final int FIEMAP_BATCH = 512;
+
+    private static final boolean PLATFORM_CHECKED = checkPlatform();
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final SymbolLookup LIBC = LINKER.defaultLookup();
+    private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO =
+            CALL_STATE.varHandle(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
+    private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
+
+    private static final MethodHandle OPEN = function(
+            "open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle CLOSE = function("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle FALLOCATE =
+            function("fallocate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle FTRUNCATE =
+            function("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
+    private static final MethodHandle FSYNC = function("fsync", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle FCHMOD = function("fchmod", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle STATX =
+            function("statx", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle FSTATVFS =
+            function("fstatvfs", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle FSTATFS = function("fstatfs", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle IOCTL = function(
+            "ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle STRERROR =
+            LINKER.downcallHandle(LIBC.findOrThrow("strerror"), FunctionDescriptor.of(ADDRESS, JAVA_INT));
+
+    private Syscalls() {}
+
+    /** File status from {@code statx}: sizes in bytes, {@code blocks} in 512-byte units as the kernel counts them. */
+    public record Stat(long sizeBytes, long blocks, int mode, long inode, int uid, int deviceMajor, int deviceMinor) {
+
+        private static final int S_IFMT = 0170000;
+        private static final int S_IFREG = 0100000;
+
+        /** Bytes the file occupies on its filesystem. */
+        public long allocatedBytes() {
+            return blocks * 512;
+        }
+
+        public boolean isRegularFile() {
+            return (mode & S_IFMT) == S_IFREG;
+        }
+
+        /** Permission bits, e.g. {@code 0600}. */
+        public int permissions() {
+            return mode & 07777;
+        }
+    }
+
+    /** Filesystem capacity from {@code fstatvfs}, in bytes. */
+    public record FsUsage(long totalBytes, long freeBytes, long availableBytes, long blockSizeBytes) {}
+
+    /** One extent from {@code FS_IOC_FIEMAP}: file offset, filesystem-device offset and length in bytes. */
+    public record FiemapExtent(long logicalBytes, long physicalBytes, long lengthBytes, int flags) {}
+
+    public static int open(Path path, int flags, int mode) throws SyscallException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            int fd = (int) OPEN.invokeExact(state, arena.allocateFrom(path.toString()), flags, mode);
+            if (fd < 0) {
+                throw failure(
+                        state,
+                        "open(" + path + ", 0" + Integer.toOctalString(flags) + ", 0" + Integer.toOctalString(mode)
+                                + ")");
+            }
+            return fd;
+        } catch (SyscallException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw linkage(t);
+        }
+    }
+
+    public static void close(int fd) throws SyscallException {
+        call("close(" + fd + ")", () -> (int) CLOSE.invokeExact(stateHolder(), fd));
+    }
+
+    /** {@code fallocate(fd, 0, offset, length)}: allocates the range and extends the file size to cover it. */
+    public static void fallocate(int fd, long offsetBytes, long lengthBytes) throws SyscallException {
+        call("fallocate(" + fd + ", 0, " + offsetBytes + ", " + lengthBytes + ")", () ->
+                (int) FALLOCATE.invokeExact(stateHolder(), fd, 0, offsetBytes, lengthBytes));
+    }
+
+    public static void ftruncate(int fd, long lengthBytes) throws SyscallException {
+        call("ftruncate(" + fd + ", " + lengthBytes + ")", () ->
+                (int) FTRUNCATE.invokeExact(stateHolder(), fd, lengthBytes));
+    }
+
+    public static void fsync(int fd) throws SyscallException {
+        call("fsync(" + fd + ")", () -> (int) FSYNC.invokeExact(stateHolder(), fd));
+    }
+
+    public static void fchmod(int fd, int mode) throws SyscallException {
+        call("fchmod(" + fd + ", 0" + Integer.toOctalString(mode) + ")", () ->
+                (int) FCHMOD.invokeExact(stateHolder(), fd, mode));
+    }
+
+    public static Stat stat(int fd) throws SyscallException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            MemorySegment buffer = arena.allocate(256, 8);
+            int result = (int)
+                    STATX.invokeExact(state, fd, arena.allocateFrom(""), AT_EMPTY_PATH, STATX_BASIC_STATS, buffer);
+            if (result != 0) {
+                throw failure(state, "statx(" + fd + ")");
+            }
+            return new Stat(
+                    buffer.get(JAVA_LONG, 40),
+                    buffer.get(JAVA_LONG, 48),
+                    Short.toUnsignedInt(buffer.get(ValueLayout.JAVA_SHORT, 28)),
+                    buffer.get(JAVA_LONG, 32),
+                    buffer.get(JAVA_INT, 20),
+                    buffer.get(JAVA_INT, 136),
+                    buffer.get(JAVA_INT, 140));
+        } catch (SyscallException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw linkage(t);
+        }
+    }
+
+    public static FsUsage usage(int fd) throws SyscallException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            MemorySegment buffer = arena.allocate(112, 8);
+            int result = (int) FSTATVFS.invokeExact(state, fd, buffer);
+            if (result != 0) {
+                throw failure(state, "fstatvfs(" + fd + ")");
+            }
+            long blockSize = buffer.get(JAVA_LONG, 0);
+            long fragmentSize = buffer.get(JAVA_LONG, 8);
+            long unit = fragmentSize > 0 ? fragmentSize : blockSize;
+            return new FsUsage(
+                    buffer.get(JAVA_LONG, 16) * unit,
+                    buffer.get(JAVA_LONG, 24) * unit,
+                    buffer.get(JAVA_LONG, 32) * unit,
+                    blockSize);
+        } catch (SyscallException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw linkage(t);
+        }
+    }
+
+    /** The filesystem's magic number ({@code f_type} of {@code fstatfs}), e.g. {@code 0xEF53} for ext2/3/4. */
+    public static long filesystemType(int fd) throws SyscallException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            MemorySegment buffer = arena.allocate(120, 8);
+            int result = (int) FSTATFS.invokeExact(state, fd, buffer);
+            if (result != 0) {
+                throw failure(state, "fstatfs(" + fd + ")");
+            }
+            return buffer.get(JAVA_LONG, 0);
+        } catch (SyscallException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw linkage(t);
+        }
+    }
+
+    /**
+     * Every extent of the file ({@code FS_IOC_FIEMAP}), in file order; with {@code sync} the file's dirty data is
+     * written first, so no extent is still waiting for delayed allocation.
+     */
+    public static List<FiemapExtent> extents(int fd, boolean sync) throws SyscallException {
+        List<FiemapExtent> extents = new ArrayList<>();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            MemorySegment request = arena.allocate(FIEMAP_HEADER_BYTES + (long) FIEMAP_BATCH * FIEMAP_EXTENT_BYTES, 8);
+            long start = 0;
+            while (true) {
+                request.fill((byte) 0);
+                request.set(JAVA_LONG, 0, start);
+                request.set(JAVA_LONG, 8, Long.MAX_VALUE - start);
+                request.set(JAVA_INT, 16, sync ? FIEMAP_FLAG_SYNC : 0);
+                request.set(JAVA_INT, 24, FIEMAP_BATCH);
+                int result = (int) IOCTL.invokeExact(state, fd, FS_IOC_FIEMAP, request);
+                if (result != 0) {
+                    throw failure(state, "ioctl(" + fd + ", FS_IOC_FIEMAP, start=" + start + ")");
+                }
+                int mapped = request.get(JAVA_INT, 20);
+                if (mapped == 0) {
+                    return extents;
+                }
+                FiemapExtent last = null;
+                for (int i = 0; i < mapped; i++) {
+                    long base = FIEMAP_HEADER_BYTES + (long) i * FIEMAP_EXTENT_BYTES;
+                    last = new FiemapExtent(
+                            request.get(JAVA_LONG, base),
+                            request.get(JAVA_LONG, base + 8),
+                            request.get(JAVA_LONG, base + 16),
+                            request.get(JAVA_INT, base + 40));
+                    extents.add(last);
+                }
+                if ((last.flags() & FiemapFlags.LAST) != 0) {
+                    return extents;
+                }
+                start = last.logicalBytes() + last.lengthBytes();
+            }
+        } catch (SyscallException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw linkage(t);
+        }
+    }
+
+    /** {@code BLKDISCARD} of a byte range of a block device opened for writing. */
+    public static void discard(int fd, long offsetBytes, long lengthBytes) throws SyscallException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            MemorySegment range = arena.allocate(16, 8);
+            range.set(JAVA_LONG, 0, offsetBytes);
+            range.set(JAVA_LONG, 8, lengthBytes);
+            int result = (int) IOCTL.invokeExact(state, fd, BLKDISCARD, range);
+            if (result != 0) {
+                throw failure(state, "ioctl(" + fd + ", BLKDISCARD, " + offsetBytes + ", " + lengthBytes + ")");
+            }
+        } catch (SyscallException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw linkage(t);
+        }
+    }
+
+    @FunctionalInterface
+    private interface IntCall {
+        int invoke() throws Throwable;
+    }
+
+    private static final ThreadLocal<MemorySegment> STATE =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CALL_STATE));
+
+    private static MemorySegment stateHolder() {
+        return STATE.get();
+    }
+
+    private static void call(String description, IntCall call) throws SyscallException {
+        int result;
+        try {
+            result = call.invoke();
+        } catch (Throwable t) {
+            throw linkage(t);
+        }
+        if (result != 0) {
+            throw failure(stateHolder(), description);
+        }
+    }
+
+    private static SyscallException failure(MemorySegment state, String call) {
+        int errno = (int) ERRNO.get(state, 0L);
+        return new SyscallException(call, errno, describe(errno));
+    }
+
+    private static String describe(int errno) {
+        try {
+            MemorySegment text = (MemorySegment) STRERROR.invokeExact(errno);
+            return text.reinterpret(256).getString(0);
+        } catch (Throwable t) {
+            return "error " + errno;
+        }
+    }
+
+    private static IllegalStateException linkage(Throwable t) {
+        if (t instanceof RuntimeException runtime) {
+            throw runtime;
+        }
+        if (t instanceof Error error) {
+            throw error;
+        }
+        return new IllegalStateException("native call failed unexpectedly: " + t, t);
+    }
+
+    private static boolean checkPlatform() {
+        String os = System.getProperty("os.name");
+        String arch = System.getProperty("os.arch");
+        if (!os.equals("Linux") || !(arch.equals("amd64") || arch.equals("aarch64"))) {
+            throw new UnsupportedOperationException(
+                    "the guest agent runs on Linux x86_64 or aarch64, not " + os + " " + arch);
+        }
+        return true;
+    }
+
+    private static MethodHandle function(String name, FunctionDescriptor descriptor, Linker.Option... extra) {
+        Linker.Option[] options = new Linker.Option[extra.length + 1];
+        options[0] = CAPTURE_ERRNO;
+        System.arraycopy(extra, 0, options, 1, extra.length);
+        return LINKER.downcallHandle(LIBC.findOrThrow(name), descriptor, options);
+    }
+}

@@ -1,0 +1,192 @@
+package io.ballast.agent.ballast;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.ballast.testsupport.Commands;
+import io.ballast.testsupport.LoopDisk;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The ballast on a real ext4 filesystem on the second partition of a loop-attached, GPT-partitioned image. */
+class BallastsOnExt4Test {
+
+    private static final long MIB = 1 << 20;
+
+    @TempDir
+    Path temp;
+
+    private LoopDisk disk;
+    private Path mount;
+    private final Ballasts ballasts = Ballasts.ofThisSystem();
+
+    @BeforeEach
+    void disk() {
+        disk = LoopDisk.create(temp, 1024 * MIB, "label: gpt\nstart=2048, size=131072\nstart=133120\n");
+        mount = disk.mountExt4(2, temp);
+    }
+
+    @AfterEach
+    void detach() {
+        disk.close();
+    }
+
+    @Test
+    void extentsAreWhatFilefragAndThePartitionStartSay() throws Exception {
+        BallastReport report = ballasts.set(mount, 64 * MIB);
+
+        assertThat(report.sizeBytes()).isEqualTo(64 * MIB);
+        assertThat(report.allocatedBytes()).isGreaterThanOrEqualTo(64 * MIB);
+        assertThat(report.diskId()).isEqualTo(disk.image().toString());
+        assertThat(report.device()).isEqualTo(disk.partition(2).getFileName().toString());
+        assertThat(report.partitionStartBytes())
+                .isEqualTo(disk.partitionStartBytes(2))
+                .isEqualTo(133120L * 512);
+        Filefrag filefrag = Filefrag.of(report.path());
+        assertThat(report.extents()).isEqualTo(new ExtentMap.Mapped(filefrag.diskExtents(disk.partitionStartBytes(2))));
+        assertThat(((ExtentMap.Mapped) report.extents()).totalBytes()).isEqualTo(64 * MIB);
+        assertThat(filefrag.allUnwritten()).as("allocated, never written").isTrue();
+        assertThat(Files.getPosixFilePermissions(report.path()))
+                .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+        assertThat(Files.getOwner(report.path()).getName()).isEqualTo("root");
+        assertThat(report.filesystem().ballastBytes()).isEqualTo(report.allocatedBytes());
+        assertThat(report.filesystem().type()).isEqualTo("ext4");
+    }
+
+    @Test
+    void deflateCutsAndReinflateAllocatesAgain() throws Exception {
+        ballasts.set(mount, 128 * MIB);
+        long freeWithBallast = ballasts.show(mount).filesystem().freeBytes();
+
+        BallastReport deflated = ballasts.set(mount, 16 * MIB);
+        assertThat(deflated.sizeBytes()).isEqualTo(16 * MIB);
+        assertThat(deflated.allocatedBytes()).isBetween(16 * MIB, 17 * MIB);
+        assertThat(deflated.filesystem().freeBytes()).isGreaterThanOrEqualTo(freeWithBallast + 111 * MIB);
+        assertThat(deflated.extents())
+                .isEqualTo(new ExtentMap.Mapped(Filefrag.of(deflated.path()).diskExtents(disk.partitionStartBytes(2))));
+
+        BallastReport reinflated = ballasts.set(mount, 96 * MIB);
+        assertThat(reinflated.sizeBytes()).isEqualTo(96 * MIB);
+        assertThat(((ExtentMap.Mapped) reinflated.extents()).totalBytes()).isEqualTo(96 * MIB);
+        assertThat(ballasts.set(mount, 96 * MIB).extents())
+                .as("same size again changes nothing")
+                .isEqualTo(reinflated.extents());
+    }
+
+    @Test
+    void anInflateWithoutRoomKeepsThePreviousSizeAndSaysWhatWasFree() throws Exception {
+        ballasts.set(mount, 32 * MIB);
+
+        assertThatThrownBy(() -> ballasts.set(mount, 2048 * MIB))
+                .isInstanceOfSatisfying(BallastException.NoSpace.class, noSpace -> {
+                    assertThat(noSpace.requestedBytes()).isEqualTo(2048 * MIB);
+                    assertThat(noSpace.actualBytes()).isEqualTo(32 * MIB);
+                    assertThat(noSpace.freeBytesSeen()).isBetween(800 * MIB, 960 * MIB);
+                });
+
+        BallastReport after = ballasts.show(mount);
+        assertThat(after.sizeBytes()).isEqualTo(32 * MIB);
+        assertThat(after.allocatedBytes()).isBetween(32 * MIB, 33 * MIB);
+    }
+
+    @Test
+    void showWithoutABallastChangesNothing() throws Exception {
+        BallastReport report = ballasts.show(mount);
+
+        assertThat(report.exists()).isFalse();
+        assertThat(report.sizeBytes()).isZero();
+        assertThat(report.extents()).isEqualTo(new ExtentMap.Mapped(List.of()));
+        assertThat(mount.resolve(Ballasts.FILE_NAME)).doesNotExist();
+    }
+
+    @Test
+    void aSymlinkOrDirectoryInThePlaceOfTheBallastIsRefused() throws Exception {
+        Path target = Files.writeString(mount.resolve("precious"), "do not truncate");
+        Files.createSymbolicLink(mount.resolve(Ballasts.FILE_NAME), target);
+
+        assertThatThrownBy(() -> ballasts.set(mount, MIB))
+                .isInstanceOf(BallastException.Refused.class)
+                .hasMessage(mount.resolve(Ballasts.FILE_NAME) + " is a symbolic link; the ballast must be a file");
+        assertThat(Files.readString(target)).isEqualTo("do not truncate");
+
+        Files.delete(mount.resolve(Ballasts.FILE_NAME));
+        Files.createDirectory(mount.resolve(Ballasts.FILE_NAME));
+        assertThatThrownBy(() -> ballasts.set(mount, MIB))
+                .isInstanceOf(BallastException.Refused.class)
+                .hasMessageContaining("is a directory");
+    }
+
+    @Test
+    void aDirectoryThatIsNotAMountPointIsRefused() throws Exception {
+        Path inside = Files.createDirectory(mount.resolve("inside"));
+
+        assertThatThrownBy(() -> ballasts.set(inside, MIB))
+                .isInstanceOf(BallastException.Refused.class)
+                .hasMessage(inside + " is not a mount point (it is inside the filesystem mounted at " + mount + ")");
+        assertThat(inside.resolve(Ballasts.FILE_NAME)).doesNotExist();
+    }
+
+    @Test
+    void aReadOnlyFilesystemIsRefused() throws Exception {
+        Commands.run("mount", "-o", "remount,ro", mount.toString());
+
+        assertThatThrownBy(() -> ballasts.set(mount, MIB))
+                .isInstanceOf(BallastException.Refused.class)
+                .hasMessage(mount + " is mounted read-only");
+    }
+
+    /** What {@code filefrag -v} says about a file: the independent witness of where its blocks are. */
+    record Filefrag(long blockBytes, List<long[]> extents, List<String> flags) {
+
+        private static final Pattern BLOCK_SIZE = Pattern.compile("blocks of (\\d+) bytes");
+        private static final Pattern EXTENT = Pattern.compile(
+                "^\\s*\\d+:\\s+\\d+\\.\\.\\s*\\d+:\\s+(\\d+)\\.\\.\\s*(\\d+):\\s+\\d+:\\s*\\d*:?\\s*(.*)$");
+
+        static Filefrag of(Path file) {
+            String output = Commands.run("filefrag", "-v", "-s", file.toString());
+            Matcher size = BLOCK_SIZE.matcher(output);
+            assertThat(size.find()).as("filefrag output:\n%s", output).isTrue();
+            List<long[]> extents = new ArrayList<>();
+            List<String> flags = new ArrayList<>();
+            for (String line : output.lines().toList()) {
+                Matcher extent = EXTENT.matcher(line);
+                if (extent.matches()) {
+                    extents.add(new long[] {Long.parseLong(extent.group(1)), Long.parseLong(extent.group(2))});
+                    flags.add(extent.group(3));
+                }
+            }
+            return new Filefrag(Long.parseLong(size.group(1)), extents, flags);
+        }
+
+        /** The extents as disk byte ranges, adjacent ones merged, in disk order. */
+        List<Extent> diskExtents(long partitionStartBytes) {
+            List<Extent> ranges = new ArrayList<>();
+            extents.stream()
+                    .sorted(java.util.Comparator.comparingLong(e -> e[0]))
+                    .forEach(e -> {
+                        long offset = partitionStartBytes + e[0] * blockBytes;
+                        long length = (e[1] - e[0] + 1) * blockBytes;
+                        if (!ranges.isEmpty() && ranges.getLast().endBytes() == offset) {
+                            Extent last = ranges.removeLast();
+                            ranges.add(new Extent(last.diskOffsetBytes(), last.lengthBytes() + length));
+                        } else {
+                            ranges.add(new Extent(offset, length));
+                        }
+                    });
+            return ranges;
+        }
+
+        boolean allUnwritten() {
+            return !flags.isEmpty() && flags.stream().allMatch(f -> f.contains("unwritten"));
+        }
+    }
+}

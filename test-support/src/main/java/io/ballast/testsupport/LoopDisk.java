@@ -1,0 +1,124 @@
+package io.ballast.testsupport;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
+
+/**
+ * A real disk for tests: a sparse image file partitioned with {@code sfdisk}, attached with {@code losetup -P}, with
+ * filesystems made and mounted on its partitions. {@link #close()} unmounts, detaches and deletes everything.
+ * Needs root; call {@link SystemPrerequisites#require} first.
+ */
+public final class LoopDisk implements AutoCloseable {
+
+    private final Path image;
+    private final String device;
+    private final Deque<Path> mounts = new ArrayDeque<>();
+
+    private LoopDisk(Path image, String device) {
+        this.image = image;
+        this.device = device;
+    }
+
+    /**
+     * Creates a sparse image of {@code sizeBytes} in {@code directory}, writes the partition table
+     * {@code sfdiskScript} (sfdisk's input format) and attaches it with its partitions.
+     */
+    public static LoopDisk create(Path directory, long sizeBytes, String sfdiskScript) {
+        SystemPrerequisites.require("sfdisk", "losetup", "partx", "mkfs.ext4", "mount", "umount");
+        try {
+            Path image = Files.createTempFile(directory, "disk-", ".img");
+            Commands.run("truncate", "-s", Long.toString(sizeBytes), image.toString());
+            Commands.runWithInput(sfdiskScript, "sfdisk", "--quiet", image.toString());
+            String device = Commands.run("losetup", "--find", "--show", "--partscan", image.toString())
+                    .strip();
+            LoopDisk disk = new LoopDisk(image, device);
+            if (!Files.exists(disk.partition(1))) {
+                Commands.run("partx", "--add", device);
+            }
+            return disk;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The image file; the virtual disk the guest sees. */
+    public Path image() {
+        return image;
+    }
+
+    /** The loop device, e.g. {@code /dev/loop3}. */
+    public String device() {
+        return device;
+    }
+
+    /** The device node of partition {@code number}, e.g. {@code /dev/loop3p2}. */
+    public Path partition(int number) {
+        return Path.of(device + "p" + number);
+    }
+
+    /** Makes an ext4 filesystem on partition {@code number} and mounts it on a new directory under {@code parent}. */
+    public Path mountExt4(int number, Path parent, String... mountOptions) {
+        Path partition = partition(number);
+        Commands.run("mkfs.ext4", "-q", "-F", partition.toString());
+        try {
+            Path mountPoint = Files.createTempDirectory(parent, "mnt-");
+            if (mountOptions.length == 0) {
+                Commands.run("mount", partition.toString(), mountPoint.toString());
+            } else {
+                Commands.run(
+                        "mount", "-o", String.join(",", mountOptions), partition.toString(), mountPoint.toString());
+            }
+            mounts.push(mountPoint);
+            return mountPoint;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Unmounts a filesystem mounted by {@link #mountExt4}. */
+    public void unmount(Path mountPoint) {
+        Commands.run("umount", mountPoint.toString());
+        mounts.remove(mountPoint);
+    }
+
+    /** The partition's first byte on the disk, as the kernel reports it. */
+    public long partitionStartBytes(int number) {
+        String name = partition(number).getFileName().toString();
+        try {
+            return Long.parseLong(Files.readString(Path.of("/sys/class/block", name, "start"))
+                            .strip())
+                    * 512;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        RuntimeException failure = null;
+        while (!mounts.isEmpty()) {
+            try {
+                Commands.run("umount", mounts.pop().toString());
+            } catch (RuntimeException e) {
+                failure = e;
+            }
+        }
+        try {
+            Commands.run("losetup", "--detach", device);
+        } catch (RuntimeException e) {
+            failure = failure == null ? e : failure;
+        }
+        try {
+            Files.deleteIfExists(image);
+        } catch (IOException e) {
+            failure = failure == null ? new UncheckedIOException(e) : failure;
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+}
