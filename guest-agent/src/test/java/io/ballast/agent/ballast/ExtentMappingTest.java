@@ -3,8 +3,8 @@ package io.ballast.agent.ballast;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ballast.agent.device.DiskLocation;
-import io.ballast.agent.sys.FiemapFlags;
-import io.ballast.agent.sys.Syscalls.FiemapExtent;
+import io.ballast.linux.FiemapFlags;
+import io.ballast.linux.Syscalls.FiemapExtent;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package io.ballast.agent.sys;
+package io.ballast.linux;
 
 import java.util.Map;
 
@@ -8,6 +8,7 @@ public final class Errno {
     public static final int EPERM = 1;
     public static final int ENOENT = 2;
     public static final int EIO = 5;
+    public static final int ENXIO = 6;
     public static final int EBADF = 9;
     public static final int EACCES = 13;
     public static final int EEXIST = 17;
@@ -27,6 +28,7 @@ public final class Errno {
             Map.entry(EPERM, "EPERM"),
             Map.entry(ENOENT, "ENOENT"),
             Map.entry(EIO, "EIO"),
+            Map.entry(ENXIO, "ENXIO"),
             Map.entry(EBADF, "EBADF"),
             Map.entry(EACCES, "EACCES"),
             Map.entry(EEXIST, "EEXIST"),

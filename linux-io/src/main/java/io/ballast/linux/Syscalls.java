@@ -1,4 +1,4 @@
-package io.ballast.agent.sys;
+package io.ballast.linux;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -18,9 +18,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The Linux system calls of the agent, through the FFM API: {@code open}, {@code close}, {@code fallocate},
- * {@code ftruncate}, {@code fsync}, {@code fchmod}, {@code statx}, {@code fstatvfs}, {@code fstatfs} and {@code ioctl}
- * ({@code FS_IOC_FIEMAP}, {@code BLKDISCARD}). Struct offsets follow the kernel's 64-bit ABI (x86_64 and aarch64,
+ * The Linux system calls of Ballast, through the FFM API: {@code open}, {@code close}, {@code fallocate} (allocate
+ * and punch holes), {@code lseek} ({@code SEEK_DATA}, {@code SEEK_HOLE}), {@code ftruncate}, {@code fsync},
+ * {@code fchmod}, {@code statx}, {@code fstatvfs}, {@code fstatfs} and {@code ioctl} ({@code FS_IOC_FIEMAP},
+ * {@code BLKDISCARD}). Struct offsets follow the kernel's 64-bit ABI (x86_64 and aarch64,
  * both LP64 with the asm-generic open flags); other architectures are refused at first use. Every failure is a
  * {@link SyscallException} naming the call, its arguments and the errno.
  */
@@ -39,6 +40,10 @@ public final class Syscalls {
     static final long BLKDISCARD = 0x1277L;
 
     static final int FIEMAP_FLAG_SYNC = 0x1;
+    private static final int FALLOC_FL_KEEP_SIZE = 0x01;
+    private static final int FALLOC_FL_PUNCH_HOLE = 0x02;
+    private static final int SEEK_DATA = 3;
+    private static final int SEEK_HOLE = 4;
     private static final int AT_EMPTY_PATH = 0x1000;
     private static final int STATX_BASIC_STATS = 0x7ff;
     private static final int FIEMAP_HEADER_BYTES = 32;
@@ -58,6 +63,8 @@ public final class Syscalls {
     private static final MethodHandle CLOSE = function("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle FALLOCATE =
             function("fallocate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle LSEEK =
+            function("lseek", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
     private static final MethodHandle FTRUNCATE =
             function("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
     private static final MethodHandle FSYNC = function("fsync", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
@@ -127,6 +134,68 @@ public final class Syscalls {
     public static void fallocate(int fd, long offsetBytes, long lengthBytes) throws SyscallException {
         call("fallocate(" + fd + ", 0, " + offsetBytes + ", " + lengthBytes + ")", () ->
                 (int) FALLOCATE.invokeExact(stateHolder(), fd, 0, offsetBytes, lengthBytes));
+    }
+
+    /**
+     * {@code fallocate(fd, PUNCH_HOLE | KEEP_SIZE, offset, length)}: the range reads as zeros afterwards and its
+     * blocks go back to the filesystem; the file keeps its size.
+     */
+    public static void punchHole(int fd, long offsetBytes, long lengthBytes) throws SyscallException {
+        call(
+                "fallocate(" + fd + ", PUNCH_HOLE|KEEP_SIZE, " + offsetBytes + ", " + lengthBytes + ")",
+                () -> (int) FALLOCATE.invokeExact(
+                        stateHolder(), fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offsetBytes, lengthBytes));
+    }
+
+    /**
+     * The ranges of {@code [fromBytes, toBytes)} that hold data ({@code SEEK_DATA}/{@code SEEK_HOLE}), as
+     * {@code {start, end}} pairs in ascending order; holes are left out.
+     */
+    public static List<long[]> dataRanges(int fd, long fromBytes, long toBytes) throws SyscallException {
+        List<long[]> ranges = new ArrayList<>();
+        long position = fromBytes;
+        while (position < toBytes) {
+            long data = seek(fd, position, SEEK_DATA);
+            if (data < 0 || data >= toBytes) {
+                break;
+            }
+            long hole = seek(fd, data, SEEK_HOLE);
+            long end = Math.min(hole < 0 ? toBytes : hole, toBytes);
+            ranges.add(new long[] {data, end});
+            position = end;
+        }
+        return ranges;
+    }
+
+    /** Bytes of {@code [fromBytes, toBytes)} that hold data. */
+    public static long dataBytes(int fd, long fromBytes, long toBytes) throws SyscallException {
+        long bytes = 0;
+        for (long[] range : dataRanges(fd, fromBytes, toBytes)) {
+            bytes += range[1] - range[0];
+        }
+        return bytes;
+    }
+
+    /** {@code lseek} with SEEK_DATA or SEEK_HOLE; -1 where there is no more data after the offset (ENXIO). */
+    private static long seek(int fd, long offsetBytes, int whence) throws SyscallException {
+        MemorySegment state = stateHolder();
+        long result;
+        try {
+            result = (long) LSEEK.invokeExact(state, fd, offsetBytes, whence);
+        } catch (Throwable t) {
+            throw linkage(t);
+        }
+        if (result < 0) {
+            int errno = (int) ERRNO.get(state, 0L);
+            if (errno == Errno.ENXIO) {
+                return -1;
+            }
+            throw failure(
+                    state,
+                    "lseek(" + fd + ", " + offsetBytes + ", " + (whence == SEEK_DATA ? "SEEK_DATA" : "SEEK_HOLE")
+                            + ")");
+        }
+        return result;
     }
 
     public static void ftruncate(int fd, long lengthBytes) throws SyscallException {

@@ -1,4 +1,4 @@
-package io.ballast.agent.sys;
+package io.ballast.linux;
 
 import java.util.ArrayList;
 import java.util.List;
