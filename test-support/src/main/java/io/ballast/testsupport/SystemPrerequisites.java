@@ -14,7 +14,7 @@ public final class SystemPrerequisites {
 
     private SystemPrerequisites() {}
 
-    /** Requires root and the named tools (looked up on PATH, /sbin and /usr/sbin). */
+    /** Requires root, loop devices and the named tools (looked up on PATH, /sbin and /usr/sbin). */
     public static void require(String... tools) {
         List<String> problems = new ArrayList<>();
         if (!"root".equals(System.getProperty("user.name"))) {
@@ -23,6 +23,15 @@ public final class SystemPrerequisites {
         if (!Files.exists(Path.of("/dev/loop-control"))) {
             problems.add("needs loop devices (/dev/loop-control is missing)");
         }
+        check(problems, tools);
+    }
+
+    /** Requires the named tools only (for tests that work on image files without root). */
+    public static void requireTools(String... tools) {
+        check(new ArrayList<>(), tools);
+    }
+
+    private static void check(List<String> problems, String... tools) {
         List<String> missing = Commands.missing(tools);
         if (!missing.isEmpty()) {
             problems.add("needs " + String.join(", ", missing) + " (see .ci/run for the Debian packages)");
