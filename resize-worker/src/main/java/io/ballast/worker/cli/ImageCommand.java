@@ -1,0 +1,146 @@
+package io.ballast.worker.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ballast.worker.image.ByteRange;
+import io.ballast.worker.image.ImageException;
+import io.ballast.worker.reclaim.ExtentsInput;
+import io.ballast.worker.reclaim.ReclaimResult;
+import io.ballast.worker.reclaim.Reclaimer;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ./ballast image ...}: the worker's disk-image operations on the command line. Exit codes: 0 done, 1 failed
+ * (an I/O error), 2 refused (bad usage, or an image or input Ballast will not work on; nothing changed).
+ */
+@Command(
+        name = "ballast image",
+        mixinStandardHelpOptions = true,
+        description = "Work on VM disk images on this host.",
+        subcommands = {ImageCommand.Reclaim.class})
+public final class ImageCommand implements Runnable {
+
+    static final int FAILED = 1;
+    static final int REFUSED = 2;
+
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    static CommandLine commandLine() {
+        CommandLine commandLine = new CommandLine(new ImageCommand());
+        commandLine.setParameterExceptionHandler((exception, arguments) -> {
+            exception.getCommandLine().getErr().println("ballast image: " + exception.getMessage());
+            return REFUSED;
+        });
+        return commandLine;
+    }
+
+    @Command(
+            name = "reclaim",
+            mixinStandardHelpOptions = true,
+            description = "Punch a ballast's extents out of a raw or VMDK flat image (the VM may run).")
+    static final class Reclaim implements Callable<Integer> {
+
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "IMAGE", description = "Raw image or VMDK descriptor.")
+        Path image;
+
+        @Option(
+                names = "--extents",
+                required = true,
+                paramLabel = "FILE",
+                description = "JSON extents ({diskOffsetBytes, lengthBytes}), or the agent's show --json; - for stdin.")
+        String extents;
+
+        @Option(names = "--check", description = "Only count bytes backed inside the extents; change nothing.")
+        boolean check;
+
+        @Option(names = "--json", description = "Print one JSON object instead of text.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            List<ByteRange> ranges;
+            try {
+                ranges = ExtentsInput.parse(readExtents());
+            } catch (IllegalArgumentException | IOException e) {
+                err.println("ballast image: " + e.getMessage());
+                return REFUSED;
+            }
+            Reclaimer reclaimer = new Reclaimer();
+            long rangesBytes = ranges.stream().mapToLong(ByteRange::lengthBytes).sum();
+            Map<String, Object> report = new LinkedHashMap<>();
+            report.put("image", image.toString());
+            try {
+                if (check) {
+                    long backed = reclaimer.backedInRanges(image, ranges);
+                    report.put("rangesBytes", rangesBytes);
+                    report.put("backedInRangesBytes", backed);
+                    out.println(
+                            json
+                                    ? new ObjectMapper().writeValueAsString(report)
+                                    : backed + " of " + rangesBytes + " bytes inside the extents are backed in "
+                                            + image);
+                } else {
+                    ReclaimResult result = reclaimer.reclaim(image, ranges, Reclaimer.Progress.NONE);
+                    report.put("rangesBytes", result.rangesBytes());
+                    report.put("backedBeforeBytes", result.backedBeforeBytes());
+                    report.put("backedAfterBytes", result.backedAfterBytes());
+                    report.put("freedBytes", result.freedBytes());
+                    report.put("backedInRangesBeforeBytes", result.backedInRangesBeforeBytes());
+                    out.println(
+                            json
+                                    ? new ObjectMapper().writeValueAsString(report)
+                                    : "reclaimed " + result.rangesBytes() + " bytes of extents from " + image
+                                            + ": allocated "
+                                            + result.backedBeforeBytes() + " -> " + result.backedAfterBytes()
+                                            + " bytes, freed "
+                                            + result.freedBytes());
+                }
+                return 0;
+            } catch (ImageException e) {
+                err.println("ballast image: " + e.getMessage());
+                return REFUSED;
+            } catch (IOException e) {
+                err.println("ballast image: " + e.getMessage());
+                return FAILED;
+            }
+        }
+
+        private String readExtents() throws IOException {
+            if (extents.equals("-")) {
+                return new String(System.in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+            Path file = Path.of(extents);
+            if (!Files.isRegularFile(file)) {
+                throw new IOException("extents file " + file + " does not exist");
+            }
+            return Files.readString(file);
+        }
+    }
+}
