@@ -3,7 +3,6 @@ package io.ballast.worker.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ballast.worker.image.ByteRange;
 import io.ballast.worker.image.ImageException;
-import io.ballast.worker.reclaim.ExtentsInput;
 import io.ballast.worker.reclaim.ReclaimResult;
 import io.ballast.worker.reclaim.Reclaimer;
 import java.io.IOException;

@@ -3,7 +3,6 @@ package io.ballast.worker.reclaim;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.ballast.linux.Syscalls;
 import io.ballast.testsupport.Commands;
 import io.ballast.testsupport.LoopDisk;
 import io.ballast.worker.image.ByteRange;
@@ -16,48 +15,34 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/**
- * Reclaim on a live filesystem: a GPT image attached as a loop device (the "VM"), ext4 mounted on its second
- * partition, the image backed by a written and deleted file, then a ballast allocated over freed blocks.
- */
+/** Reclaim on a live filesystem (see {@link BallastedDisk}). */
 class ReclaimerTest {
 
-    private static final long MIB = 1 << 20;
+    private static final long MIB = BallastedDisk.MIB;
 
     @TempDir
     Path temp;
 
+    private BallastedDisk ballasted;
     private LoopDisk disk;
     private Path mount;
     private final Reclaimer reclaimer = new Reclaimer();
 
     @BeforeEach
-    void backedDiskWithBallast() throws Exception {
-        disk = LoopDisk.create(temp, 384 * MIB, "label: gpt\nstart=2048, size=65536\nstart=69632\n");
-        mount = disk.mountExt4(2, temp);
-        Commands.run("dd", "if=/dev/urandom", "of=" + mount.resolve("keep"), "bs=1M", "count=16", "status=none");
-        // Fill every free block with data so the image backs them all, then free them again.
-        try {
-            Commands.run("dd", "if=/dev/zero", "of=" + mount.resolve("filler"), "bs=4M", "status=none");
-        } catch (IllegalStateException full) {
-            assertThat(full.getMessage()).contains("No space left on device");
-        }
-        Commands.run("sync");
-        Files.delete(mount.resolve("filler"));
-        Commands.run("fallocate", "-l", "96M", mount.resolve(".ballast").toString());
-        Commands.run("sync");
+    void backedDiskWithBallast() {
+        ballasted = new BallastedDisk(temp, 96 * MIB);
+        disk = ballasted.disk();
+        mount = ballasted.mount();
     }
 
     @AfterEach
     void detach() {
-        disk.close();
+        ballasted.close();
     }
 
     @Test
@@ -147,35 +132,13 @@ class ReclaimerTest {
                 .hasMessageContaining(message);
     }
 
-    /** The ballast's blocks as disk byte ranges: filefrag's physical extents plus partition 2's start. */
     private List<ByteRange> ballastRanges() {
-        String output =
-                Commands.run("filefrag", "-v", "-s", mount.resolve(".ballast").toString());
-        Matcher blockSize = Pattern.compile("blocks of (\\d+) bytes").matcher(output);
-        assertThat(blockSize.find()).isTrue();
-        long block = Long.parseLong(blockSize.group(1));
-        Pattern extent = Pattern.compile("^\\s*\\d+:\\s+\\d+\\.\\.\\s*\\d+:\\s+(\\d+)\\.\\.\\s*(\\d+):.*$");
-        List<ByteRange> ranges = new ArrayList<>();
-        long start = disk.partitionStartBytes(2);
-        for (String line : output.lines().toList()) {
-            Matcher m = extent.matcher(line);
-            if (m.matches()) {
-                long first = Long.parseLong(m.group(1));
-                long last = Long.parseLong(m.group(2));
-                ranges.add(ByteRange.ofLength(start + first * block, (last - first + 1) * block));
-            }
-        }
-        assertThat(ranges).isNotEmpty();
-        return ranges;
+        return ballasted.ballastRanges();
     }
 
-    private static long allocated(Path file) throws IOException {
-        int fd = Syscalls.open(file, Syscalls.O_RDONLY | Syscalls.O_CLOEXEC, 0);
-        try {
-            return Syscalls.stat(fd).allocatedBytes();
-        } finally {
-            Syscalls.close(fd);
-        }
+    private long allocated(Path image) throws IOException {
+        assertThat(image).isEqualTo(ballasted.image());
+        return ballasted.allocatedBytes();
     }
 
     private static String sha256(Path file) throws Exception {

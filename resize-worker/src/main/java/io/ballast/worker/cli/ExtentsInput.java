@@ -1,4 +1,4 @@
-package io.ballast.worker.reclaim;
+package io.ballast.worker.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;

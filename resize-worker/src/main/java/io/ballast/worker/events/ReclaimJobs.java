@@ -1,0 +1,154 @@
+package io.ballast.worker.events;
+
+import io.ballast.proto.ballast.v1.Extent;
+import io.ballast.proto.events.Topic;
+import io.ballast.proto.worker.v1.JobFailed;
+import io.ballast.proto.worker.v1.JobFinished;
+import io.ballast.proto.worker.v1.JobKind;
+import io.ballast.proto.worker.v1.JobProgress;
+import io.ballast.proto.worker.v1.JobStarted;
+import io.ballast.proto.worker.v1.ReclaimJob;
+import io.ballast.proto.worker.v1.ReclaimResult;
+import io.ballast.support.events.EventPublisher;
+import io.ballast.worker.config.WorkerConfig;
+import io.ballast.worker.image.ByteRange;
+import io.ballast.worker.image.ImageException;
+import io.ballast.worker.reclaim.Reclaimer;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.jboss.logging.Logger;
+
+/**
+ * Runs the reclaim jobs addressed to this host: punches the ballast's extents out of the disk's backing image and
+ * reports started, progress and finished (or failed, saying whether the image is unchanged) on
+ * {@code ballast.worker.progress.v1}.
+ */
+@ApplicationScoped
+public class ReclaimJobs {
+
+    private static final Logger LOG = Logger.getLogger(ReclaimJobs.class);
+    private static final long PROGRESS_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+
+    private final EventPublisher publisher;
+    private final WorkerConfig config;
+    private final Reclaimer reclaimer = new Reclaimer();
+
+    ReclaimJobs(EventPublisher publisher, WorkerConfig config) {
+        this.publisher = publisher;
+        this.config = config;
+    }
+
+    /** Runs the job if it is this host's; blocks until it is done and its outcome is published. */
+    public void run(ReclaimJob job) {
+        if (!job.getHostId().equals(config.hostId())) {
+            LOG.debugf("skipped job=%s host=%s (this is %s)", job.getJobId(), job.getHostId(), config.hostId());
+            return;
+        }
+        String jobId = job.getJobId();
+        if (jobId.isBlank()) {
+            LOG.warnf("refused a reclaim job without job id disk=%s", job.getDiskId());
+            return;
+        }
+        publish(
+                jobId,
+                JobStarted.newBuilder()
+                        .setJobId(jobId)
+                        .setKind(JobKind.JOB_KIND_RECLAIM)
+                        .setDiskId(job.getDiskId())
+                        .setWorkerHost(config.hostId())
+                        .build());
+        if (job.getImagePath().isBlank() || job.getExtentsCount() == 0) {
+            fail(jobId, "check", "the job names no image or no extents", true);
+            return;
+        }
+        List<ByteRange> ranges = new ArrayList<>();
+        for (Extent extent : job.getExtentsList()) {
+            if (extent.getLengthBytes() <= 0
+                    || extent.getDiskOffsetBytes() < 0
+                    || extent.getDiskOffsetBytes() > Long.MAX_VALUE - extent.getLengthBytes()) {
+                fail(
+                        jobId,
+                        "check",
+                        "extent at " + extent.getDiskOffsetBytes() + " of " + extent.getLengthBytes()
+                                + " bytes is not a byte range",
+                        true);
+                return;
+            }
+            ranges.add(ByteRange.ofLength(extent.getDiskOffsetBytes(), extent.getLengthBytes()));
+        }
+        long[] lastProgress = {System.nanoTime()};
+        try {
+            var result = reclaimer.reclaim(Path.of(job.getImagePath()), ranges, (done, total) -> {
+                long now = System.nanoTime();
+                if (done == total || now - lastProgress[0] >= PROGRESS_INTERVAL_NANOS) {
+                    lastProgress[0] = now;
+                    publish(
+                            jobId,
+                            JobProgress.newBuilder()
+                                    .setJobId(jobId)
+                                    .setStep("punch")
+                                    .setBytesDone(done)
+                                    .setBytesTotal(total)
+                                    .build());
+                }
+            });
+            publish(
+                    jobId,
+                    JobFinished.newBuilder()
+                            .setJobId(jobId)
+                            .setReclaim(ReclaimResult.newBuilder()
+                                    .setBackedBeforeBytes(result.backedBeforeBytes())
+                                    .setBackedAfterBytes(result.backedAfterBytes())
+                                    .setBackedInRangesBeforeBytes(result.backedInRangesBeforeBytes())
+                                    .setTamperedBytes(
+                                            job.getPreviouslyReclaimed() ? result.backedInRangesBeforeBytes() : 0))
+                            .build());
+            LOG.infof(
+                    "reclaimed job=%s disk=%s image=%s freed=%d tampered=%d",
+                    jobId,
+                    job.getDiskId(),
+                    job.getImagePath(),
+                    result.freedBytes(),
+                    job.getPreviouslyReclaimed() ? result.backedInRangesBeforeBytes() : 0);
+        } catch (ImageException e) {
+            fail(jobId, "check", e.getMessage(), true);
+        } catch (IOException | RuntimeException e) {
+            LOG.errorf(e, "reclaim failed job=%s image=%s", jobId, job.getImagePath());
+            fail(jobId, "punch", e.getMessage(), false);
+        }
+    }
+
+    private void fail(String jobId, String step, String reason, boolean unchanged) {
+        LOG.warnf("reclaim failed job=%s step=%s: %s", jobId, step, reason);
+        publish(
+                jobId,
+                JobFailed.newBuilder()
+                        .setJobId(jobId)
+                        .setStep(step)
+                        .setReason(reason)
+                        .setRolledBack(unchanged)
+                        .build());
+    }
+
+    private void publish(String jobId, com.google.protobuf.Message event) {
+        try {
+            publisher
+                    .publish(Topic.WORKER_PROGRESS, jobId, event)
+                    .toCompletableFuture()
+                    .get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            LOG.warnf("interrupted while reporting job=%s", jobId);
+        } catch (Exception e) {
+            LOG.errorf(
+                    e,
+                    "could not report job=%s event=%s",
+                    jobId,
+                    event.getDescriptorForType().getName());
+        }
+    }
+}

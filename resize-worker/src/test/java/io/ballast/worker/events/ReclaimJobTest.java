@@ -1,0 +1,144 @@
+package io.ballast.worker.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.Message;
+import io.ballast.proto.ballast.v1.Extent;
+import io.ballast.proto.events.Decoded;
+import io.ballast.proto.events.Events;
+import io.ballast.proto.events.Topic;
+import io.ballast.proto.worker.v1.JobFailed;
+import io.ballast.proto.worker.v1.JobFinished;
+import io.ballast.proto.worker.v1.JobProgress;
+import io.ballast.proto.worker.v1.JobStarted;
+import io.ballast.proto.worker.v1.ReclaimJob;
+import io.ballast.testsupport.EventTap;
+import io.ballast.testsupport.InjectKafkaBroker;
+import io.ballast.testsupport.KafkaBroker;
+import io.ballast.testsupport.KafkaResource;
+import io.ballast.worker.image.ByteRange;
+import io.ballast.worker.reclaim.BallastedDisk;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Reclaim jobs through the real broker to the booted worker, on a live loop-mounted guest disk. */
+@QuarkusTest
+@WithTestResource(KafkaResource.class)
+class ReclaimJobTest {
+
+    private static final long MIB = BallastedDisk.MIB;
+
+    @InjectKafkaBroker
+    KafkaBroker broker;
+
+    @TempDir
+    Path temp;
+
+    private final Events reservation = new Events("reservation-service");
+
+    @Test
+    void aReclaimJobPunchesTheBallastAndReportsEachStep() throws Exception {
+        try (BallastedDisk disk = new BallastedDisk(temp, 64 * MIB);
+                EventTap progress = EventTap.fromNow(broker.bootstrapServers(), Topic.WORKER_PROGRESS)) {
+            long allocatedBefore = disk.allocatedBytes();
+            ReclaimJob job = job("test-host", disk.image(), disk.ballastRanges());
+
+            send(job);
+            List<Decoded.Event> events = progress.readUntil(finishedOrFailed(job.getJobId()), Duration.ofSeconds(60));
+
+            List<Message> own = ofJob(events, job.getJobId());
+            assertThat(own.getFirst()).isInstanceOfSatisfying(JobStarted.class, started -> {
+                assertThat(started.getDiskId()).isEqualTo(job.getDiskId());
+                assertThat(started.getWorkerHost()).isEqualTo("test-host");
+            });
+            assertThat(own.get(own.size() - 2)).isInstanceOfSatisfying(JobProgress.class, p -> {
+                assertThat(p.getBytesDone()).isEqualTo(64 * MIB);
+                assertThat(p.getBytesTotal()).isEqualTo(64 * MIB);
+            });
+            assertThat(own.getLast()).isInstanceOfSatisfying(JobFinished.class, finished -> {
+                var result = finished.getReclaim();
+                assertThat(result.getBackedBeforeBytes()).isEqualTo(allocatedBefore);
+                assertThat(result.getBackedInRangesBeforeBytes()).isBetween(56 * MIB, 64 * MIB);
+                assertThat(result.getBackedBeforeBytes() - result.getBackedAfterBytes())
+                        .isBetween(result.getBackedInRangesBeforeBytes() - MIB, result.getBackedInRangesBeforeBytes());
+                assertThat(result.getTamperedBytes()).isZero();
+            });
+            assertThat(disk.allocatedBytes()).isLessThan(allocatedBefore - 55 * MIB);
+        }
+    }
+
+    @Test
+    void anotherHostsJobIsLeftAloneAndABadJobFailsWithTheImageUnchanged() throws Exception {
+        try (BallastedDisk disk = new BallastedDisk(temp, 32 * MIB);
+                EventTap progress = EventTap.fromNow(broker.bootstrapServers(), Topic.WORKER_PROGRESS)) {
+            long allocatedBefore = disk.allocatedBytes();
+            ReclaimJob elsewhere = job("other-host", disk.image(), disk.ballastRanges());
+            ReclaimJob onTheTable = job("test-host", disk.image(), List.of(ByteRange.ofLength(4096, 4096)));
+
+            // Same disk, so same partition: the worker sees the other host's job first.
+            send(elsewhere);
+            send(onTheTable);
+            List<Decoded.Event> events =
+                    progress.readUntil(finishedOrFailed(onTheTable.getJobId()), Duration.ofSeconds(60));
+
+            assertThat(ofJob(events, elsewhere.getJobId())).isEmpty();
+            assertThat(ofJob(events, onTheTable.getJobId()).getLast())
+                    .isInstanceOfSatisfying(JobFailed.class, failed -> {
+                        assertThat(failed.getStep()).isEqualTo("check");
+                        assertThat(failed.getReason()).contains("overlaps the partition table");
+                        assertThat(failed.getRolledBack()).isTrue();
+                    });
+            assertThat(disk.allocatedBytes()).isEqualTo(allocatedBefore);
+        }
+    }
+
+    private static ReclaimJob job(String host, Path image, List<ByteRange> ranges) {
+        ReclaimJob.Builder job = ReclaimJob.newBuilder()
+                .setJobId(UUID.randomUUID().toString())
+                .setVmId("vm-1")
+                .setDiskId("disk-1")
+                .setGeneration(1)
+                .setHostId(host)
+                .setImagePath(image.toString());
+        for (ByteRange range : ranges) {
+            job.addExtents(
+                    Extent.newBuilder().setDiskOffsetBytes(range.startBytes()).setLengthBytes(range.lengthBytes()));
+        }
+        return job.build();
+    }
+
+    private void send(ReclaimJob job) throws Exception {
+        try (var producer = new KafkaProducer<String, byte[]>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName()))) {
+            producer.send(reservation.record(Topic.WORKER_JOBS, job.getDiskId(), job))
+                    .get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static Predicate<Decoded.Event> finishedOrFailed(String jobId) {
+        return event -> event.envelope().getSubjectId().equals(jobId)
+                && (event.payload() instanceof JobFinished || event.payload() instanceof JobFailed);
+    }
+
+    private static List<Message> ofJob(List<Decoded.Event> events, String jobId) {
+        return events.stream()
+                .filter(event -> event.envelope().getSubjectId().equals(jobId))
+                .map(Decoded.Event::payload)
+                .toList();
+    }
+}

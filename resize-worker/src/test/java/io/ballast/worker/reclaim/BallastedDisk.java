@@ -1,0 +1,100 @@
+package io.ballast.worker.reclaim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ballast.linux.Syscalls;
+import io.ballast.testsupport.Commands;
+import io.ballast.testsupport.LoopDisk;
+import io.ballast.worker.image.ByteRange;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A running guest's disk as the host sees it: a GPT image attached as a loop device, ext4 mounted on partition 2,
+ * every free block once written (so the image backs it) and freed, then a ballast allocated with fallocate, as the
+ * agent does. The ballast's ranges come from {@code filefrag} and the partition's start.
+ */
+public final class BallastedDisk implements AutoCloseable {
+
+    public static final long MIB = 1 << 20;
+
+    private final LoopDisk disk;
+    private final Path mount;
+
+    public BallastedDisk(Path directory, long ballastBytes) {
+        disk = LoopDisk.create(directory, 384 * MIB, "label: gpt\nstart=2048, size=65536\nstart=69632\n");
+        mount = disk.mountExt4(2, directory);
+        Commands.run("dd", "if=/dev/urandom", "of=" + mount.resolve("keep"), "bs=1M", "count=16", "status=none");
+        try {
+            Commands.run("dd", "if=/dev/zero", "of=" + mount.resolve("filler"), "bs=4M", "status=none");
+        } catch (IllegalStateException full) {
+            assertThat(full.getMessage()).contains("No space left on device");
+        }
+        Commands.run("sync");
+        try {
+            Files.delete(mount.resolve("filler"));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        Commands.run(
+                "fallocate",
+                "-l",
+                Long.toString(ballastBytes),
+                mount.resolve(".ballast").toString());
+        Commands.run("sync");
+    }
+
+    public LoopDisk disk() {
+        return disk;
+    }
+
+    public Path image() {
+        return disk.image();
+    }
+
+    public Path mount() {
+        return mount;
+    }
+
+    /** The ballast's blocks as disk byte ranges: filefrag's physical extents plus partition 2's start. */
+    public List<ByteRange> ballastRanges() {
+        String output =
+                Commands.run("filefrag", "-v", "-s", mount.resolve(".ballast").toString());
+        Matcher blockSize = Pattern.compile("blocks of (\\d+) bytes").matcher(output);
+        assertThat(blockSize.find()).isTrue();
+        long block = Long.parseLong(blockSize.group(1));
+        Pattern extent = Pattern.compile("^\\s*\\d+:\\s+\\d+\\.\\.\\s*\\d+:\\s+(\\d+)\\.\\.\\s*(\\d+):.*$");
+        List<ByteRange> ranges = new ArrayList<>();
+        long start = disk.partitionStartBytes(2);
+        for (String line : output.lines().toList()) {
+            Matcher m = extent.matcher(line);
+            if (m.matches()) {
+                long first = Long.parseLong(m.group(1));
+                long last = Long.parseLong(m.group(2));
+                ranges.add(ByteRange.ofLength(start + first * block, (last - first + 1) * block));
+            }
+        }
+        assertThat(ranges).isNotEmpty();
+        return ranges;
+    }
+
+    /** Bytes the image file occupies on the host. */
+    public long allocatedBytes() throws IOException {
+        int fd = Syscalls.open(image(), Syscalls.O_RDONLY | Syscalls.O_CLOEXEC, 0);
+        try {
+            return Syscalls.stat(fd).allocatedBytes();
+        } finally {
+            Syscalls.close(fd);
+        }
+    }
+
+    @Override
+    public void close() {
+        disk.close();
+    }
+}

@@ -1,0 +1,73 @@
+package io.ballast.testsupport;
+
+import io.ballast.proto.events.Decoded;
+import io.ballast.proto.events.Events;
+import io.ballast.proto.events.Topic;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * Reads one of Ballast's topics on a real broker from the moment it is opened, decoding with the shared codec:
+ * what a test's action produced, whatever ran before.
+ */
+public final class EventTap implements AutoCloseable {
+
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final Events codec = new Events("event-tap");
+    private final List<Decoded.Event> seen = new ArrayList<>();
+
+    private EventTap(KafkaConsumer<String, byte[]> consumer) {
+        this.consumer = consumer;
+    }
+
+    /** Opens the tap at the current end of every partition of {@code topic}. */
+    public static EventTap fromNow(String bootstrapServers, Topic topic) {
+        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrapServers,
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                "false",
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
+                StringDeserializer.class.getName(),
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
+                ByteArrayDeserializer.class.getName()));
+        List<TopicPartition> partitions = consumer.partitionsFor(topic.topicName(), Duration.ofSeconds(30)).stream()
+                .map(info -> new TopicPartition(topic.topicName(), info.partition()))
+                .toList();
+        consumer.assign(partitions);
+        consumer.endOffsets(partitions).forEach(consumer::seek);
+        return new EventTap(consumer);
+    }
+
+    /**
+     * Reads until an event matching {@code until} arrived (or the timeout passed) and returns every valid event read
+     * so far, in arrival order.
+     */
+    public List<Decoded.Event> readUntil(Predicate<Decoded.Event> until, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (seen.stream().noneMatch(until) && System.nanoTime() < deadline) {
+            for (var record : consumer.poll(Duration.ofMillis(200))) {
+                if (codec.decode(record) instanceof Decoded.Event event) {
+                    seen.add(event);
+                }
+            }
+        }
+        if (seen.stream().noneMatch(until)) {
+            throw new AssertionError("no matching event within " + timeout.toSeconds() + " s; read: " + seen);
+        }
+        return List.copyOf(seen);
+    }
+
+    @Override
+    public void close() {
+        consumer.close(Duration.ofSeconds(5));
+    }
+}
