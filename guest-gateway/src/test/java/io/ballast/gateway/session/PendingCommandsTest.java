@@ -1,0 +1,83 @@
+package io.ballast.gateway.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class PendingCommandsTest {
+
+    private static final Instant T0 = Instant.parse("2026-11-23T12:00:00Z");
+    private static final Duration RETRY = Duration.ofSeconds(10);
+
+    private final PendingCommands pending = new PendingCommands();
+
+    private static Command command(String vm, String disk, long generation) {
+        return new Command(vm, disk, "/", generation, generation << 20, T0);
+    }
+
+    @Test
+    void aNewerGenerationReplacesAnOlderOneAndAnOlderOneIsStale() {
+        assertThat(pending.offer(command("vm-1", "d1", 2))).isTrue();
+        assertThat(pending.offer(command("vm-1", "d1", 1))).isFalse();
+        assertThat(pending.offer(command("vm-1", "d1", 2)))
+                .as("the same generation again")
+                .isFalse();
+        assertThat(pending.offer(command("vm-1", "d1", 3))).isTrue();
+
+        assertThat(pending.due("vm-1", T0, RETRY)).containsExactly(command("vm-1", "d1", 3));
+        assertThat(pending.size()).isEqualTo(1);
+    }
+
+    @Test
+    void aCommandIsSentOnceThenAgainAfterTheRetryIntervalWithTheSameGeneration() {
+        pending.offer(command("vm-1", "d1", 5));
+
+        assertThat(pending.due("vm-1", T0, RETRY)).hasSize(1);
+        assertThat(pending.due("vm-1", T0.plusSeconds(9), RETRY)).isEmpty();
+        assertThat(pending.due("vm-1", T0.plusSeconds(10), RETRY)).containsExactly(command("vm-1", "d1", 5));
+    }
+
+    @Test
+    void anAcknowledgementEndsTheCommandAndAnOlderOneNeverComesBack() {
+        pending.offer(command("vm-1", "d1", 4));
+        pending.acknowledged("vm-1", "d1", 4);
+
+        assertThat(pending.size()).isZero();
+        assertThat(pending.offer(command("vm-1", "d1", 3))).isFalse();
+        assertThat(pending.due("vm-1", T0, RETRY)).isEmpty();
+    }
+
+    @Test
+    void anAcknowledgementOfAnOlderGenerationKeepsTheNewerCommand() {
+        pending.offer(command("vm-1", "d1", 4));
+        pending.acknowledged("vm-1", "d1", 3);
+
+        assertThat(pending.due("vm-1", T0, RETRY)).containsExactly(command("vm-1", "d1", 4));
+    }
+
+    @Test
+    void onlyTheVmsOwnCommandsAreDueForItAndAnEndedSessionMakesThemDueAgain() {
+        pending.offer(command("vm-1", "d1", 1));
+        pending.offer(command("vm-1", "d2", 1));
+        pending.offer(command("vm-2", "d3", 1));
+
+        assertThat(pending.due("vm-1", T0, RETRY)).extracting(Command::diskId).containsExactly("d1", "d2");
+        pending.unsent("vm-1");
+        assertThat(pending.due("vm-1", T0.plusSeconds(1), RETRY)).hasSize(2);
+        assertThat(pending.due("vm-2", T0, RETRY)).extracting(Command::diskId).containsExactly("d3");
+    }
+
+    @Test
+    void aDiskIsReportedOnlyByItsOwnerOrAnUnknownDiskByTheVmThatDeclaredIt() {
+        DiskOwnership ownership = new DiskOwnership();
+        ownership.assign("d1", "vm-1");
+
+        assertThat(ownership.mayReport("vm-1", "d1", Set.of())).isTrue();
+        assertThat(ownership.mayReport("vm-2", "d1", Set.of("d1"))).isFalse();
+        assertThat(ownership.mayReport("vm-2", "d9", Set.of("d9"))).isTrue();
+        assertThat(ownership.mayReport("vm-2", "d9", Set.of())).isFalse();
+    }
+}
