@@ -76,7 +76,7 @@ class LocalStackTest {
             }
             assertThat(descendants.stream().filter(ProcessHandle::isAlive).map(ProcessHandle::info))
                     .isEmpty();
-            for (int port : List.of(8081, 8082, 8083, 8084, kafkaPort, postgresPort)) {
+            for (int port : List.of(8081, 8082, 8083, 8084, 8443, kafkaPort, postgresPort)) {
                 assertThat(accepts(port)).as("port %d closed", port).isFalse();
             }
             assertThat(ROOT.resolve(".ballast/run/infra.env")).doesNotExist();

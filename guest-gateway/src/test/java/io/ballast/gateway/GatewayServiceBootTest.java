@@ -8,6 +8,7 @@ import io.quarkus.test.junit.QuarkusTest;
 
 @QuarkusTest
 @WithTestResource(KafkaResource.class)
+@WithTestResource(AgentCertificates.class)
 class GatewayServiceBootTest extends ServiceBootChecks {
 
     GatewayServiceBootTest() {

@@ -12,9 +12,6 @@ import io.ballast.proto.events.Events;
 import io.ballast.proto.events.Topic;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.quarkus.arc.Arc;
-import io.quarkus.grpc.runtime.GrpcServer;
-import io.quarkus.value.registry.ValueRegistry;
 import io.restassured.path.json.JsonPath;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
@@ -180,30 +177,51 @@ public abstract class ServiceBootChecks {
         }
     }
 
-    /** The port the service's gRPC server listens on in this test run. */
+    /**
+     * The port plain-text gRPC is served on in this test run: the HTTP port, since every service serves gRPC on its
+     * HTTP server (a TLS listener, where a service has one, is another port).
+     */
     protected static int grpcPort() {
-        return Arc.container()
-                .instance(ValueRegistry.class)
-                .get()
-                .get(GrpcServer.GRPC_SERVER)
-                .getPort();
+        return io.restassured.RestAssured.port;
     }
 
     /** Value of a Ballast event counter for a topic (and skip reason), 0 when not yet reported. */
     protected static long metric(String name, String topic, String reason) {
+        return reason == null
+                ? (long) metricValue(name, Map.of("topic", topic))
+                : (long) metricValue(name, Map.of("topic", topic, "reason", reason));
+    }
+
+    /** Value of a counter with one label on /q/metrics, 0 when not yet reported. */
+    public static long counter(String name, String label, String value) {
+        return (long) metricValue(name, Map.of(label, value));
+    }
+
+    /** Value of a gauge without labels on /q/metrics, 0 when not yet reported. */
+    public static double gauge(String name) {
+        return metricValue(name, Map.of());
+    }
+
+    /** Events of {@code topic} the service decoded so far. */
+    public static long decodedCount(Topic topic) {
+        return (long) metricValue("ballast_events_decoded_total", Map.of("topic", topic.topicName()));
+    }
+
+    /** The value of the first series of {@code name} on /q/metrics carrying all {@code labels}; 0 if none. */
+    public static double metricValue(String name, Map<String, String> labels) {
         String body = given().when()
                 .get("/q/metrics")
                 .then()
                 .statusCode(200)
                 .extract()
                 .asString();
-        Pattern line = Pattern.compile("^" + name + "\\{([^}]*)\\} ([0-9.E+]+)$", Pattern.MULTILINE);
+        Pattern line =
+                Pattern.compile("^" + Pattern.quote(name) + "(?:\\{([^}]*)\\})? ([0-9.E+-]+)$", Pattern.MULTILINE);
         Matcher matcher = line.matcher(body);
         while (matcher.find()) {
-            String labels = matcher.group(1);
-            if (labels.contains("topic=\"" + topic + "\"")
-                    && (reason == null || labels.contains("reason=\"" + reason + "\""))) {
-                return (long) Double.parseDouble(matcher.group(2));
+            String found = matcher.group(1) == null ? "" : matcher.group(1);
+            if (labels.entrySet().stream().allMatch(l -> found.contains(l.getKey() + "=\"" + l.getValue() + "\""))) {
+                return Double.parseDouble(matcher.group(2));
             }
         }
         return 0;

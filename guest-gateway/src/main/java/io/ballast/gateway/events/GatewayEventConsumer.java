@@ -1,25 +1,69 @@
 package io.ballast.gateway.events;
 
+import io.ballast.gateway.session.Command;
+import io.ballast.gateway.session.grpc.AgentSessions;
+import io.ballast.proto.ballast.v1.BallastApplied;
+import io.ballast.proto.ballast.v1.BallastFailed;
+import io.ballast.proto.ballast.v1.SetBallastSize;
+import io.ballast.proto.events.Decoded;
+import io.ballast.proto.inventory.v1.VirtualDiskRemoved;
+import io.ballast.proto.inventory.v1.VirtualDiskUpserted;
 import io.ballast.support.events.EventInbox;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 /**
- * Kafka edge of the gateway: ballast commands to deliver, decoded through the shared {@link EventInbox}, which
- * counts and skips records that are not valid events.
+ * Kafka edge of the gateway. Every gateway instance reads all ballast commands (to deliver those of the agents
+ * connected to it, and to hold the rest for agents that connect later), all acknowledgements (so a command an agent
+ * applied through another gateway is no longer pending here) and the inventory's disks (which VM each disk is).
  */
 @ApplicationScoped
 public class GatewayEventConsumer {
 
     private final EventInbox inbox;
+    private final AgentSessions sessions;
 
-    GatewayEventConsumer(EventInbox inbox) {
+    GatewayEventConsumer(EventInbox inbox, AgentSessions sessions) {
         this.inbox = inbox;
+        this.sessions = sessions;
     }
 
     @Incoming("ballast-commands")
     void onBallastCommands(ConsumerRecord<String, byte[]> record) {
-        inbox.receive(record);
+        inbox.receive(record).ifPresent(event -> event.payloadAs(SetBallastSize.class)
+                .ifPresent(command -> sessions.offer(new Command(
+                        command.getVmId(),
+                        command.getDiskId(),
+                        command.getMountPoint(),
+                        command.getGeneration(),
+                        command.getTargetBytes(),
+                        issuedAt(event)))));
+    }
+
+    @Incoming("ballast-acks")
+    void onBallastAcks(ConsumerRecord<String, byte[]> record) {
+        inbox.receive(record).ifPresent(event -> {
+            event.payloadAs(BallastApplied.class)
+                    .ifPresent(ack -> sessions.acknowledged(ack.getVmId(), ack.getDiskId(), ack.getGeneration()));
+            event.payloadAs(BallastFailed.class)
+                    .ifPresent(ack -> sessions.acknowledged(ack.getVmId(), ack.getDiskId(), ack.getGeneration()));
+        });
+    }
+
+    @Incoming("inventory")
+    void onInventory(ConsumerRecord<String, byte[]> record) {
+        inbox.receive(record).ifPresent(event -> {
+            event.payloadAs(VirtualDiskUpserted.class).ifPresent(upserted -> sessions.ownership()
+                    .assign(upserted.getDisk().getDiskId(), upserted.getDisk().getVmId()));
+            event.payloadAs(VirtualDiskRemoved.class)
+                    .ifPresent(removed -> sessions.ownership().remove(removed.getDiskId()));
+        });
+    }
+
+    private static Instant issuedAt(Decoded.Event event) {
+        var time = event.envelope().getOccurredAt();
+        return Instant.ofEpochSecond(time.getSeconds(), time.getNanos());
     }
 }

@@ -3,6 +3,7 @@ package io.ballast.gateway.session;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,7 +16,10 @@ import java.util.Map;
  */
 public final class PendingCommands {
 
-    private record Entry(Command command, Instant sentAt) {}
+    private record Entry(Command command, Instant sentAt, int attempts) {}
+
+    /** A command to send now, and which attempt this is (1 for the first). */
+    public record Due(Command command, int attempt) {}
 
     private final Map<Command.Key, Entry> pending = new HashMap<>();
     private final Map<Command.Key, Long> newestGeneration = new HashMap<>();
@@ -27,7 +31,7 @@ public final class PendingCommands {
             return false;
         }
         newestGeneration.put(command.key(), command.generation());
-        pending.put(command.key(), new Entry(command, null));
+        pending.put(command.key(), new Entry(command, null, 0));
         return true;
     }
 
@@ -45,25 +49,27 @@ public final class PendingCommands {
      * The commands of {@code vmId} to send now: never sent, or sent before {@code now - retryAfter}; they are
      * marked as sent at {@code now}.
      */
-    public synchronized List<Command> due(String vmId, Instant now, Duration retryAfter) {
-        List<Command> due = new ArrayList<>();
+    public synchronized List<Due> due(String vmId, Instant now, Duration retryAfter) {
+        List<Due> due = new ArrayList<>();
         for (var entry : pending.entrySet()) {
             if (!entry.getKey().vmId().equals(vmId)) {
                 continue;
             }
-            Instant sentAt = entry.getValue().sentAt();
-            if (sentAt == null || !sentAt.plus(retryAfter).isAfter(now)) {
-                due.add(entry.getValue().command());
-                entry.setValue(new Entry(entry.getValue().command(), now));
+            Entry current = entry.getValue();
+            if (current.sentAt() == null || !current.sentAt().plus(retryAfter).isAfter(now)) {
+                Entry sent = new Entry(current.command(), now, current.attempts() + 1);
+                entry.setValue(sent);
+                due.add(new Due(sent.command(), sent.attempts()));
             }
         }
-        due.sort(java.util.Comparator.comparing(Command::diskId));
+        due.sort(Comparator.comparing(d -> d.command().diskId()));
         return due;
     }
 
     /** Forgets when the VM's commands were sent (its session ended): they are due again on the next session. */
     public synchronized void unsent(String vmId) {
-        pending.replaceAll((key, entry) -> key.vmId().equals(vmId) ? new Entry(entry.command(), null) : entry);
+        pending.replaceAll(
+                (key, entry) -> key.vmId().equals(vmId) ? new Entry(entry.command(), null, entry.attempts()) : entry);
     }
 
     public synchronized int size() {

@@ -27,7 +27,8 @@ class PendingCommandsTest {
                 .isFalse();
         assertThat(pending.offer(command("vm-1", "d1", 3))).isTrue();
 
-        assertThat(pending.due("vm-1", T0, RETRY)).containsExactly(command("vm-1", "d1", 3));
+        assertThat(pending.due("vm-1", T0, RETRY))
+                .containsExactly(new PendingCommands.Due(command("vm-1", "d1", 3), 1));
         assertThat(pending.size()).isEqualTo(1);
     }
 
@@ -37,7 +38,8 @@ class PendingCommandsTest {
 
         assertThat(pending.due("vm-1", T0, RETRY)).hasSize(1);
         assertThat(pending.due("vm-1", T0.plusSeconds(9), RETRY)).isEmpty();
-        assertThat(pending.due("vm-1", T0.plusSeconds(10), RETRY)).containsExactly(command("vm-1", "d1", 5));
+        assertThat(pending.due("vm-1", T0.plusSeconds(10), RETRY))
+                .containsExactly(new PendingCommands.Due(command("vm-1", "d1", 5), 2));
     }
 
     @Test
@@ -55,7 +57,9 @@ class PendingCommandsTest {
         pending.offer(command("vm-1", "d1", 4));
         pending.acknowledged("vm-1", "d1", 3);
 
-        assertThat(pending.due("vm-1", T0, RETRY)).containsExactly(command("vm-1", "d1", 4));
+        assertThat(pending.due("vm-1", T0, RETRY))
+                .extracting(PendingCommands.Due::command)
+                .containsExactly(command("vm-1", "d1", 4));
     }
 
     @Test
@@ -64,10 +68,14 @@ class PendingCommandsTest {
         pending.offer(command("vm-1", "d2", 1));
         pending.offer(command("vm-2", "d3", 1));
 
-        assertThat(pending.due("vm-1", T0, RETRY)).extracting(Command::diskId).containsExactly("d1", "d2");
+        assertThat(pending.due("vm-1", T0, RETRY))
+                .extracting(d -> d.command().diskId())
+                .containsExactly("d1", "d2");
         pending.unsent("vm-1");
         assertThat(pending.due("vm-1", T0.plusSeconds(1), RETRY)).hasSize(2);
-        assertThat(pending.due("vm-2", T0, RETRY)).extracting(Command::diskId).containsExactly("d3");
+        assertThat(pending.due("vm-2", T0, RETRY))
+                .extracting(d -> d.command().diskId())
+                .containsExactly("d3");
     }
 
     @Test
