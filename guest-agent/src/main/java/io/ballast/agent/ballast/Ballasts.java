@@ -104,6 +104,44 @@ public final class Ballasts {
         }
     }
 
+    /**
+     * Discards the ballast's blocks on its block device ({@code BLKDISCARD}), for backing formats the host cannot
+     * punch while the VM runs (the hypervisor passes the discard down when it has discard enabled). Only the ranges
+     * the report maps exactly are discarded; returns the bytes discarded.
+     *
+     * @throws BallastException.Refused when there is no ballast or its blocks cannot be mapped exactly
+     */
+    public long discard(Path mountDirectory, Path devices) throws BallastException {
+        BallastReport report = show(mountDirectory);
+        if (!report.exists()) {
+            throw new BallastException.Refused("there is no ballast at " + report.path() + " to discard");
+        }
+        if (!(report.extents() instanceof ExtentMap.Mapped mapped)) {
+            throw new BallastException.Refused("the ballast's blocks cannot be mapped exactly, so none is discarded: "
+                    + ((ExtentMap.Unavailable) report.extents()).reason());
+        }
+        Path device = devices.resolve(report.device());
+        int fd;
+        try {
+            fd = Syscalls.open(device, Syscalls.O_RDWR | Syscalls.O_CLOEXEC, 0);
+        } catch (SyscallException e) {
+            throw new BallastException.Failed(e.getMessage(), e);
+        }
+        try {
+            long discarded = 0;
+            for (Extent extent : mapped.extents()) {
+                Syscalls.discard(fd, extent.diskOffsetBytes() - report.partitionStartBytes(), extent.lengthBytes());
+                discarded += extent.lengthBytes();
+            }
+            Syscalls.fsync(fd);
+            return discarded;
+        } catch (SyscallException e) {
+            throw new BallastException.Failed(e.getMessage(), e);
+        } finally {
+            closeQuietly(fd);
+        }
+    }
+
     private static void inflate(int fd, Path path, long targetBytes, long previousBytes) throws BallastException {
         try {
             Syscalls.fallocate(fd, 0, targetBytes);

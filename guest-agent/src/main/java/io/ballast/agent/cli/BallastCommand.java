@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
         name = "ballast",
         mixinStandardHelpOptions = true,
         description = "Set or show the ballast (regulation file) of a mounted filesystem.",
-        subcommands = {BallastCommand.Set.class, BallastCommand.Show.class})
+        subcommands = {BallastCommand.Set.class, BallastCommand.Show.class, BallastCommand.Discard.class})
 final class BallastCommand {
 
     /** Exit code for a request the agent refuses (bad input, unusable place). */
@@ -93,6 +93,33 @@ final class BallastCommand {
         @Override
         BallastReport run(Ballasts ballasts) throws BallastException {
             return ballasts.show(mount);
+        }
+    }
+
+    @Command(
+            name = "discard",
+            mixinStandardHelpOptions = true,
+            description = "Discard the ballast's blocks on its block device (BLKDISCARD), for hosts that cannot punch.")
+    static final class Discard implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--mount", required = true, paramLabel = "DIR", description = "Mount point of the filesystem.")
+        Path mount;
+
+        @Override
+        public Integer call() {
+            try {
+                long bytes = Ballasts.ofThisSystem().discard(mount, Path.of("/dev"));
+                spec.commandLine().getOut().println("discarded " + bytes + " bytes of the ballast of " + mount);
+                return 0;
+            } catch (BallastException.Refused e) {
+                spec.commandLine().getErr().println("ballast agent: " + e.getMessage());
+                return REFUSED;
+            } catch (BallastException e) {
+                spec.commandLine().getErr().println("ballast agent: " + e.getMessage());
+                return FAILED;
+            }
         }
     }
 

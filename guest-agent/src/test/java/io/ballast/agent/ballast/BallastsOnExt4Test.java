@@ -144,6 +144,42 @@ class BallastsOnExt4Test {
                 .hasMessage(mount + " is mounted read-only");
     }
 
+    @Test
+    void discardGivesTheBallastsBlocksBackThroughTheBlockDevice() throws Exception {
+        // Back every free block of the image first, so the ballast lands on backed blocks.
+        try {
+            Commands.run("dd", "if=/dev/zero", "of=" + mount.resolve("filler"), "bs=4M", "status=none");
+        } catch (IllegalStateException full) {
+            assertThat(full.getMessage()).contains("No space left on device");
+        }
+        Commands.run("sync");
+        Files.delete(mount.resolve("filler"));
+        ballasts.set(mount, 128 * MIB);
+        Commands.run("sync");
+        long before = allocated(disk.image());
+
+        long discarded = ballasts.discard(mount, Path.of("/dev"));
+
+        assertThat(discarded).isEqualTo(128 * MIB);
+        assertThat(before - allocated(disk.image())).isBetween(100 * MIB, 128 * MIB);
+        assertThat(ballasts.show(mount).sizeBytes())
+                .as("the ballast still bounds the guest")
+                .isEqualTo(128 * MIB);
+        disk.unmount(mount);
+        Commands.run("e2fsck", "-fn", disk.partition(2).toString());
+    }
+
+    @Test
+    void discardWithoutABallastIsRefused() {
+        assertThatThrownBy(() -> ballasts.discard(mount, Path.of("/dev")))
+                .isInstanceOf(BallastException.Refused.class)
+                .hasMessage("there is no ballast at " + mount.resolve(Ballasts.FILE_NAME) + " to discard");
+    }
+
+    private static long allocated(Path file) {
+        return Long.parseLong(Commands.run("stat", "-c", "%b", file.toString()).strip()) * 512;
+    }
+
     /** What {@code filefrag -v} says about a file: the independent witness of where its blocks are. */
     record Filefrag(long blockBytes, List<long[]> extents, List<String> flags) {
 
