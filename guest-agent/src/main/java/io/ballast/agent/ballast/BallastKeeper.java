@@ -6,9 +6,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -45,12 +45,19 @@ public final class BallastKeeper {
         return outcome;
     }
 
+    /** The newest generation applied (or failed) on the filesystem mounted at {@code mountPoint}; 0 if none. */
+    public synchronized long lastGeneration(String mountPoint) throws IOException {
+        return store.load(mountPoint)
+                .map(state -> state.lastOutcome().generation())
+                .orElse(0L);
+    }
+
     /**
      * Brings back every ballast that is no longer what was last applied (deleted, cut or grown by someone else) on
-     * the given filesystems; returns what was recreated, to be reported.
+     * the given filesystems; returns what was recreated, by mount point, to be reported.
      */
-    public synchronized List<Outcome> reconcile(Collection<String> mountPoints) throws IOException {
-        List<Outcome> recreated = new ArrayList<>();
+    public synchronized Map<String, Outcome> reconcile(Collection<String> mountPoints) throws IOException {
+        Map<String, Outcome> recreated = new LinkedHashMap<>();
         for (String mountPoint : mountPoints) {
             Optional<FilesystemState> state = store.load(mountPoint);
             if (state.isEmpty() || !(state.get().lastOutcome() instanceof Outcome.Applied applied)) {
@@ -59,7 +66,7 @@ public final class BallastKeeper {
             if (!exists(mountPoint) || currentSize(mountPoint) != applied.actualBytes()) {
                 Outcome outcome = set(applied.generation(), mountPoint, applied.actualBytes(), true);
                 store.save(new FilesystemState(mountPoint, outcome));
-                recreated.add(outcome);
+                recreated.put(mountPoint, outcome);
             }
         }
         return recreated;

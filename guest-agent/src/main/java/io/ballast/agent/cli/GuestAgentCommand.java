@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
         name = "ballast agent",
         mixinStandardHelpOptions = true,
         versionProvider = GuestAgentCommand.Version.class,
-        subcommands = {BallastCommand.class},
+        subcommands = {BallastCommand.class, RunCommand.class},
         description = "Keeps the ballast (regulation file) of this guest's filesystems, sized by the host side.")
 public final class GuestAgentCommand implements Runnable {
 
