@@ -4,14 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ballast.testsupport.Commands;
+import io.ballast.testsupport.Filefrag;
 import io.ballast.testsupport.LoopDisk;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -51,10 +49,10 @@ class BallastsOnExt4Test {
         assertThat(report.partitionStartBytes())
                 .isEqualTo(disk.partitionStartBytes(2))
                 .isEqualTo(133120L * 512);
-        Filefrag filefrag = Filefrag.of(report.path());
-        assertThat(report.extents()).isEqualTo(new ExtentMap.Mapped(filefrag.diskExtents(disk.partitionStartBytes(2))));
+        assertThat(report.extents())
+                .isEqualTo(new ExtentMap.Mapped(filefrag(report.path(), disk.partitionStartBytes(2))));
         assertThat(((ExtentMap.Mapped) report.extents()).totalBytes()).isEqualTo(64 * MIB);
-        assertThat(filefrag.allUnwritten()).as("allocated, never written").isTrue();
+        assertThat(allUnwritten(report.path())).as("allocated, never written").isTrue();
         assertThat(Files.getPosixFilePermissions(report.path()))
                 .isEqualTo(PosixFilePermissions.fromString("rw-------"));
         assertThat(Files.getOwner(report.path()).getName()).isEqualTo("root");
@@ -72,7 +70,7 @@ class BallastsOnExt4Test {
         assertThat(deflated.allocatedBytes()).isBetween(16 * MIB, 17 * MIB);
         assertThat(deflated.filesystem().freeBytes()).isGreaterThanOrEqualTo(freeWithBallast + 111 * MIB);
         assertThat(deflated.extents())
-                .isEqualTo(new ExtentMap.Mapped(Filefrag.of(deflated.path()).diskExtents(disk.partitionStartBytes(2))));
+                .isEqualTo(new ExtentMap.Mapped(filefrag(deflated.path(), disk.partitionStartBytes(2))));
 
         BallastReport reinflated = ballasts.set(mount, 96 * MIB);
         assertThat(reinflated.sizeBytes()).isEqualTo(96 * MIB);
@@ -180,49 +178,16 @@ class BallastsOnExt4Test {
         return Long.parseLong(Commands.run("stat", "-c", "%b", file.toString()).strip()) * 512;
     }
 
-    /** What {@code filefrag -v} says about a file: the independent witness of where its blocks are. */
-    record Filefrag(long blockBytes, List<long[]> extents, List<String> flags) {
+    /** The file's blocks as filefrag sees them, as the agent's extents. */
+    private static List<Extent> filefrag(Path file, long partitionStartBytes) {
+        return Filefrag.diskRanges(file, partitionStartBytes).stream()
+                .map(range -> new Extent(range.offsetBytes(), range.lengthBytes()))
+                .toList();
+    }
 
-        private static final Pattern BLOCK_SIZE = Pattern.compile("blocks of (\\d+) bytes");
-        private static final Pattern EXTENT = Pattern.compile(
-                "^\\s*\\d+:\\s+\\d+\\.\\.\\s*\\d+:\\s+(\\d+)\\.\\.\\s*(\\d+):\\s+\\d+:\\s*\\d*:?\\s*(.*)$");
-
-        static Filefrag of(Path file) {
-            String output = Commands.run("filefrag", "-v", "-s", file.toString());
-            Matcher size = BLOCK_SIZE.matcher(output);
-            assertThat(size.find()).as("filefrag output:\n%s", output).isTrue();
-            List<long[]> extents = new ArrayList<>();
-            List<String> flags = new ArrayList<>();
-            for (String line : output.lines().toList()) {
-                Matcher extent = EXTENT.matcher(line);
-                if (extent.matches()) {
-                    extents.add(new long[] {Long.parseLong(extent.group(1)), Long.parseLong(extent.group(2))});
-                    flags.add(extent.group(3));
-                }
-            }
-            return new Filefrag(Long.parseLong(size.group(1)), extents, flags);
-        }
-
-        /** The extents as disk byte ranges, adjacent ones merged, in disk order. */
-        List<Extent> diskExtents(long partitionStartBytes) {
-            List<Extent> ranges = new ArrayList<>();
-            extents.stream()
-                    .sorted(java.util.Comparator.comparingLong(e -> e[0]))
-                    .forEach(e -> {
-                        long offset = partitionStartBytes + e[0] * blockBytes;
-                        long length = (e[1] - e[0] + 1) * blockBytes;
-                        if (!ranges.isEmpty() && ranges.getLast().endBytes() == offset) {
-                            Extent last = ranges.removeLast();
-                            ranges.add(new Extent(last.diskOffsetBytes(), last.lengthBytes() + length));
-                        } else {
-                            ranges.add(new Extent(offset, length));
-                        }
-                    });
-            return ranges;
-        }
-
-        boolean allUnwritten() {
-            return !flags.isEmpty() && flags.stream().allMatch(f -> f.contains("unwritten"));
-        }
+    private static boolean allUnwritten(Path file) {
+        var ranges = Filefrag.diskRanges(file, 0);
+        return !ranges.isEmpty()
+                && ranges.stream().allMatch(range -> range.flags().contains("unwritten"));
     }
 }

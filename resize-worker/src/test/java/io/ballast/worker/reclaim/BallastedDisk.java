@@ -4,15 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ballast.linux.Syscalls;
 import io.ballast.testsupport.Commands;
+import io.ballast.testsupport.Filefrag;
 import io.ballast.testsupport.LoopDisk;
 import io.ballast.worker.image.ByteRange;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * A running guest's disk as the host sees it: a GPT image attached as a loop device, ext4 mounted on partition 2,
@@ -63,22 +61,9 @@ public final class BallastedDisk implements AutoCloseable {
 
     /** The ballast's blocks as disk byte ranges: filefrag's physical extents plus partition 2's start. */
     public List<ByteRange> ballastRanges() {
-        String output =
-                Commands.run("filefrag", "-v", "-s", mount.resolve(".ballast").toString());
-        Matcher blockSize = Pattern.compile("blocks of (\\d+) bytes").matcher(output);
-        assertThat(blockSize.find()).isTrue();
-        long block = Long.parseLong(blockSize.group(1));
-        Pattern extent = Pattern.compile("^\\s*\\d+:\\s+\\d+\\.\\.\\s*\\d+:\\s+(\\d+)\\.\\.\\s*(\\d+):.*$");
-        List<ByteRange> ranges = new ArrayList<>();
-        long start = disk.partitionStartBytes(2);
-        for (String line : output.lines().toList()) {
-            Matcher m = extent.matcher(line);
-            if (m.matches()) {
-                long first = Long.parseLong(m.group(1));
-                long last = Long.parseLong(m.group(2));
-                ranges.add(ByteRange.ofLength(start + first * block, (last - first + 1) * block));
-            }
-        }
+        List<ByteRange> ranges = Filefrag.diskRanges(mount.resolve(".ballast"), disk.partitionStartBytes(2)).stream()
+                .map(range -> ByteRange.ofLength(range.offsetBytes(), range.lengthBytes()))
+                .toList();
         assertThat(ranges).isNotEmpty();
         return ranges;
     }
