@@ -44,14 +44,19 @@ final class Program implements AutoCloseable {
                 "--enable-native-access=ALL-UNNAMED",
                 "-Dquarkus.http.port=" + httpPort,
                 "-jar",
-                ROOT.resolve(module).resolve("target/quarkus-app/quarkus-run.jar").toString());
+                ROOT.resolve(module)
+                        .resolve("target/quarkus-app/quarkus-run.jar")
+                        .toString());
         return start(module + "-" + httpPort, logs, environment, command);
     }
 
     /** The guest agent of this build with its arguments. */
     static Program agent(String name, Path logs, String... arguments) {
         List<String> command = new ArrayList<>(List.of(
-                JAVA, "-XX:+UseSerialGC", "-jar", ROOT.resolve("guest-agent/target/guest-agent.jar").toString()));
+                JAVA,
+                "-XX:+UseSerialGC",
+                "-jar",
+                ROOT.resolve("guest-agent/target/guest-agent.jar").toString()));
         command.addAll(List.of(arguments));
         return start(name, logs, Map.of(), command);
     }

@@ -1,0 +1,356 @@
+package io.ballast.contract;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.Message;
+import io.ballast.proto.ballast.v1.BallastApplied;
+import io.ballast.proto.ballast.v1.BallastFailed;
+import io.ballast.proto.ballast.v1.BallastFailure;
+import io.ballast.proto.ballast.v1.Extent;
+import io.ballast.proto.ballast.v1.SetBallastSize;
+import io.ballast.proto.events.Decoded;
+import io.ballast.proto.events.Events;
+import io.ballast.proto.events.Topic;
+import io.ballast.proto.guest.v1.UsageReported;
+import io.ballast.proto.inventory.v1.VirtualDisk;
+import io.ballast.proto.inventory.v1.VirtualDiskUpserted;
+import io.ballast.proto.worker.v1.JobFailed;
+import io.ballast.proto.worker.v1.JobFinished;
+import io.ballast.proto.worker.v1.ReclaimJob;
+import io.ballast.testsupport.Commands;
+import io.ballast.testsupport.EventTap;
+import io.ballast.testsupport.Filefrag;
+import io.ballast.testsupport.KafkaBroker;
+import io.ballast.testsupport.LoopDisk;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The ballast loop with the real programs: a guest disk (a partitioned image attached as a loop device, ext4 mounted
+ * on it, its blocks backed), the packaged guest agent on it, the packaged gateway and resize worker, the real broker.
+ * The test plays the reservation service: it publishes commands and reclaim jobs and reads acks, usage and
+ * progress. Each test speaks for its own VM, since the gateway keeps commands across tests.
+ */
+class BallastLoopTest {
+
+    private static final long MIB = 1 << 20;
+    private static final Duration WAIT = Duration.ofSeconds(90);
+    private static final String HOST = "loop-test-host";
+
+    @TempDir
+    static Path shared;
+
+    private static KafkaBroker broker;
+    private static Path certs;
+    private static Program gateway;
+    private static Program worker;
+    private static int gatewayHttp;
+    private static int gatewayTls;
+
+    @TempDir
+    Path temp;
+
+    private LoopDisk disk;
+    private Path mount;
+    private Program agent;
+    private final Events reservation = new Events("reservation-service");
+
+    @BeforeAll
+    static void services() throws Exception {
+        broker = KafkaBroker.start();
+        broker.createBallastTopics(1);
+        certs = shared.resolve("certs");
+        Commands.run(Program.ROOT.resolve("ballast").toString(), "certs", "init", "--dir", certs.toString());
+        for (int i = 1; i <= 6; i++) {
+            Commands.run(
+                    Program.ROOT.resolve("ballast").toString(), "certs", "issue", "vm-" + i, "--dir", certs.toString());
+        }
+        gatewayHttp = Program.freePort();
+        gatewayTls = Program.freePort();
+        gateway = Program.service(
+                "guest-gateway",
+                shared,
+                gatewayHttp,
+                Map.of(
+                        "BALLAST_KAFKA_BOOTSTRAP", broker.bootstrapServers(),
+                        "BALLAST_GATEWAY_CERTS", certs.toString(),
+                        "BALLAST_GATEWAY_INSTANCE", "loop-test",
+                        "QUARKUS_HTTP_SSL_PORT", Integer.toString(gatewayTls),
+                        "BALLAST_GATEWAY_RETRY_AFTER", "3s"));
+        int workerHttp = Program.freePort();
+        worker = Program.service(
+                "resize-worker",
+                shared,
+                workerHttp,
+                Map.of("BALLAST_KAFKA_BOOTSTRAP", broker.bootstrapServers(), "BALLAST_HOST_ID", HOST));
+        gateway.awaitReady(gatewayHttp, Duration.ofMinutes(2));
+        worker.awaitReady(workerHttp, Duration.ofMinutes(2));
+    }
+
+    @AfterAll
+    static void stopServices() {
+        if (gateway != null) {
+            gateway.close();
+        }
+        if (worker != null) {
+            worker.close();
+        }
+        if (broker != null) {
+            broker.stop();
+        }
+    }
+
+    @BeforeEach
+    void guestDisk() throws Exception {
+        disk = LoopDisk.create(temp, 512 * MIB, "label: gpt\nstart=2048, size=65536\nstart=69632\n");
+        mount = disk.mountExt4(2, temp);
+        Commands.run("dd", "if=/dev/urandom", "of=" + mount.resolve("keep"), "bs=1M", "count=16", "status=none");
+        try {
+            Commands.run("dd", "if=/dev/zero", "of=" + mount.resolve("filler"), "bs=4M", "status=none");
+        } catch (IllegalStateException full) {
+            assertThat(full.getMessage()).contains("No space left on device");
+        }
+        Commands.run("sync");
+        Files.delete(mount.resolve("filler"));
+        Commands.run("sync");
+    }
+
+    @AfterEach
+    void cleanUp(TestInfo test) {
+        if (agent != null) {
+            agent.close();
+        }
+        disk.close();
+    }
+
+    @Test
+    void aCommandSetsTheBallastItsExtentsAreExactAndTheHostReclaimsThem() throws Exception {
+        String vm = "vm-1";
+        try (EventTap acks = EventTap.fromNow(broker.bootstrapServers(), Topic.BALLAST_ACKS);
+                EventTap usage = EventTap.fromNow(broker.bootstrapServers(), Topic.GUEST_TELEMETRY);
+                EventTap progress = EventTap.fromNow(broker.bootstrapServers(), Topic.WORKER_PROGRESS)) {
+            agent = startAgent(vm);
+            String keep = Commands.run("sha256sum", mount.resolve("keep").toString());
+
+            publish(Topic.BALLAST_COMMANDS, vm, command(vm, 1, 96 * MIB));
+            BallastApplied applied = awaitAck(acks, vm, 1, BallastApplied.class);
+
+            assertThat(applied.getActualBytes()).isEqualTo(96 * MIB);
+            List<Extent> expected = Filefrag.diskRanges(mount.resolve(".ballast"), disk.partitionStartBytes(2)).stream()
+                    .map(r -> Extent.newBuilder()
+                            .setDiskOffsetBytes(r.offsetBytes())
+                            .setLengthBytes(r.lengthBytes())
+                            .build())
+                    .toList();
+            assertThat(applied.getExtents().getExtentsList()).isEqualTo(expected);
+            usage.readUntil(
+                    e -> e.payload() instanceof UsageReported report
+                            && report.getVmId().equals(vm)
+                            && report.getFilesystems(0).getBallastBytes() == 96 * MIB,
+                    WAIT);
+
+            long allocatedBefore = allocated(disk.image());
+            ReclaimJob job = ReclaimJob.newBuilder()
+                    .setJobId(UUID.randomUUID().toString())
+                    .setVmId(vm)
+                    .setDiskId(diskId())
+                    .setGeneration(applied.getGeneration())
+                    .addAllExtents(applied.getExtents().getExtentsList())
+                    .setHostId(HOST)
+                    .setImagePath(disk.image().toString())
+                    .build();
+            publish(Topic.WORKER_JOBS, diskId(), job);
+            var events = progress.readUntil(finishedOrFailed(job.getJobId()), WAIT);
+            assertThat(events.getLast().payload()).isInstanceOfSatisfying(JobFinished.class, finished -> assertThat(
+                            finished.getReclaim().getBackedBeforeBytes()
+                                    - finished.getReclaim().getBackedAfterBytes())
+                    .isBetween(80 * MIB, 96 * MIB));
+            assertThat(allocatedBefore - allocated(disk.image())).isBetween(80 * MIB, 96 * MIB);
+
+            agent.close();
+            Commands.run("sh", "-c", "echo 3 > /proc/sys/vm/drop_caches");
+            assertThat(Commands.run("sha256sum", mount.resolve("keep").toString()))
+                    .isEqualTo(keep);
+            disk.unmount(mount);
+            Commands.run("e2fsck", "-fn", disk.partition(2).toString());
+        }
+    }
+
+    @Test
+    void deflateAndReinflateAcrossAnAgentRestartWithStaleGenerationsIgnored() throws Exception {
+        String vm = "vm-2";
+        try (EventTap acks = EventTap.fromNow(broker.bootstrapServers(), Topic.BALLAST_ACKS)) {
+            agent = startAgent(vm);
+            publish(Topic.BALLAST_COMMANDS, vm, command(vm, 1, 128 * MIB));
+            awaitAck(acks, vm, 1, BallastApplied.class);
+
+            agent.close();
+            publish(Topic.BALLAST_COMMANDS, vm, command(vm, 2, 16 * MIB));
+            agent = startAgent(vm);
+            assertThat(awaitAck(acks, vm, 2, BallastApplied.class).getActualBytes())
+                    .isEqualTo(16 * MIB);
+            assertThat(Files.size(mount.resolve(".ballast"))).isEqualTo(16 * MIB);
+
+            publish(Topic.BALLAST_COMMANDS, vm, command(vm, 1, 200 * MIB));
+            publish(Topic.BALLAST_COMMANDS, vm, command(vm, 3, 64 * MIB));
+            assertThat(awaitAck(acks, vm, 3, BallastApplied.class).getActualBytes())
+                    .isEqualTo(64 * MIB);
+            assertThat(acks.readUntil(ackOf(vm, 3), WAIT))
+                    .as("the stale generation 1 was never applied again")
+                    .filteredOn(e -> e.envelope().getSubjectId().equals(vm))
+                    .extracting(e -> ((BallastApplied) e.payload()).getGeneration())
+                    .containsExactly(1L, 2L, 3L);
+        }
+    }
+
+    @Test
+    void aDeletedBallastIsRecreatedAndReported() throws Exception {
+        String vm = "vm-3";
+        try (EventTap acks = EventTap.fromNow(broker.bootstrapServers(), Topic.BALLAST_ACKS)) {
+            agent = startAgent(vm);
+            publish(Topic.BALLAST_COMMANDS, vm, command(vm, 1, 48 * MIB));
+            awaitAck(acks, vm, 1, BallastApplied.class);
+
+            Files.delete(mount.resolve(".ballast"));
+
+            var events = acks.readUntil(
+                    e -> e.payload() instanceof BallastApplied a && a.getVmId().equals(vm) && a.getRecreated(), WAIT);
+            BallastApplied recreated = (BallastApplied) events.getLast().payload();
+            assertThat(recreated.getGeneration()).isEqualTo(1);
+            assertThat(recreated.getActualBytes()).isEqualTo(48 * MIB);
+            assertThat(Files.size(mount.resolve(".ballast"))).isEqualTo(48 * MIB);
+        }
+    }
+
+    @Test
+    void anInflateWithoutRoomFailsWithTheFreeBytesSeen() throws Exception {
+        String vm = "vm-4";
+        try (EventTap acks = EventTap.fromNow(broker.bootstrapServers(), Topic.BALLAST_ACKS)) {
+            agent = startAgent(vm);
+            publish(Topic.BALLAST_COMMANDS, vm, command(vm, 1, 4096 * MIB));
+
+            BallastFailed failed = awaitAck(acks, vm, 1, BallastFailed.class);
+            assertThat(failed.getFailure()).isEqualTo(BallastFailure.BALLAST_FAILURE_NO_SPACE);
+            assertThat(failed.getActualBytes()).isZero();
+            assertThat(failed.getFreeBytesSeen()).isBetween(300 * MIB, 450 * MIB);
+        }
+    }
+
+    @Test
+    void anAgentWithAnotherVmsCertificateIsRefused() throws Exception {
+        publish(
+                Topic.INVENTORY,
+                diskId(),
+                VirtualDiskUpserted.newBuilder()
+                        .setDisk(VirtualDisk.newBuilder().setDiskId(diskId()).setVmId("vm-5"))
+                        .build());
+        long refusedBefore = refused("disk");
+
+        agent = launchAgent("vm-6");
+
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (refused("disk") <= refusedBefore && System.nanoTime() < deadline) {
+            Thread.sleep(500);
+        }
+        assertThat(refused("disk")).isGreaterThan(refusedBefore);
+        agent.awaitOutput("PERMISSION_DENIED", WAIT);
+    }
+
+    private Program startAgent(String vm) throws Exception {
+        Program started = launchAgent(vm);
+        started.awaitOutput("connected to the gateway as VM " + vm, WAIT);
+        return started;
+    }
+
+    private Program launchAgent(String vm) throws Exception {
+        Path config = Files.writeString(
+                temp.resolve(vm + ".properties"),
+                String.join(
+                        "\n",
+                        "gateway=localhost:" + gatewayTls,
+                        "certificate=" + certs.resolve("vm-" + vm + ".p12"),
+                        "ca=" + certs.resolve("ca.pem"),
+                        "mounts=" + mount,
+                        "state-dir=" + temp.resolve("agent-state"),
+                        "telemetry-period=2s",
+                        ""));
+        return Program.agent("agent-" + vm + "-" + System.nanoTime(), shared, "run", "--config", config.toString());
+    }
+
+    private String diskId() {
+        return disk.image().toString();
+    }
+
+    private SetBallastSize command(String vm, long generation, long bytes) {
+        return SetBallastSize.newBuilder()
+                .setVmId(vm)
+                .setDiskId(diskId())
+                .setMountPoint(mount.toString())
+                .setGeneration(generation)
+                .setTargetBytes(bytes)
+                .build();
+    }
+
+    private <T extends Message> T awaitAck(EventTap acks, String vm, long generation, Class<T> type) {
+        List<Decoded.Event> events = acks.readUntil(ackOf(vm, generation), WAIT);
+        Message ack = events.stream()
+                .filter(ackOf(vm, generation))
+                .findFirst()
+                .orElseThrow()
+                .payload();
+        assertThat(ack).isInstanceOf(type);
+        return type.cast(ack);
+    }
+
+    private static Predicate<Decoded.Event> ackOf(String vm, long generation) {
+        return event -> (event.payload() instanceof BallastApplied a
+                        && a.getVmId().equals(vm)
+                        && a.getGeneration() == generation)
+                || (event.payload() instanceof BallastFailed f
+                        && f.getVmId().equals(vm)
+                        && f.getGeneration() == generation);
+    }
+
+    private static Predicate<Decoded.Event> finishedOrFailed(String jobId) {
+        return event -> event.envelope().getSubjectId().equals(jobId)
+                && (event.payload() instanceof JobFinished || event.payload() instanceof JobFailed);
+    }
+
+    private void publish(Topic topic, String subject, Message payload) throws Exception {
+        try (var producer = new KafkaProducer<String, byte[]>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName()))) {
+            producer.send(reservation.record(topic, subject, payload)).get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static long refused(String reason) throws Exception {
+        var line = java.util.regex.Pattern.compile(
+                        "^ballast_gateway_identity_refused_total\\{[^}]*reason=\"" + reason + "\"[^}]*\\} ([0-9.E+]+)$",
+                        java.util.regex.Pattern.MULTILINE)
+                .matcher(Program.metrics(gatewayHttp));
+        return line.find() ? (long) Double.parseDouble(line.group(1)) : 0;
+    }
+
+    private static long allocated(Path file) {
+        return Long.parseLong(Commands.run("stat", "-c", "%b", file.toString()).strip()) * 512;
+    }
+}
