@@ -2,14 +2,11 @@ package io.ballast.contract;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.protobuf.Message;
 import io.ballast.proto.ballast.v1.BallastApplied;
 import io.ballast.proto.ballast.v1.BallastFailed;
 import io.ballast.proto.ballast.v1.BallastFailure;
 import io.ballast.proto.ballast.v1.Extent;
-import io.ballast.proto.ballast.v1.SetBallastSize;
 import io.ballast.proto.events.Decoded;
-import io.ballast.proto.events.Events;
 import io.ballast.proto.events.Topic;
 import io.ballast.proto.guest.v1.UsageReported;
 import io.ballast.proto.inventory.v1.VirtualDisk;
@@ -20,20 +17,13 @@ import io.ballast.proto.worker.v1.ReclaimJob;
 import io.ballast.testsupport.Commands;
 import io.ballast.testsupport.EventTap;
 import io.ballast.testsupport.Filefrag;
-import io.ballast.testsupport.KafkaBroker;
 import io.ballast.testsupport.LoopDisk;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -51,18 +41,14 @@ import org.junit.jupiter.api.io.TempDir;
 class BallastLoopTest {
 
     private static final long MIB = 1 << 20;
-    private static final Duration WAIT = Duration.ofSeconds(90);
+    private static final Duration WAIT = Fleet.WAIT;
     private static final String HOST = "loop-test-host";
 
     @TempDir
     static Path shared;
 
-    private static KafkaBroker broker;
-    private static Path certs;
-    private static Program gateway;
-    private static Program worker;
-    private static int gatewayHttp;
-    private static int gatewayTls;
+    private static Fleet fleet;
+    private static Fleet.Gateway gateway;
 
     @TempDir
     Path temp;
@@ -70,50 +56,18 @@ class BallastLoopTest {
     private LoopDisk disk;
     private Path mount;
     private Program agent;
-    private final Events reservation = new Events("reservation-service");
 
     @BeforeAll
     static void services() throws Exception {
-        broker = KafkaBroker.start();
-        broker.createBallastTopics(1);
-        certs = shared.resolve("certs");
-        Commands.run(Program.ROOT.resolve("ballast").toString(), "certs", "init", "--dir", certs.toString());
-        for (int i = 1; i <= 6; i++) {
-            Commands.run(
-                    Program.ROOT.resolve("ballast").toString(), "certs", "issue", "vm-" + i, "--dir", certs.toString());
-        }
-        gatewayHttp = Program.freePort();
-        gatewayTls = Program.freePort();
-        gateway = Program.service(
-                "guest-gateway",
-                shared,
-                gatewayHttp,
-                Map.of(
-                        "BALLAST_KAFKA_BOOTSTRAP", broker.bootstrapServers(),
-                        "BALLAST_GATEWAY_CERTS", certs.toString(),
-                        "BALLAST_GATEWAY_INSTANCE", "loop-test",
-                        "QUARKUS_HTTP_SSL_PORT", Integer.toString(gatewayTls),
-                        "BALLAST_GATEWAY_RETRY_AFTER", "3s"));
-        int workerHttp = Program.freePort();
-        worker = Program.service(
-                "resize-worker",
-                shared,
-                workerHttp,
-                Map.of("BALLAST_KAFKA_BOOTSTRAP", broker.bootstrapServers(), "BALLAST_HOST_ID", HOST));
-        gateway.awaitReady(gatewayHttp, Duration.ofMinutes(2));
-        worker.awaitReady(workerHttp, Duration.ofMinutes(2));
+        fleet = new Fleet(shared, 6);
+        gateway = fleet.gateway("loop-test");
+        fleet.worker(HOST);
     }
 
     @AfterAll
     static void stopServices() {
-        if (gateway != null) {
-            gateway.close();
-        }
-        if (worker != null) {
-            worker.close();
-        }
-        if (broker != null) {
-            broker.stop();
+        if (fleet != null) {
+            fleet.close();
         }
     }
 
@@ -143,14 +97,14 @@ class BallastLoopTest {
     @Test
     void aCommandSetsTheBallastItsExtentsAreExactAndTheHostReclaimsThem() throws Exception {
         String vm = "vm-1";
-        try (EventTap acks = EventTap.fromNow(broker.bootstrapServers(), Topic.BALLAST_ACKS);
-                EventTap usage = EventTap.fromNow(broker.bootstrapServers(), Topic.GUEST_TELEMETRY);
-                EventTap progress = EventTap.fromNow(broker.bootstrapServers(), Topic.WORKER_PROGRESS)) {
+        try (EventTap acks = fleet.tap(Topic.BALLAST_ACKS);
+                EventTap usage = fleet.tap(Topic.GUEST_TELEMETRY);
+                EventTap progress = fleet.tap(Topic.WORKER_PROGRESS)) {
             agent = startAgent(vm);
             String keep = Commands.run("sha256sum", mount.resolve("keep").toString());
 
-            publish(Topic.BALLAST_COMMANDS, vm, command(vm, 1, 96 * MIB));
-            BallastApplied applied = awaitAck(acks, vm, 1, BallastApplied.class);
+            fleet.publish(Topic.BALLAST_COMMANDS, vm, Fleet.command(vm, diskId(), mount, 1, 96 * MIB));
+            BallastApplied applied = Fleet.awaitAck(acks, vm, 1, BallastApplied.class);
 
             assertThat(applied.getActualBytes()).isEqualTo(96 * MIB);
             List<Extent> expected = Filefrag.diskRanges(mount.resolve(".ballast"), disk.partitionStartBytes(2)).stream()
@@ -176,7 +130,7 @@ class BallastLoopTest {
                     .setHostId(HOST)
                     .setImagePath(disk.image().toString())
                     .build();
-            publish(Topic.WORKER_JOBS, diskId(), job);
+            fleet.publish(Topic.WORKER_JOBS, diskId(), job);
             var events = progress.readUntil(finishedOrFailed(job.getJobId()), WAIT);
             assertThat(events.getLast().payload()).isInstanceOfSatisfying(JobFinished.class, finished -> assertThat(
                             finished.getReclaim().getBackedBeforeBytes()
@@ -196,23 +150,23 @@ class BallastLoopTest {
     @Test
     void deflateAndReinflateAcrossAnAgentRestartWithStaleGenerationsIgnored() throws Exception {
         String vm = "vm-2";
-        try (EventTap acks = EventTap.fromNow(broker.bootstrapServers(), Topic.BALLAST_ACKS)) {
+        try (EventTap acks = fleet.tap(Topic.BALLAST_ACKS)) {
             agent = startAgent(vm);
-            publish(Topic.BALLAST_COMMANDS, vm, command(vm, 1, 128 * MIB));
-            awaitAck(acks, vm, 1, BallastApplied.class);
+            fleet.publish(Topic.BALLAST_COMMANDS, vm, Fleet.command(vm, diskId(), mount, 1, 128 * MIB));
+            Fleet.awaitAck(acks, vm, 1, BallastApplied.class);
 
             agent.close();
-            publish(Topic.BALLAST_COMMANDS, vm, command(vm, 2, 16 * MIB));
+            fleet.publish(Topic.BALLAST_COMMANDS, vm, Fleet.command(vm, diskId(), mount, 2, 16 * MIB));
             agent = startAgent(vm);
-            assertThat(awaitAck(acks, vm, 2, BallastApplied.class).getActualBytes())
+            assertThat(Fleet.awaitAck(acks, vm, 2, BallastApplied.class).getActualBytes())
                     .isEqualTo(16 * MIB);
             assertThat(Files.size(mount.resolve(".ballast"))).isEqualTo(16 * MIB);
 
-            publish(Topic.BALLAST_COMMANDS, vm, command(vm, 1, 200 * MIB));
-            publish(Topic.BALLAST_COMMANDS, vm, command(vm, 3, 64 * MIB));
-            assertThat(awaitAck(acks, vm, 3, BallastApplied.class).getActualBytes())
+            fleet.publish(Topic.BALLAST_COMMANDS, vm, Fleet.command(vm, diskId(), mount, 1, 200 * MIB));
+            fleet.publish(Topic.BALLAST_COMMANDS, vm, Fleet.command(vm, diskId(), mount, 3, 64 * MIB));
+            assertThat(Fleet.awaitAck(acks, vm, 3, BallastApplied.class).getActualBytes())
                     .isEqualTo(64 * MIB);
-            assertThat(acks.readUntil(ackOf(vm, 3), WAIT))
+            assertThat(acks.readUntil(Fleet.ackOf(vm, 3), WAIT))
                     .as("the stale generation 1 was never applied again")
                     .filteredOn(e -> e.envelope().getSubjectId().equals(vm))
                     .extracting(e -> ((BallastApplied) e.payload()).getGeneration())
@@ -223,10 +177,10 @@ class BallastLoopTest {
     @Test
     void aDeletedBallastIsRecreatedAndReported() throws Exception {
         String vm = "vm-3";
-        try (EventTap acks = EventTap.fromNow(broker.bootstrapServers(), Topic.BALLAST_ACKS)) {
+        try (EventTap acks = fleet.tap(Topic.BALLAST_ACKS)) {
             agent = startAgent(vm);
-            publish(Topic.BALLAST_COMMANDS, vm, command(vm, 1, 48 * MIB));
-            awaitAck(acks, vm, 1, BallastApplied.class);
+            fleet.publish(Topic.BALLAST_COMMANDS, vm, Fleet.command(vm, diskId(), mount, 1, 48 * MIB));
+            Fleet.awaitAck(acks, vm, 1, BallastApplied.class);
 
             Files.delete(mount.resolve(".ballast"));
 
@@ -242,11 +196,11 @@ class BallastLoopTest {
     @Test
     void anInflateWithoutRoomFailsWithTheFreeBytesSeen() throws Exception {
         String vm = "vm-4";
-        try (EventTap acks = EventTap.fromNow(broker.bootstrapServers(), Topic.BALLAST_ACKS)) {
+        try (EventTap acks = fleet.tap(Topic.BALLAST_ACKS)) {
             agent = startAgent(vm);
-            publish(Topic.BALLAST_COMMANDS, vm, command(vm, 1, 4096 * MIB));
+            fleet.publish(Topic.BALLAST_COMMANDS, vm, Fleet.command(vm, diskId(), mount, 1, 4096 * MIB));
 
-            BallastFailed failed = awaitAck(acks, vm, 1, BallastFailed.class);
+            BallastFailed failed = Fleet.awaitAck(acks, vm, 1, BallastFailed.class);
             assertThat(failed.getFailure()).isEqualTo(BallastFailure.BALLAST_FAILURE_NO_SPACE);
             assertThat(failed.getActualBytes()).isZero();
             assertThat(failed.getFreeBytesSeen()).isBetween(300 * MIB, 450 * MIB);
@@ -255,7 +209,7 @@ class BallastLoopTest {
 
     @Test
     void anAgentWithAnotherVmsCertificateIsRefused() throws Exception {
-        publish(
+        fleet.publish(
                 Topic.INVENTORY,
                 diskId(),
                 VirtualDiskUpserted.newBuilder()
@@ -263,7 +217,7 @@ class BallastLoopTest {
                         .build());
         long refusedBefore = refused("disk");
 
-        agent = launchAgent("vm-6");
+        agent = fleet.launchAgent("vm-6", gateway, mount, temp.resolve("agent-state"));
 
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (refused("disk") <= refusedBefore && System.nanoTime() < deadline) {
@@ -274,80 +228,21 @@ class BallastLoopTest {
     }
 
     private Program startAgent(String vm) throws Exception {
-        Program started = launchAgent(vm);
-        started.awaitOutput("connected to the gateway as VM " + vm, WAIT);
-        return started;
+        return fleet.startAgent(vm, gateway, mount, temp.resolve("agent-state"));
     }
 
-    private Program launchAgent(String vm) throws Exception {
-        Path config = Files.writeString(
-                temp.resolve(vm + ".properties"),
-                String.join(
-                        "\n",
-                        "gateway=localhost:" + gatewayTls,
-                        "certificate=" + certs.resolve("vm-" + vm + ".p12"),
-                        "ca=" + certs.resolve("ca.pem"),
-                        "mounts=" + mount,
-                        "state-dir=" + temp.resolve("agent-state"),
-                        "telemetry-period=2s",
-                        ""));
-        return Program.agent("agent-" + vm + "-" + System.nanoTime(), shared, "run", "--config", config.toString());
+    private static long refused(String reason) throws Exception {
+        return (long)
+                Fleet.metric(gateway.httpPort(), "ballast_gateway_identity_refused_total", "reason=\"" + reason + "\"");
     }
 
     private String diskId() {
         return disk.image().toString();
     }
 
-    private SetBallastSize command(String vm, long generation, long bytes) {
-        return SetBallastSize.newBuilder()
-                .setVmId(vm)
-                .setDiskId(diskId())
-                .setMountPoint(mount.toString())
-                .setGeneration(generation)
-                .setTargetBytes(bytes)
-                .build();
-    }
-
-    private <T extends Message> T awaitAck(EventTap acks, String vm, long generation, Class<T> type) {
-        List<Decoded.Event> events = acks.readUntil(ackOf(vm, generation), WAIT);
-        Message ack = events.stream()
-                .filter(ackOf(vm, generation))
-                .findFirst()
-                .orElseThrow()
-                .payload();
-        assertThat(ack).isInstanceOf(type);
-        return type.cast(ack);
-    }
-
-    private static Predicate<Decoded.Event> ackOf(String vm, long generation) {
-        return event -> (event.payload() instanceof BallastApplied a
-                        && a.getVmId().equals(vm)
-                        && a.getGeneration() == generation)
-                || (event.payload() instanceof BallastFailed f
-                        && f.getVmId().equals(vm)
-                        && f.getGeneration() == generation);
-    }
-
     private static Predicate<Decoded.Event> finishedOrFailed(String jobId) {
         return event -> event.envelope().getSubjectId().equals(jobId)
                 && (event.payload() instanceof JobFinished || event.payload() instanceof JobFailed);
-    }
-
-    private void publish(Topic topic, String subject, Message payload) throws Exception {
-        try (var producer = new KafkaProducer<String, byte[]>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName()))) {
-            producer.send(reservation.record(topic, subject, payload)).get(10, TimeUnit.SECONDS);
-        }
-    }
-
-    private static long refused(String reason) throws Exception {
-        var line = java.util.regex.Pattern.compile(
-                        "^ballast_gateway_identity_refused_total\\{[^}]*reason=\"" + reason + "\"[^}]*\\} ([0-9.E+]+)$",
-                        java.util.regex.Pattern.MULTILINE)
-                .matcher(Program.metrics(gatewayHttp));
-        return line.find() ? (long) Double.parseDouble(line.group(1)) : 0;
     }
 
     private static long allocated(Path file) {

@@ -1,0 +1,181 @@
+package io.ballast.contract;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.Message;
+import io.ballast.proto.ballast.v1.BallastApplied;
+import io.ballast.proto.ballast.v1.BallastFailed;
+import io.ballast.proto.ballast.v1.SetBallastSize;
+import io.ballast.proto.events.Decoded;
+import io.ballast.proto.events.Events;
+import io.ballast.proto.events.Topic;
+import io.ballast.testsupport.Commands;
+import io.ballast.testsupport.EventTap;
+import io.ballast.testsupport.KafkaBroker;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * A small installation for end-to-end tests: the real broker, a CA with agent certificates made by
+ * {@code ./ballast certs}, and the packaged programs started on free ports. The test plays the reservation service
+ * through {@link #publish}.
+ */
+final class Fleet implements AutoCloseable {
+
+    static final Duration WAIT = Duration.ofSeconds(90);
+
+    /** A gateway instance and its ports. */
+    record Gateway(Program program, int httpPort, int tlsPort) {}
+
+    final KafkaBroker broker;
+    final Path certs;
+    private final Path logs;
+    private final Events reservation = new Events("reservation-service");
+    private final List<Program> programs = new ArrayList<>();
+
+    Fleet(Path directory, int agentCertificates) {
+        this.logs = directory;
+        this.broker = KafkaBroker.start();
+        broker.createBallastTopics(1);
+        this.certs = directory.resolve("certs");
+        ballast("certs", "init", "--dir", certs.toString());
+        for (int i = 1; i <= agentCertificates; i++) {
+            ballast("certs", "issue", "vm-" + i, "--dir", certs.toString());
+        }
+    }
+
+    Gateway gateway(String instance) throws InterruptedException {
+        int http = Program.freePort();
+        int tls = Program.freePort();
+        Program program = Program.service(
+                "guest-gateway",
+                logs,
+                http,
+                Map.of(
+                        "BALLAST_KAFKA_BOOTSTRAP", broker.bootstrapServers(),
+                        "BALLAST_GATEWAY_CERTS", certs.toString(),
+                        "BALLAST_GATEWAY_INSTANCE", instance,
+                        "QUARKUS_HTTP_SSL_PORT", Integer.toString(tls),
+                        "BALLAST_GATEWAY_RETRY_AFTER", "3s"));
+        programs.add(program);
+        program.awaitReady(http, Duration.ofMinutes(2));
+        return new Gateway(program, http, tls);
+    }
+
+    Program worker(String hostId) throws InterruptedException {
+        int http = Program.freePort();
+        Program program = Program.service(
+                "resize-worker",
+                logs,
+                http,
+                Map.of("BALLAST_KAFKA_BOOTSTRAP", broker.bootstrapServers(), "BALLAST_HOST_ID", hostId));
+        programs.add(program);
+        program.awaitReady(http, Duration.ofMinutes(2));
+        return program;
+    }
+
+    /** Starts the agent of {@code vm} keeping a ballast on {@code mount}, connected to {@code gateway}. */
+    Program launchAgent(String vm, Gateway gateway, Path mount, Path stateDirectory) throws Exception {
+        Path config = Files.writeString(
+                logs.resolve(vm + "-" + System.nanoTime() + ".properties"),
+                String.join(
+                        "\n",
+                        "gateway=localhost:" + gateway.tlsPort(),
+                        "certificate=" + certs.resolve("vm-" + vm + ".p12"),
+                        "ca=" + certs.resolve("ca.pem"),
+                        "mounts=" + mount,
+                        "state-dir=" + stateDirectory,
+                        "telemetry-period=2s",
+                        ""));
+        return Program.agent("agent-" + vm + "-" + System.nanoTime(), logs, "run", "--config", config.toString());
+    }
+
+    /** {@link #launchAgent}, then waits until the gateway welcomed it. */
+    Program startAgent(String vm, Gateway gateway, Path mount, Path stateDirectory) throws Exception {
+        Program agent = launchAgent(vm, gateway, mount, stateDirectory);
+        agent.awaitOutput("connected to the gateway as VM " + vm, WAIT);
+        return agent;
+    }
+
+    void publish(Topic topic, String subject, Message payload) throws Exception {
+        try (var producer = new KafkaProducer<String, byte[]>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName()))) {
+            producer.send(reservation.record(topic, subject, payload)).get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    EventTap tap(Topic topic) {
+        return EventTap.fromNow(broker.bootstrapServers(), topic);
+    }
+
+    static SetBallastSize command(String vm, String diskId, Path mount, long generation, long bytes) {
+        return SetBallastSize.newBuilder()
+                .setVmId(vm)
+                .setDiskId(diskId)
+                .setMountPoint(mount.toString())
+                .setGeneration(generation)
+                .setTargetBytes(bytes)
+                .build();
+    }
+
+    /** The ack (applied or failed) of {@code vm}'s generation, of the type expected. */
+    static <T extends Message> T awaitAck(EventTap acks, String vm, long generation, Class<T> type) {
+        Message ack = acks.readUntil(ackOf(vm, generation), WAIT).stream()
+                .filter(ackOf(vm, generation))
+                .findFirst()
+                .orElseThrow()
+                .payload();
+        assertThat(ack).isInstanceOf(type);
+        return type.cast(ack);
+    }
+
+    static Predicate<Decoded.Event> ackOf(String vm, long generation) {
+        return event -> (event.payload() instanceof BallastApplied a
+                        && a.getVmId().equals(vm)
+                        && a.getGeneration() == generation)
+                || (event.payload() instanceof BallastFailed f
+                        && f.getVmId().equals(vm)
+                        && f.getGeneration() == generation);
+    }
+
+    /** A counter or gauge of a program's /q/metrics (the first series carrying {@code labelFragment}). */
+    static double metric(int httpPort, String name, String labelFragment) throws Exception {
+        var matcher = Pattern.compile("^" + Pattern.quote(name) + "(\\{[^}]*\\})? ([0-9.E+-]+)$", Pattern.MULTILINE)
+                .matcher(Program.metrics(httpPort));
+        while (matcher.find()) {
+            if (labelFragment.isEmpty()
+                    || (matcher.group(1) != null && matcher.group(1).contains(labelFragment))) {
+                return Double.parseDouble(matcher.group(2));
+            }
+        }
+        return 0;
+    }
+
+    private static void ballast(String... arguments) {
+        List<String> command = new ArrayList<>();
+        command.add(Program.ROOT.resolve("ballast").toString());
+        command.addAll(List.of(arguments));
+        Commands.run(command.toArray(String[]::new));
+    }
+
+    @Override
+    public void close() {
+        for (Program program : programs) {
+            program.close();
+        }
+        broker.stop();
+    }
+}

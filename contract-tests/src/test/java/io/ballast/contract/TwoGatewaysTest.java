@@ -1,0 +1,68 @@
+package io.ballast.contract;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ballast.proto.ballast.v1.BallastApplied;
+import io.ballast.proto.events.Topic;
+import io.ballast.testsupport.EventTap;
+import io.ballast.testsupport.LoopDisk;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two gateway instances at once on the real broker: an agent gets its commands whichever of them it is connected
+ * to, and a command one gateway delivered is no longer pending at the other once acknowledged.
+ */
+class TwoGatewaysTest {
+
+    private static final long MIB = 1 << 20;
+
+    @TempDir
+    Path temp;
+
+    @Test
+    void anAgentGetsItsCommandsThroughEitherGateway() throws Exception {
+        try (Fleet fleet = new Fleet(temp, 1);
+                LoopDisk disk = LoopDisk.create(temp, 256 * MIB, "label: gpt\nstart=2048\n");
+                EventTap acks = fleet.tap(Topic.BALLAST_ACKS)) {
+            Fleet.Gateway a = fleet.gateway("gateway-a");
+            Fleet.Gateway b = fleet.gateway("gateway-b");
+            Path mount = disk.mountExt4(1, temp);
+            String diskId = disk.image().toString();
+            Path state = temp.resolve("agent-state");
+
+            try (Program agent = fleet.startAgent("vm-1", b, mount, state)) {
+                fleet.publish(Topic.BALLAST_COMMANDS, "vm-1", Fleet.command("vm-1", diskId, mount, 1, 32 * MIB));
+                assertThat(Fleet.awaitAck(acks, "vm-1", 1, BallastApplied.class).getActualBytes())
+                        .isEqualTo(32 * MIB);
+                awaitNothingPending(a, 1);
+                awaitNothingPending(b, 1);
+            }
+
+            try (Program agent = fleet.startAgent("vm-1", a, mount, state)) {
+                fleet.publish(Topic.BALLAST_COMMANDS, "vm-1", Fleet.command("vm-1", diskId, mount, 2, 48 * MIB));
+                assertThat(Fleet.awaitAck(acks, "vm-1", 2, BallastApplied.class).getActualBytes())
+                        .isEqualTo(48 * MIB);
+                awaitNothingPending(a, 2);
+                awaitNothingPending(b, 2);
+            }
+            assertThat(Files.size(mount.resolve(".ballast"))).isEqualTo(48 * MIB);
+        }
+    }
+
+    /** Waits until the gateway has read {@code commands} commands and none of them is pending any more. */
+    private static void awaitNothingPending(Fleet.Gateway gateway, int commands) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (Fleet.metric(gateway.httpPort(), "ballast_events_decoded_total", "ballast.ballast.commands.v1")
+                        < commands
+                || Fleet.metric(gateway.httpPort(), "ballast_gateway_commands_pending", "") > 0) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("a command is still pending at gateway " + gateway.httpPort());
+            }
+            Thread.sleep(250);
+        }
+    }
+}
