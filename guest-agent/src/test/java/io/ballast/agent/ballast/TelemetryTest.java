@@ -16,8 +16,10 @@ class TelemetryTest {
     @Test
     void theFirstReportIsDueAtOnceAndThenOncePerPeriod() {
         assertThat(telemetry.due(null, 0, T0, 1 << 30, TOTAL)).isTrue();
-        assertThat(telemetry.due(T0, 1 << 30, T0.plusSeconds(59), 1 << 30, TOTAL)).isFalse();
-        assertThat(telemetry.due(T0, 1 << 30, T0.plusSeconds(60), 1 << 30, TOTAL)).isTrue();
+        assertThat(telemetry.due(T0, 1 << 30, T0.plusSeconds(59), 1 << 30, TOTAL))
+                .isFalse();
+        assertThat(telemetry.due(T0, 1 << 30, T0.plusSeconds(60), 1 << 30, TOTAL))
+                .isTrue();
     }
 
     @Test
@@ -26,7 +28,9 @@ class TelemetryTest {
         assertThat(telemetry.due(T0, used, T0.plusSeconds(5), used + (5L << 30), TOTAL))
                 .as("exactly 5 % is not beyond")
                 .isFalse();
-        assertThat(telemetry.due(T0, used, T0.plusSeconds(5), used + (5L << 30) + 1, TOTAL)).isTrue();
-        assertThat(telemetry.due(T0, used, T0.plusSeconds(5), used - (6L << 30), TOTAL)).isTrue();
+        assertThat(telemetry.due(T0, used, T0.plusSeconds(5), used + (5L << 30) + 1, TOTAL))
+                .isTrue();
+        assertThat(telemetry.due(T0, used, T0.plusSeconds(5), used - (6L << 30), TOTAL))
+                .isTrue();
     }
 }
