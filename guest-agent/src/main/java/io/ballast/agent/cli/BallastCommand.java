@@ -27,11 +27,6 @@ import picocli.CommandLine.Spec;
         subcommands = {BallastCommand.Set.class, BallastCommand.Show.class, BallastCommand.Discard.class})
 final class BallastCommand {
 
-    /** Exit code for a request the agent refuses (bad input, unusable place). */
-    static final int REFUSED = 2;
-    /** Exit code for an operation that failed (no space, a system call error). */
-    static final int FAILED = 1;
-
     abstract static class Operation implements Callable<Integer> {
 
         @Spec
@@ -52,13 +47,13 @@ final class BallastCommand {
             try {
                 BallastReport report = run(Ballasts.ofThisSystem());
                 out.println(json ? Json.write(asMap(report)) : asText(report));
-                return 0;
+                return ExitCodes.DONE;
             } catch (BallastException.Refused e) {
                 err.println("ballast agent: " + e.getMessage());
-                return REFUSED;
+                return ExitCodes.REFUSED;
             } catch (BallastException e) {
                 err.println("ballast agent: " + e.getMessage());
-                return FAILED;
+                return ExitCodes.FAILED;
             }
         }
     }
@@ -112,13 +107,13 @@ final class BallastCommand {
             try {
                 long bytes = Ballasts.ofThisSystem().discard(mount, Path.of("/dev"));
                 spec.commandLine().getOut().println("discarded " + bytes + " bytes of the ballast of " + mount);
-                return 0;
+                return ExitCodes.DONE;
             } catch (BallastException.Refused e) {
                 spec.commandLine().getErr().println("ballast agent: " + e.getMessage());
-                return REFUSED;
+                return ExitCodes.REFUSED;
             } catch (BallastException e) {
                 spec.commandLine().getErr().println("ballast agent: " + e.getMessage());
-                return FAILED;
+                return ExitCodes.FAILED;
             }
         }
     }

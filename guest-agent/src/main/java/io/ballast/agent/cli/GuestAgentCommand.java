@@ -1,9 +1,5 @@
 package io.ballast.agent.cli;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -36,28 +32,16 @@ public final class GuestAgentCommand implements Runnable {
         CommandLine commandLine = new CommandLine(new GuestAgentCommand());
         commandLine.setParameterExceptionHandler((exception, arguments) -> {
             exception.getCommandLine().getErr().println("ballast agent: " + exception.getMessage());
-            return BallastCommand.REFUSED;
+            return ExitCodes.REFUSED;
         });
         return commandLine;
-    }
-
-    public static void main(String[] args) {
-        System.exit(execute(args));
     }
 
     /** The version the build wrote into the jar. */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            Properties properties = new Properties();
-            try (InputStream in = GuestAgentCommand.class.getResourceAsStream("/guest-agent-version.properties")) {
-                if (in != null) {
-                    properties.load(in);
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            return new String[] {"ballast guest-agent " + properties.getProperty("version", "unknown")};
+            return new String[] {Daemon.version()};
         }
     }
 }

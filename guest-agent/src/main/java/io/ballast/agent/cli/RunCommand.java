@@ -1,10 +1,6 @@
 package io.ballast.agent.cli;
 
-import io.ballast.agent.config.AgentConfig;
-import io.ballast.agent.grpc.AgentDaemon;
-import java.io.IOException;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -25,21 +21,7 @@ final class RunCommand implements Callable<Integer> {
     Path config;
 
     @Override
-    public Integer call() throws InterruptedException {
-        AgentDaemon daemon;
-        try {
-            daemon = AgentDaemon.create(AgentConfig.load(config), new GuestAgentCommand.Version().getVersion()[0]);
-        } catch (IllegalArgumentException e) {
-            spec.commandLine().getErr().println("ballast agent: " + e.getMessage());
-            return BallastCommand.REFUSED;
-        } catch (IOException | GeneralSecurityException e) {
-            spec.commandLine().getErr().println("ballast agent: cannot start: " + e.getMessage());
-            return BallastCommand.FAILED;
-        }
-        Thread stop = new Thread(daemon::close, "agent-stop");
-        Runtime.getRuntime().addShutdownHook(stop);
-        spec.commandLine().getErr().println("ballast agent: VM " + daemon.vmId() + " connecting to the gateway");
-        daemon.run();
-        return 0;
+    public Integer call() {
+        return Daemon.run(config, spec.commandLine().getErr());
     }
 }

@@ -7,10 +7,11 @@ import io.ballast.agent.ballast.Telemetry;
 import io.ballast.agent.config.AgentConfig;
 import io.ballast.agent.state.StateStore;
 import io.ballast.proto.agent.v1.AgentSessionServiceGrpc;
+import io.grpc.ChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
-import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.okhttp.OkHttpChannelBuilder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -76,15 +77,30 @@ public final class AgentDaemon implements AutoCloseable {
         }
         KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         keys.init(store, config.certificatePassword());
-        ManagedChannel channel = NettyChannelBuilder.forAddress(config.gatewayHost(), config.gatewayPort())
-                .sslContext(GrpcSslContexts.forClient()
-                        .keyManager(keys)
-                        .trustManager(config.ca().toFile())
-                        .build())
+        ChannelCredentials credentials = TlsChannelCredentials.newBuilder()
+                .keyManager(keys.getKeyManagers())
+                .trustManager(config.ca().toFile())
+                .build();
+        avoidDefaultTrustStore();
+        ManagedChannel channel = OkHttpChannelBuilder.forAddress(
+                        config.gatewayHost(), config.gatewayPort(), credentials)
                 .keepAliveTime(30, TimeUnit.SECONDS)
+                // The session's callbacks only hand work to its own thread: no executor threads needed.
+                .directExecutor()
                 .build();
         BallastKeeper keeper = new BallastKeeper(Ballasts.ofThisSystem(), new StateStore(config.stateDirectory()));
         return new AgentDaemon(config, certificateVm, channel, keeper, version);
+    }
+
+    /**
+     * The agent trusts the installation's CA and nothing else. The TLS transport still initialises the JVM's default
+     * SSL context once, which would parse the JDK's public root certificates (about 150) and keep them in memory for
+     * the daemon's life; an empty default trust store avoids that. An explicitly configured one is left alone.
+     */
+    private static void avoidDefaultTrustStore() {
+        if (System.getProperty("javax.net.ssl.trustStore") == null) {
+            System.setProperty("javax.net.ssl.trustStore", "NONE");
+        }
     }
 
     public String vmId() {
@@ -111,12 +127,24 @@ public final class AgentDaemon implements AutoCloseable {
                     config.gatewayHost(),
                     String.valueOf(config.gatewayPort()),
                     status.getCode(),
-                    status.getDescription() == null ? "" : ": " + status.getDescription(),
+                    describe(status),
                     wait.toMillis());
             if (stopped.await(wait.toMillis(), TimeUnit.MILLISECONDS)) {
                 return;
             }
         }
+    }
+
+    /** The status's description, else its cause's message, so a failed connection says why. */
+    static String describe(Status status) {
+        if (status.getDescription() != null) {
+            return ": " + status.getDescription();
+        }
+        Throwable cause = status.getCause();
+        while (cause != null && cause.getCause() != null && cause.getMessage() == null) {
+            cause = cause.getCause();
+        }
+        return cause == null ? "" : ": " + cause.getClass().getSimpleName() + ": " + cause.getMessage();
     }
 
     /** Exponential from one second up to a minute, each wait drawn between half and all of it (jitter). */
