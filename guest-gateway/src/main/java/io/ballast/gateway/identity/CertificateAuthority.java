@@ -124,19 +124,33 @@ public final class CertificateAuthority {
                         store.getCertificate(CA_ALIAS));
     }
 
+    /** A VM's client key and certificate chain: its certificate, then the CA's. */
+    public record AgentCredentials(PrivateKey key, List<X509Certificate> chain) {}
+
     /** Issues the client certificate of VM {@code vmId} into {@code vm-<vmId>.p12} and returns its path. */
     public Path issueAgent(String vmId) throws IOException, GeneralSecurityException {
+        AgentCredentials credentials = agentCredentials(vmId);
+        Path file = directory.resolve("vm-" + vmId + ".p12");
+        writeKeyStore(file, KEY_ALIAS, credentials.key(), credentials.chain().toArray(Certificate[]::new));
+        return file;
+    }
+
+    /** Issues the client certificate of VM {@code vmId} in memory only (simulated agents of the benchmark). */
+    public AgentCredentials agentCredentials(String vmId) throws GeneralSecurityException {
         if (vmId == null || !VM_ID.matcher(vmId).matches()) {
             throw new IllegalArgumentException("VM id '" + vmId + "' is not 1 to 128 letters, digits, '.', '_' or '-'"
                     + " starting with a letter or digit");
         }
-        Path file = directory.resolve("vm-" + vmId + ".p12");
         KeyPair keys = keyPair();
         X509v3CertificateBuilder builder = leaf(new X500Name("CN=" + vmId), keys);
-        builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
+        try {
+            builder.addExtension(
+                    Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
+        } catch (IOException e) {
+            throw new GeneralSecurityException("cannot add certificate extensions: " + e.getMessage(), e);
+        }
         X509Certificate certificate = sign(builder, caKey);
-        writeKeyStore(file, KEY_ALIAS, keys.getPrivate(), new Certificate[] {certificate, caCertificate});
-        return file;
+        return new AgentCredentials(keys.getPrivate(), List.of(certificate, caCertificate));
     }
 
     public X509Certificate caCertificate() {

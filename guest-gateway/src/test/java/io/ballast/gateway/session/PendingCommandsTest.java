@@ -79,6 +79,24 @@ class PendingCommandsTest {
     }
 
     @Test
+    void onlyVmsWithUnacknowledgedCommandsAreVisitedForRetries() {
+        pending.offer(command("vm-1", "d1", 1));
+        pending.offer(command("vm-1", "d2", 1));
+        pending.offer(command("vm-2", "d3", 1));
+        pending.offer(command("vm-1", "d1", 2));
+
+        assertThat(pending.size()).isEqualTo(3);
+        assertThat(pending.vmsWithPending()).containsExactlyInAnyOrder("vm-1", "vm-2");
+        pending.acknowledged("vm-1", "d1", 2);
+        pending.acknowledged("vm-1", "d2", 1);
+        pending.acknowledged("vm-9", "d9", 5);
+
+        assertThat(pending.size()).isEqualTo(1);
+        assertThat(pending.vmsWithPending()).containsExactly("vm-2");
+        assertThat(pending.due("vm-1", T0, RETRY)).isEmpty();
+    }
+
+    @Test
     void aDiskIsReportedOnlyByItsOwnerOrAnUnknownDiskByTheVmThatDeclaredIt() {
         DiskOwnership ownership = new DiskOwnership();
         ownership.assign("d1", "vm-1");

@@ -118,9 +118,10 @@ public class AgentSessions {
         return config.heartbeatInterval();
     }
 
+    /** Retries what is due for the connected VMs that have pending commands (not every connected VM). */
     private void deliverAll() {
         try {
-            for (String vmId : byVm.keySet()) {
+            for (String vmId : pending.vmsWithPending()) {
                 deliver(vmId);
             }
         } catch (RuntimeException e) {
