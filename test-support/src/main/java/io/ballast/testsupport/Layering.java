@@ -23,7 +23,9 @@ public final class Layering {
         "..health..",
         "..client..",
         "..cli..",
-        "..metrics.."
+        "..metrics..",
+        // Benchmarks drive a service from outside, through its real protocols.
+        "..bench.."
     };
 
     /** Types the domain must not see. */
@@ -57,7 +59,7 @@ public final class Layering {
                 .dependOnClassesThat()
                 .resideInAnyPackage(FRAMEWORK_PACKAGES)
                 .because("domain code is plain Java; adapters (rest, grpc, events, store, config, health, client, cli,"
-                        + " metrics) map at the edge")
+                        + " metrics, bench) map at the edge")
                 // A module may not have domain classes yet; the rule still guards the first one.
                 .allowEmptyShould(true);
     }

@@ -13,9 +13,9 @@ import java.util.concurrent.CountDownLatch;
  * The infrastructure of the local stack ({@code ./ballast up}): a real Kafka broker and, unless
  * {@code BALLAST_DB_URL} names a server, an embedded PostgreSQL with the {@code ballast} database. Writes how to reach
  * them to {@code <state-dir>/infra.env} once both are up, runs until it is terminated, then stops both and removes
- * the file.
+ * the file. With {@code --kafka-only}, only the broker (for benchmarks of services without a database).
  *
- * <p>Usage: {@code LocalInfrastructure --state-dir DIR [--partitions N]}
+ * <p>Usage: {@code LocalInfrastructure --state-dir DIR [--partitions N] [--kafka-only]}
  */
 public final class LocalInfrastructure {
 
@@ -26,10 +26,12 @@ public final class LocalInfrastructure {
     public static void main(String[] args) throws Exception {
         Path stateDir = null;
         int partitions = 3;
+        boolean kafkaOnly = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--state-dir" -> stateDir = Path.of(argument(args, ++i, "--state-dir"));
                 case "--partitions" -> partitions = parsePartitions(argument(args, ++i, "--partitions"));
+                case "--kafka-only" -> kafkaOnly = true;
                 default -> usage("unknown argument '" + args[i] + "'");
             }
         }
@@ -57,7 +59,7 @@ public final class LocalInfrastructure {
         List<String> env = new ArrayList<>();
         env.add("BALLAST_KAFKA_BOOTSTRAP=" + broker.bootstrapServers());
         String externalUrl = System.getenv(Postgres.URL_VARIABLE);
-        if (externalUrl == null || externalUrl.isBlank()) {
+        if (!kafkaOnly && (externalUrl == null || externalUrl.isBlank())) {
             EmbeddedPostgres postgres = Postgres.startEmbedded(0);
             started.add(postgres);
             Postgres.Database database = Postgres.createDatabase(postgres, DATABASE);
@@ -110,7 +112,7 @@ public final class LocalInfrastructure {
 
     private static void usage(String problem) {
         System.err.println("local-infrastructure: " + problem);
-        System.err.println("usage: LocalInfrastructure --state-dir DIR [--partitions N]");
+        System.err.println("usage: LocalInfrastructure --state-dir DIR [--partitions N] [--kafka-only]");
         System.exit(2);
     }
 }

@@ -48,7 +48,8 @@ public final class CertsCommand implements Runnable {
         return commandLine;
     }
 
-    static char[] password() {
+    /** The key stores' password: {@code BALLAST_CERTS_PASSWORD}, or {@value #DEFAULT_PASSWORD}. */
+    public static char[] password() {
         String value = System.getenv("BALLAST_CERTS_PASSWORD");
         return (value == null || value.isEmpty() ? DEFAULT_PASSWORD : value).toCharArray();
     }

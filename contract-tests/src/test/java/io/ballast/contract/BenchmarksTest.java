@@ -1,0 +1,94 @@
+package io.ballast.contract;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ballast.testsupport.SystemPrerequisites;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The benchmarks of {@code docs/benchmarks.md} run through {@code ./ballast bench}, small, so they cannot rot: each
+ * starts its own broker and gateway, measures, prints one JSON object and leaves no process or directory behind.
+ */
+class BenchmarksTest {
+
+    private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
+
+    @Test
+    void theGatewayBenchDeliversEveryCommandToItsSimulatedAgents() throws Exception {
+        String json =
+                bench("gateway", "--agents", "20", "--rate", "100", "--duration", "3s", "--warmup", "2s", "--json");
+
+        assertThat(number(json, "agents")).isEqualTo(20);
+        assertThat(number(json, "connected")).isEqualTo(20);
+        assertThat(number(json, "gatewayConnected")).isEqualTo(20);
+        assertThat(number(json, "sessionsLost")).isZero();
+        assertThat(number(json, "published")).isBetween(290.0, 300.0);
+        assertThat(number(json, "missing")).isZero();
+        assertThat(number(json, "delivered") + number(json, "superseded")).isEqualTo(number(json, "published"));
+        assertThat(number(json, "latencyP99Ms")).isPositive();
+        assertThat(number(json, "gatewayHeapAfterGcBytes")).isPositive();
+        assertThat(number(json, "gatewayHeapMaxBytes")).isLessThanOrEqualTo(1L << 30);
+        assertThat(number(json, "gatewayResidentBytes")).isPositive();
+    }
+
+    @Test
+    void theAgentMemoryBenchComparesTheLauncherFlagsWithTheDefaults() throws Exception {
+        SystemPrerequisites.require("sfdisk", "mkfs.ext4", "losetup", "partx");
+
+        String json = bench("agent-memory", "--runs", "1", "--settle", "3", "--json");
+
+        assertThat(number(json, "launcherRssMedianKiB")).isPositive();
+        assertThat(number(json, "launcherRssMedianKiB"))
+                .as("the launcher's flags exist to make the daemon smaller than the JVM's defaults")
+                .isLessThan(number(json, "defaultsRssMedianKiB"));
+    }
+
+    /** Runs {@code ./ballast bench ARGS} on what this build packaged; returns its last line of standard output. */
+    private static String bench(String... arguments) throws Exception {
+        List<String> command = new ArrayList<>(List.of(ROOT.resolve("ballast").toString(), "bench"));
+        command.addAll(List.of(arguments));
+        Path log = Files.createTempFile("bench-", ".log");
+        ProcessBuilder builder =
+                new ProcessBuilder(command).directory(ROOT.toFile()).redirectError(log.toFile());
+        builder.environment().put("BALLAST_BUILD", "never");
+        Process process = builder.start();
+        process.getOutputStream().close();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(5, TimeUnit.MINUTES)).isTrue();
+        String err = Files.readString(log);
+        Files.delete(log);
+        assertThat(process.exitValue()).as(out + err).isZero();
+        assertThat(leftBehind())
+                .as("benchmark directories left under .ballast/bench")
+                .isEmpty();
+        List<String> lines = out.lines().toList();
+        assertThat(lines).as(err).isNotEmpty();
+        return lines.getLast();
+    }
+
+    private static List<Path> leftBehind() throws IOException {
+        Path benches = ROOT.resolve(".ballast/bench");
+        if (!Files.isDirectory(benches)) {
+            return List.of();
+        }
+        try (Stream<Path> entries = Files.list(benches)) {
+            return entries.toList();
+        }
+    }
+
+    private static double number(String json, String field) {
+        Matcher matcher = Pattern.compile("\"" + field + "\":(-?[0-9.]+)").matcher(json);
+        assertThat(matcher.find()).as("field %s in %s", field, json).isTrue();
+        return Double.parseDouble(matcher.group(1));
+    }
+}
