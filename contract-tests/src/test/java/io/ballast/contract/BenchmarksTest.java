@@ -53,6 +53,22 @@ class BenchmarksTest {
                 .isLessThan(number(json, "defaultsRssMedianKiB"));
     }
 
+    @Test
+    void theImageBenchMovesDenseAndSparseRangesAgainstDd() throws Exception {
+        SystemPrerequisites.requireTools("dd");
+
+        String json = bench(
+                "image", "--dense-mib", "32", "--runs", "1", "--sparse-gib", "2", "--sparse-data-gib", "1", "--json");
+
+        assertThat(number(json, "denseBytes")).isEqualTo(32 << 20);
+        assertThat(number(json, "moverDenseMedianMs")).isPositive();
+        assertThat(number(json, "ddDenseMedianMs")).isPositive();
+        assertThat(number(json, "sparseDataBytes")).isEqualTo(1L << 30);
+        assertThat(number(json, "sparseAllocatedBytesAfter"))
+                .as("holes stay holes: the moved sparse range holds about its data")
+                .isLessThan(1.1 * (1L << 30));
+    }
+
     /** Runs {@code ./ballast bench ARGS} on what this build packaged; returns its last line of standard output. */
     private static String bench(String... arguments) throws Exception {
         List<String> command = new ArrayList<>(List.of(ROOT.resolve("ballast").toString(), "bench"));

@@ -79,4 +79,21 @@ class SyscallsTest {
                             .endsWith("(ENOENT)");
                 });
     }
+
+    @Test
+    void writebackStartsOnAWrittenRangeAndANegativeRangeIsRefused() throws Exception {
+        Path file = temp.resolve("written");
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            channel.write(ByteBuffer.wrap(new byte[MIB]), 0);
+        }
+        int fd = Syscalls.open(file, Syscalls.O_RDWR | Syscalls.O_CLOEXEC, 0);
+        try {
+            Syscalls.startWriteback(fd, 0, MIB);
+            assertThatThrownBy(() -> Syscalls.startWriteback(fd, -1, MIB))
+                    .isInstanceOfSatisfying(
+                            SyscallException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
+        } finally {
+            Syscalls.close(fd);
+        }
+    }
 }

@@ -154,6 +154,7 @@ public final class ExtentMover {
                     }
                 }
                 holes += image.write(destination, ranges, buffer);
+                image.startWriteback(destination);
                 for (long[] range : ranges) {
                     data += range[1] - range[0];
                 }
@@ -300,6 +301,11 @@ public final class ExtentMover {
 
         void sync() throws IOException {
             Syscalls.fsync(fd);
+        }
+
+        /** Starts writing {@code range} back now, so the next {@link #sync} finds little left to write. */
+        void startWriteback(ByteRange range) throws IOException {
+            Syscalls.startWriteback(fd, range.startBytes(), range.lengthBytes());
         }
 
         @Override

@@ -1,0 +1,305 @@
+package io.ballast.worker.bench;
+
+import io.ballast.linux.Syscalls;
+import io.ballast.worker.move.ExtentMover;
+import io.ballast.worker.move.Move;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ./ballast bench image}: the in-place extent mover against {@code dd} moving the same bytes of the same
+ * file in the same run, on a dense range; then the mover on a sparse range, with the I/O it did against the data it
+ * moved. Page caches are dropped before each timed move when running as root, so both read from the disk.
+ */
+@Command(
+        name = "ballast bench image",
+        mixinStandardHelpOptions = true,
+        description = "The in-place extent mover against dd, dense and sparse.")
+public final class MoveBench implements Callable<Integer> {
+
+    private static final long MIB = 1L << 20;
+
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--dir", paramLabel = "DIR", required = true, description = "Where the test image goes.")
+    Path directory;
+
+    @Option(names = "--dense-mib", defaultValue = "1024", description = "Dense range moved (MiB).")
+    long denseMib;
+
+    @Option(
+            names = "--shift-mib",
+            defaultValue = "64",
+            description = "How far left the dense range moves (MiB): the mover syncs each time its writes reach"
+                    + " source it has not yet recorded as copied, so at least once per shift.")
+    long shiftMib;
+
+    @Option(names = "--sparse-gib", defaultValue = "20", description = "Sparse range moved (GiB).")
+    long sparseGib;
+
+    @Option(names = "--sparse-data-gib", defaultValue = "2", description = "Data inside the sparse range (GiB).")
+    long sparseDataGib;
+
+    @Option(names = "--runs", defaultValue = "3", description = "Rounds of the dense comparison.")
+    int runs;
+
+    @Option(names = "--json", description = "Print one JSON object of the figures.")
+    boolean json;
+
+    public static void main(String[] args) {
+        CommandLine commandLine = new CommandLine(new MoveBench());
+        commandLine.setParameterExceptionHandler((exception, arguments) -> {
+            exception.getCommandLine().getErr().println("ballast bench image: " + exception.getMessage());
+            return 2;
+        });
+        System.exit(commandLine.execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter err = spec.commandLine().getErr();
+        if (denseMib < 16
+                || shiftMib < 1
+                || runs < 1
+                || sparseGib < 1
+                || sparseDataGib < 1
+                || sparseDataGib >= sparseGib) {
+            err.println("ballast bench image: --dense-mib must be 16 or more, --shift-mib and --runs 1 or more, and"
+                    + " the sparse data less than the sparse range");
+            return 2;
+        }
+        boolean dropCaches = Files.isWritable(Path.of("/proc/sys/vm/drop_caches"));
+        Path image = Files.createTempFile(directory, "bench-move-", ".img");
+        try {
+            // Dense: a leftward move, the shape of a partition moved towards the start of its disk.
+            long dense = denseMib * MIB;
+            long shift = shiftMib * MIB;
+            Move denseMove = new Move(MIB + shift, MIB, dense);
+            List<Long> ours = new ArrayList<>();
+            List<Long> dd = new ArrayList<>();
+            for (int run = 1; run <= runs; run++) {
+                fillDense(image, denseMove.sourceBytes(), dense, run);
+                settle(image, dropCaches);
+                long start = System.nanoTime();
+                new ExtentMover().move(image, denseMove, ExtentMover.Progress.NONE);
+                ours.add(System.nanoTime() - start);
+
+                fillDense(image, denseMove.sourceBytes(), dense, run);
+                settle(image, dropCaches);
+                start = System.nanoTime();
+                dd(image, denseMove);
+                dd.add(System.nanoTime() - start);
+                err.printf(
+                        Locale.ROOT,
+                        "run %d: mover %.0f ms, dd %.0f ms%n",
+                        run,
+                        ours.getLast() / 1e6,
+                        dd.getLast() / 1e6);
+            }
+
+            // Sparse: data spread through a large range; the I/O should follow the data.
+            long sparse = sparseGib << 30;
+            long data = sparseDataGib << 30;
+            Files.delete(image);
+            Files.createFile(image);
+            Move sparseMove = new Move(MIB + shift, MIB, sparse);
+            fillSparse(image, sparseMove.sourceBytes(), sparse, data);
+            settle(image, dropCaches);
+            long[] ioBefore = processIo();
+            long start = System.nanoTime();
+            ExtentMover.Result result = new ExtentMover().move(image, sparseMove, ExtentMover.Progress.NONE);
+            long sparseNanos = System.nanoTime() - start;
+            long[] ioAfter = processIo();
+            long allocatedAfter = allocatedBytes(image);
+
+            double oursMs = median(ours) / 1e6;
+            double ddMs = median(dd) / 1e6;
+            // Paired: each round's dd time over its mover time, then the median; the disk's speed drifts between
+            // rounds more than it does within one.
+            List<Long> ratios = new ArrayList<>();
+            for (int i = 0; i < ours.size(); i++) {
+                ratios.add(Math.round(1000.0 * dd.get(i) / ours.get(i)));
+            }
+            double ratio = median(ratios) / 1000.0;
+            double denseMibPerS = denseMib / (oursMs / 1e3);
+            long readBytes = ioAfter[0] - ioBefore[0];
+            long writtenBytes = ioAfter[1] - ioBefore[1];
+            if (json) {
+                spec.commandLine()
+                        .getOut()
+                        .printf(
+                                Locale.ROOT,
+                                "{\"denseBytes\":%d,\"shiftBytes\":%d,\"runs\":%d,\"cachesDropped\":%b,\"moverDenseMedianMs\":%.1f,"
+                                        + "\"ddDenseMedianMs\":%.1f,\"moverThroughputRatioToDd\":%.2f,"
+                                        + "\"moverDenseMiBPerS\":%.1f,\"sparseRangeBytes\":%d,\"sparseDataBytes\":%d,"
+                                        + "\"moverSparseMs\":%.1f,\"moverSparseReadBytes\":%d,"
+                                        + "\"moverSparseWrittenBytes\":%d,\"sparseAllocatedBytesAfter\":%d}%n",
+                                dense,
+                                shift,
+                                runs,
+                                dropCaches,
+                                oursMs,
+                                ddMs,
+                                ratio,
+                                denseMibPerS,
+                                sparse,
+                                result.dataBytes(),
+                                sparseNanos / 1e6,
+                                readBytes,
+                                writtenBytes,
+                                allocatedAfter);
+            } else {
+                spec.commandLine()
+                        .getOut()
+                        .printf(
+                                Locale.ROOT,
+                                """
+                                dense move of %d MiB, %d MiB to the left, median of %d runs%s:
+                                  mover %.0f ms (%.0f MiB/s), dd of the same bytes %.0f ms; median of the rounds' \
+                                throughput ratios (dd time / mover time) %.2f (goal 0.9 or more: %s)
+                                sparse move of %d GiB holding %.2f GiB of data: %.0f ms, read %.2f GiB, wrote %.2f GiB; \
+                                %.2f GiB allocated afterwards%n""",
+                                denseMib,
+                                shiftMib,
+                                runs,
+                                dropCaches ? ", page cache dropped before each" : " (page cache not dropped: not root)",
+                                oursMs,
+                                denseMibPerS,
+                                ddMs,
+                                ratio,
+                                ratio >= 0.9 ? "met" : "NOT met",
+                                sparseGib,
+                                result.dataBytes() / (double) (1L << 30),
+                                sparseNanos / 1e6,
+                                readBytes / (double) (1L << 30),
+                                writtenBytes / (double) (1L << 30),
+                                allocatedAfter / (double) (1L << 30));
+            }
+            return 0;
+        } finally {
+            Files.deleteIfExists(image);
+            Files.deleteIfExists(ExtentMover.journalOf(image));
+        }
+    }
+
+    /** Writes {@code length} bytes of pseudo-random data at {@code offset} (the rest of the file stays a hole). */
+    private static void fillDense(Path image, long offset, long length, long seed) throws IOException {
+        try (FileChannel channel = FileChannel.open(image, StandardOpenOption.WRITE)) {
+            channel.truncate(0);
+            ByteBuffer block = randomBlock(seed);
+            for (long at = offset; at < offset + length; at += block.capacity()) {
+                block.clear();
+                while (block.hasRemaining()) {
+                    channel.write(block, at + block.position());
+                }
+            }
+            channel.force(false);
+        }
+    }
+
+    /** Data runs of 1 MiB spread evenly through {@code [offset, offset + range)}, {@code data} bytes in all. */
+    private static void fillSparse(Path image, long offset, long range, long data) throws IOException {
+        try (FileChannel channel = FileChannel.open(image, StandardOpenOption.WRITE)) {
+            channel.truncate(0);
+            ByteBuffer block = randomBlock(7);
+            long runs = data / MIB;
+            long stride = range / runs;
+            for (long run = 0; run < runs; run++) {
+                long at = offset + run * stride;
+                block.clear();
+                while (block.hasRemaining()) {
+                    channel.write(block, at + block.position());
+                }
+            }
+            channel.force(false);
+        }
+        try (RandomAccessFile file = new RandomAccessFile(image.toFile(), "rw")) {
+            file.setLength(Math.max(file.length(), offset + range));
+        }
+    }
+
+    private static ByteBuffer randomBlock(long seed) {
+        byte[] bytes = new byte[(int) MIB];
+        new Random(seed).nextBytes(bytes);
+        return ByteBuffer.allocateDirect(bytes.length).put(bytes);
+    }
+
+    /** dd of the move's bytes within the same file: 8 MiB blocks, no truncation, synced at the end. */
+    private static void dd(Path image, Move move) throws IOException, InterruptedException {
+        long block = 8 * MIB;
+        Process process = new ProcessBuilder(
+                        "dd",
+                        "if=" + image,
+                        "of=" + image,
+                        "bs=" + block,
+                        "iflag=skip_bytes,count_bytes",
+                        "oflag=seek_bytes",
+                        "skip=" + move.sourceBytes(),
+                        "seek=" + move.destinationBytes(),
+                        "count=" + move.lengthBytes(),
+                        "conv=notrunc,fsync",
+                        "status=none")
+                .redirectErrorStream(true)
+                .start();
+        String output = new String(process.getInputStream().readAllBytes());
+        if (!process.waitFor(30, TimeUnit.MINUTES) || process.exitValue() != 0) {
+            throw new IOException("dd failed: " + output.strip());
+        }
+    }
+
+    /** Writes back dirty pages, and drops the page cache when allowed, so the next move reads from the disk. */
+    private static void settle(Path image, boolean dropCaches) throws IOException, InterruptedException {
+        try (FileChannel channel = FileChannel.open(image, StandardOpenOption.WRITE)) {
+            channel.force(true);
+        }
+        if (dropCaches) {
+            Files.writeString(Path.of("/proc/sys/vm/drop_caches"), "3\n");
+        }
+    }
+
+    /** {read_bytes, write_bytes} of this process from {@code /proc/self/io}: what reached or will reach the disk. */
+    private static long[] processIo() throws IOException {
+        long read = 0;
+        long written = 0;
+        for (String line : Files.readAllLines(Path.of("/proc/self/io"))) {
+            if (line.startsWith("read_bytes:")) {
+                read = Long.parseLong(line.substring(11).trim());
+            } else if (line.startsWith("write_bytes:")) {
+                written = Long.parseLong(line.substring(12).trim());
+            }
+        }
+        return new long[] {read, written};
+    }
+
+    private static long allocatedBytes(Path image) throws IOException {
+        int fd = Syscalls.open(image, Syscalls.O_RDONLY | Syscalls.O_CLOEXEC, 0);
+        try {
+            return Syscalls.stat(fd).allocatedBytes();
+        } finally {
+            Syscalls.close(fd);
+        }
+    }
+
+    private static double median(List<Long> values) {
+        List<Long> sorted = values.stream().sorted().toList();
+        int middle = sorted.size() / 2;
+        return sorted.size() % 2 == 1 ? sorted.get(middle) : (sorted.get(middle - 1) + sorted.get(middle)) / 2.0;
+    }
+}
