@@ -34,7 +34,7 @@ class TwoGatewaysTest {
             String diskId = disk.image().toString();
             Path state = temp.resolve("agent-state");
 
-            try (Program agent = fleet.startAgent("vm-1", b, mount, state)) {
+            try (Program _ = fleet.startAgent("vm-1", b, mount, state)) {
                 fleet.publish(Topic.BALLAST_COMMANDS, "vm-1", Fleet.command("vm-1", diskId, mount, 1, 32 * MIB));
                 assertThat(Fleet.awaitAck(acks, "vm-1", 1, BallastApplied.class).getActualBytes())
                         .isEqualTo(32 * MIB);
@@ -42,7 +42,7 @@ class TwoGatewaysTest {
                 awaitNothingPending(b, 1);
             }
 
-            try (Program agent = fleet.startAgent("vm-1", a, mount, state)) {
+            try (Program _ = fleet.startAgent("vm-1", a, mount, state)) {
                 fleet.publish(Topic.BALLAST_COMMANDS, "vm-1", Fleet.command("vm-1", diskId, mount, 2, 48 * MIB));
                 assertThat(Fleet.awaitAck(acks, "vm-1", 2, BallastApplied.class).getActualBytes())
                         .isEqualTo(48 * MIB);
