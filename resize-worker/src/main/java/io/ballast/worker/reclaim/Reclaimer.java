@@ -5,14 +5,13 @@ import io.ballast.linux.Syscalls;
 import io.ballast.worker.image.ByteRange;
 import io.ballast.worker.image.Container;
 import io.ballast.worker.image.Containers;
+import io.ballast.worker.image.DiskLayout;
 import io.ballast.worker.image.ImageException;
 import io.ballast.worker.image.Partition;
 import io.ballast.worker.image.PartitionTable;
 import io.ballast.worker.image.PartitionTables;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -86,24 +85,13 @@ public final class Reclaimer {
                     + " device's space goes back through the guest (BLKDISCARD, with discard enabled in the"
                     + " hypervisor)");
         }
-        try (FileChannel channel = FileChannel.open(container.data(), StandardOpenOption.READ)) {
-            long dataBytes = channel.size();
-            long diskBytes = dataBytes;
-            if (container instanceof Container.VmdkFlat flat) {
-                diskBytes = flat.sectors() * PartitionTables.SECTOR_BYTES;
-                if (dataBytes < diskBytes) {
-                    throw new ImageException("VMDK extent " + flat.data() + " is " + dataBytes
-                            + " bytes, shorter than the " + diskBytes + " bytes its descriptor declares");
-                }
-            }
-            PartitionTable table = PartitionTables.read(channel, diskBytes);
-            List<ByteRange> sorted = new ArrayList<>(ranges);
-            sorted.sort(Comparator.comparingLong(ByteRange::startBytes));
-            for (ByteRange range : sorted) {
-                check(range, diskBytes, table);
-            }
-            return new Plan(container, diskBytes, merge(sorted));
+        DiskLayout layout = DiskLayout.read(image);
+        List<ByteRange> sorted = new ArrayList<>(ranges);
+        sorted.sort(Comparator.comparingLong(ByteRange::startBytes));
+        for (ByteRange range : sorted) {
+            check(range, layout.diskBytes(), layout.table());
         }
+        return new Plan(container, layout.diskBytes(), merge(sorted));
     }
 
     private static void check(ByteRange range, long diskBytes, PartitionTable table) throws ImageException {

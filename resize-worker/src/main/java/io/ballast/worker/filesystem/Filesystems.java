@@ -1,0 +1,137 @@
+package io.ballast.worker.filesystem;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What filesystem a partition holds, from its superblock's signature, and for ext2/3/4 how much of it is used and
+ * how small it could become ({@code dumpe2fs -h} and {@code resize2fs -P} on {@code image?offset=N}, read only).
+ */
+public final class Filesystems {
+
+    /** The filesystems Ballast tells apart; only ext is resized, the others are moved as they are. */
+    public enum Kind {
+        EXT("ext2/3/4"),
+        NTFS("ntfs"),
+        XFS("xfs"),
+        SWAP("swap"),
+        UNKNOWN("unknown");
+
+        private final String label;
+
+        Kind(String label) {
+            this.label = label;
+        }
+
+        public String label() {
+            return label;
+        }
+    }
+
+    /** An ext filesystem's size, blocks in use and the smallest size resize2fs could shrink it to, in bytes. */
+    public record ExtUsage(long sizeBytes, long usedBytes, long minimumBytes) {}
+
+    private static final int EXT_MAGIC_OFFSET = 1024 + 56;
+    private static final int EXT_MAGIC = 0xEF53;
+    private static final Duration TOOL_TIMEOUT = Duration.ofMinutes(5);
+    private static final Pattern BLOCK_COUNT = Pattern.compile("(?m)^Block count:\\s+(\\d+)$");
+    private static final Pattern FREE_BLOCKS = Pattern.compile("(?m)^Free blocks:\\s+(\\d+)$");
+    private static final Pattern BLOCK_SIZE = Pattern.compile("(?m)^Block size:\\s+(\\d+)$");
+    private static final Pattern MINIMUM = Pattern.compile("(?m)^Estimated minimum size of the filesystem: (\\d+)$");
+
+    private Filesystems() {}
+
+    /** The kind of filesystem starting at {@code offsetBytes} of {@code disk}. */
+    public static Kind detect(FileChannel disk, long offsetBytes) throws IOException {
+        ByteBuffer head = ByteBuffer.allocate(8192).order(ByteOrder.LITTLE_ENDIAN);
+        while (head.hasRemaining()) {
+            int read = disk.read(head, offsetBytes + head.position());
+            if (read < 0) {
+                break;
+            }
+        }
+        int length = head.position();
+        byte[] bytes = head.array();
+        if (length >= EXT_MAGIC_OFFSET + 2 && Short.toUnsignedInt(head.getShort(EXT_MAGIC_OFFSET)) == EXT_MAGIC) {
+            return Kind.EXT;
+        }
+        if (length >= 11 && ascii(bytes, 3, 8).equals("NTFS    ")) {
+            return Kind.NTFS;
+        }
+        if (length >= 4 && ascii(bytes, 0, 4).equals("XFSB")) {
+            return Kind.XFS;
+        }
+        for (int page : new int[] {4096, 8192}) {
+            if (length >= page && ascii(bytes, page - 10, 10).matches("SWAPSPACE2|SWAP-SPACE")) {
+                return Kind.SWAP;
+            }
+        }
+        return Kind.UNKNOWN;
+    }
+
+    /**
+     * Size, use and minimum of the ext filesystem at {@code offsetBytes} of the file or device {@code data}.
+     *
+     * @throws IOException when the tools are missing or fail; the message carries what they said
+     */
+    public static ExtUsage extUsage(Path data, long offsetBytes) throws IOException {
+        String target = data + "?offset=" + offsetBytes;
+        String header = run(List.of("dumpe2fs", "-h", target));
+        long blockSize = number(BLOCK_SIZE, header, "block size", target);
+        long blocks = number(BLOCK_COUNT, header, "block count", target);
+        long free = number(FREE_BLOCKS, header, "free blocks", target);
+        long minimum = number(MINIMUM, run(List.of("resize2fs", "-P", target)), "minimum size", target);
+        return new ExtUsage(blocks * blockSize, (blocks - free) * blockSize, minimum * blockSize);
+    }
+
+    private static long number(Pattern pattern, String output, String what, String target) throws IOException {
+        Matcher matcher = pattern.matcher(output);
+        if (!matcher.find()) {
+            throw new IOException("no " + what + " for " + target + " in: " + output.strip());
+        }
+        return Long.parseLong(matcher.group(1));
+    }
+
+    private static String run(List<String> command) throws IOException {
+        Process process;
+        try {
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+            builder.environment()
+                    .put("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin") + ":/usr/sbin:/sbin");
+            builder.environment().put("LC_ALL", "C");
+            process = builder.start();
+        } catch (IOException e) {
+            throw new IOException(command.getFirst() + " could not run (install e2fsprogs): " + e.getMessage(), e);
+        }
+        process.getOutputStream().close();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        try {
+            if (!process.waitFor(TOOL_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new IOException(String.join(" ", command) + " did not finish within " + TOOL_TIMEOUT);
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new IOException(String.join(" ", command) + " was interrupted", e);
+        }
+        if (process.exitValue() != 0) {
+            throw new IOException(
+                    String.join(" ", command) + " failed (exit " + process.exitValue() + "): " + output.strip());
+        }
+        return output;
+    }
+
+    private static String ascii(byte[] bytes, int offset, int length) {
+        return new String(bytes, offset, length, StandardCharsets.US_ASCII);
+    }
+}
