@@ -21,32 +21,32 @@ public final class PartitionTables {
     public static final int SECTOR_BYTES = 512;
 
     // MBR and EBR layout.
-    private static final int MBR_ENTRIES_OFFSET = 446;
-    private static final int MBR_ENTRY_BYTES = 16;
-    private static final int MBR_SIGNATURE_OFFSET = 510;
-    private static final int ENTRY_TYPE = 4;
-    private static final int ENTRY_START_LBA = 8;
-    private static final int ENTRY_SECTORS = 12;
-    private static final int TYPE_GPT_PROTECTIVE = 0xEE;
+    static final int MBR_ENTRIES_OFFSET = 446;
+    static final int MBR_ENTRY_BYTES = 16;
+    static final int MBR_SIGNATURE_OFFSET = 510;
+    static final int ENTRY_TYPE = 4;
+    static final int ENTRY_START_LBA = 8;
+    static final int ENTRY_SECTORS = 12;
+    static final int TYPE_GPT_PROTECTIVE = 0xEE;
     private static final Set<Integer> TYPES_EXTENDED = Set.of(0x05, 0x0F, 0x85);
     private static final int MAX_LOGICAL_PARTITIONS = 128;
 
     // GPT header layout (UEFI 2.x, 5.3.2).
-    private static final long GPT_SIGNATURE = 0x5452415020494645L; // "EFI PART", little-endian
-    private static final int GPT_HEADER_SIZE = 12;
-    private static final int GPT_HEADER_CRC = 16;
-    private static final int GPT_MY_LBA = 24;
-    private static final int GPT_ALTERNATE_LBA = 32;
-    private static final int GPT_FIRST_USABLE_LBA = 40;
-    private static final int GPT_LAST_USABLE_LBA = 48;
-    private static final int GPT_ENTRIES_LBA = 72;
-    private static final int GPT_ENTRY_COUNT = 80;
-    private static final int GPT_ENTRY_SIZE = 84;
-    private static final int GPT_ENTRIES_CRC = 88;
-    private static final int GPT_MIN_HEADER_BYTES = 92;
-    private static final int GPT_MAX_ENTRIES = 4096;
-    private static final int GPT_ENTRY_FIRST_LBA = 32;
-    private static final int GPT_ENTRY_LAST_LBA = 40;
+    static final long GPT_SIGNATURE = 0x5452415020494645L; // "EFI PART", little-endian
+    static final int GPT_HEADER_SIZE = 12;
+    static final int GPT_HEADER_CRC = 16;
+    static final int GPT_MY_LBA = 24;
+    static final int GPT_ALTERNATE_LBA = 32;
+    static final int GPT_FIRST_USABLE_LBA = 40;
+    static final int GPT_LAST_USABLE_LBA = 48;
+    static final int GPT_ENTRIES_LBA = 72;
+    static final int GPT_ENTRY_COUNT = 80;
+    static final int GPT_ENTRY_SIZE = 84;
+    static final int GPT_ENTRIES_CRC = 88;
+    static final int GPT_MIN_HEADER_BYTES = 92;
+    static final int GPT_MAX_ENTRIES = 4096;
+    static final int GPT_ENTRY_FIRST_LBA = 32;
+    static final int GPT_ENTRY_LAST_LBA = 40;
 
     private PartitionTables() {}
 
