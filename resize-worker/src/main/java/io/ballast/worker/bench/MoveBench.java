@@ -100,6 +100,7 @@ public final class MoveBench implements Callable<Integer> {
                 long start = System.nanoTime();
                 new ExtentMover().move(image, denseMove, ExtentMover.Progress.NONE);
                 ours.add(System.nanoTime() - start);
+                ExtentMover.release(image);
 
                 fillDense(image, denseMove.sourceBytes(), dense, run);
                 settle(image, dropCaches);
@@ -126,6 +127,7 @@ public final class MoveBench implements Callable<Integer> {
             long start = System.nanoTime();
             ExtentMover.Result result = new ExtentMover().move(image, sparseMove, ExtentMover.Progress.NONE);
             long sparseNanos = System.nanoTime() - start;
+            ExtentMover.release(image);
             long[] ioAfter = processIo();
             long allocatedAfter = allocatedBytes(image);
 

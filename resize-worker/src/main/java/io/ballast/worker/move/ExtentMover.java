@@ -16,7 +16,8 @@ import java.util.Optional;
 /**
  * Moves a byte range of a disk image in place, crash-safe: after {@code kill -9} or a power loss, {@link #move} or
  * {@link #resume} with the same image continues from the last durable chunk and ends with the same bytes as an
- * uninterrupted move.
+ * uninterrupted move. A finished move stays recorded, and running it again does nothing, until the caller
+ * {@link #release}s it.
  *
  * <ul>
  *   <li>Chunks run in the direction that never overwrites source not yet copied: ascending for a leftward move,
@@ -69,8 +70,30 @@ public final class ExtentMover {
             return Optional.empty();
         }
         try (MoveJournal open = journal.get()) {
-            return Optional.of(open.move());
+            boolean finished = open.chunksDone() == open.move().chunks(open.chunkBytes());
+            return finished ? Optional.empty() : Optional.of(open.move());
         }
+    }
+
+    /**
+     * Removes the record of a finished move of {@code image}, once the caller has recorded that it is done. Until
+     * then the journal stays, so a caller that dies after the move and retries it gets "already done" instead of
+     * copying again over source the move has overwritten.
+     *
+     * @throws ImageException if the recorded move is not finished
+     */
+    public static void release(Path image) throws IOException, ImageException {
+        Optional<MoveJournal> journal = MoveJournal.open(journalOf(image));
+        if (journal.isEmpty()) {
+            return;
+        }
+        MoveJournal open = journal.get();
+        if (open.chunksDone() != open.move().chunks(open.chunkBytes())) {
+            open.close();
+            throw new ImageException("the move recorded in " + open.file() + " (" + open.move()
+                    + ") is not finished; resume it instead of releasing it");
+        }
+        open.delete();
     }
 
     /**
@@ -83,9 +106,15 @@ public final class ExtentMover {
         if (existing.isPresent()) {
             MoveJournal journal = existing.get();
             if (!journal.move().equals(move)) {
+                boolean finished = journal.chunksDone() == journal.move().chunks(journal.chunkBytes());
                 journal.close();
-                throw new ImageException("another move of " + image + " is unfinished (" + journal.move()
-                        + "); resume it before starting " + move + " (journal " + journal.file() + ")");
+                throw new ImageException(
+                        finished
+                                ? "an earlier move of " + image + " (" + journal.move() + ") is finished but not yet"
+                                        + " released by the job that made it (journal " + journal.file() + ")"
+                                : "another move of " + image + " is unfinished (" + journal.move()
+                                        + "); resume it before starting " + move + " (journal " + journal.file()
+                                        + ")");
             }
             return run(image, journal, true, progress);
         }
@@ -169,7 +198,6 @@ public final class ExtentMover {
             }
             image.sync();
             journal.checkpoint(chunks);
-            journal.delete();
             return new Result(move, data, holes, resumed, redone);
         }
     }

@@ -86,6 +86,16 @@ class ExtentMoverTest {
         assertThat(allocated(image, move.destinationBytes(), move.destination().endBytes()))
                 .as("the destination holds about the source's data, not the whole range")
                 .isLessThanOrEqualTo(result.dataBytes() + 64 * KIB);
+
+        // Until it is released, the finished move stays recorded: running it again copies nothing.
+        assertThat(ExtentMover.pending(image)).isEmpty();
+        ExtentMover.Result again = new ExtentMover(256 * KIB).move(image, move, ExtentMover.Progress.NONE);
+        assertThat(again.dataBytes()).isZero();
+        assertThat(Files.readAllBytes(image)).isEqualTo(expected);
+        assertThatThrownBy(() -> new ExtentMover().move(image, new Move(0, MIB, MIB), ExtentMover.Progress.NONE))
+                .isInstanceOf(ImageException.class)
+                .hasMessageContaining("is finished but not yet released");
+        ExtentMover.release(image);
         assertThat(ExtentMover.journalOf(image)).doesNotExist();
     }
 
@@ -175,6 +185,8 @@ class ExtentMoverTest {
 
         assertThat(kills).isGreaterThanOrEqualTo(20);
         assertThat(Files.readAllBytes(image)).isEqualTo(expectedAfter(before, move));
+        assertThat(ExtentMover.pending(image)).isEmpty();
+        ExtentMover.release(image);
         assertThat(ExtentMover.journalOf(image)).doesNotExist();
     }
 
@@ -192,6 +204,9 @@ class ExtentMoverTest {
                 .isInstanceOf(ImageException.class)
                 .hasMessageContaining("another move of " + image + " is unfinished (" + pending + ")");
         assertThat(ExtentMover.pending(image)).contains(pending);
+        assertThatThrownBy(() -> ExtentMover.release(image))
+                .isInstanceOf(ImageException.class)
+                .hasMessageContaining("is not finished; resume it");
         assertThat(Files.readAllBytes(image)).isEqualTo(before);
 
         assertThat(new ExtentMover().resume(image, ExtentMover.Progress.NONE))
