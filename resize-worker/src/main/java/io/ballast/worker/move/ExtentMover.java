@@ -38,8 +38,11 @@ public final class ExtentMover {
         Progress NONE = (done, total) -> {};
     }
 
-    /** What a move did: data bytes copied, hole bytes punched, whether it resumed an interrupted move. */
-    public record Result(Move move, long dataBytes, long holeBytes, boolean resumed, long chunksRedone) {}
+    /**
+     * What a run did: data bytes copied and hole bytes punched in this run, whether it continued an earlier run, and
+     * how much of the range that earlier run had recorded as done.
+     */
+    public record Result(Move move, long dataBytes, long holeBytes, boolean resumed, long resumedFromBytes) {}
 
     public static final int DEFAULT_CHUNK_BYTES = 8 << 20;
     /** Sync and checkpoint at least this often, so a restart redoes little. */
@@ -152,7 +155,6 @@ public final class ExtentMover {
             long sinceCheckpoint = 0;
             long data = 0;
             long holes = 0;
-            long redone = 0;
             for (long index = start; index < chunks; index++) {
                 ByteRange part = move.chunk(index, chunk);
                 ByteRange source = shift(part, move.sourceBytes());
@@ -171,11 +173,7 @@ public final class ExtentMover {
                         : Optional.empty();
                 if (saved.isPresent()) {
                     ranges = saved.get().ranges();
-                    redone++;
                 } else {
-                    if (index == start && resumed) {
-                        redone++;
-                    }
                     ranges = image.dataRanges(source);
                     image.read(source.startBytes(), ranges, buffer);
                     if (destination.overlaps(source)) {
@@ -198,7 +196,7 @@ public final class ExtentMover {
             }
             image.sync();
             journal.checkpoint(chunks);
-            return new Result(move, data, holes, resumed, redone);
+            return new Result(move, data, holes, resumed, movedBytes(move, chunk, start));
         }
     }
 

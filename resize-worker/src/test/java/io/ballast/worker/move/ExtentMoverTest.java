@@ -91,6 +91,8 @@ class ExtentMoverTest {
         assertThat(ExtentMover.pending(image)).isEmpty();
         ExtentMover.Result again = new ExtentMover(256 * KIB).move(image, move, ExtentMover.Progress.NONE);
         assertThat(again.dataBytes()).isZero();
+        assertThat(again.resumed()).isTrue();
+        assertThat(again.resumedFromBytes()).isEqualTo(move.lengthBytes());
         assertThat(Files.readAllBytes(image)).isEqualTo(expected);
         assertThatThrownBy(() -> new ExtentMover().move(image, new Move(0, MIB, MIB), ExtentMover.Progress.NONE))
                 .isInstanceOf(ImageException.class)
