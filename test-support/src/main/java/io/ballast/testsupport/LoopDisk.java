@@ -85,6 +85,29 @@ public final class LoopDisk implements AutoCloseable {
         mounts.remove(mountPoint);
     }
 
+    /**
+     * Backs every free block of the filesystem mounted at {@code mountPoint} in the image: fills it with zeros until
+     * it is full, syncs, and deletes the filler. The blocks stay allocated in the image file (the filesystem does
+     * not discard them), so whatever is put there next lands on backed blocks, as on a disk that has been in use.
+     */
+    public static void backFreeBlocks(Path mountPoint) {
+        Path filler = mountPoint.resolve("filler");
+        try {
+            Commands.run("dd", "if=/dev/zero", "of=" + filler, "bs=4M", "status=none");
+        } catch (IllegalStateException e) {
+            if (!e.getMessage().contains("No space left on device")) {
+                throw e;
+            }
+        }
+        Commands.run("sync");
+        try {
+            Files.delete(filler);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Commands.run("sync");
+    }
+
     /** The partition's first byte on the disk, as the kernel reports it. */
     public long partitionStartBytes(int number) {
         String name = partition(number).getFileName().toString();

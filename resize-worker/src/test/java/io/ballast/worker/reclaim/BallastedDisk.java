@@ -8,7 +8,6 @@ import io.ballast.testsupport.Filefrag;
 import io.ballast.testsupport.LoopDisk;
 import io.ballast.worker.image.ByteRange;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -28,17 +27,7 @@ public final class BallastedDisk implements AutoCloseable {
         disk = LoopDisk.create(directory, 384 * MIB, "label: gpt\nstart=2048, size=65536\nstart=69632\n");
         mount = disk.mountExt4(2, directory);
         Commands.run("dd", "if=/dev/urandom", "of=" + mount.resolve("keep"), "bs=1M", "count=16", "status=none");
-        try {
-            Commands.run("dd", "if=/dev/zero", "of=" + mount.resolve("filler"), "bs=4M", "status=none");
-        } catch (IllegalStateException full) {
-            assertThat(full.getMessage()).contains("No space left on device");
-        }
-        Commands.run("sync");
-        try {
-            Files.delete(mount.resolve("filler"));
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        LoopDisk.backFreeBlocks(mount);
         Commands.run(
                 "fallocate",
                 "-l",
