@@ -69,6 +69,11 @@ public final class MoveBench implements Callable<Integer> {
             exception.getCommandLine().getErr().println("ballast bench image: " + exception.getMessage());
             return 2;
         });
+        // A run that fails (a broker or gateway gone, a disk full) says why in one line, not a stack trace.
+        commandLine.setExecutionExceptionHandler((exception, failed, parsed) -> {
+            failed.getErr().println("ballast bench %s: %s".formatted("image", exception));
+            return 1;
+        });
         System.exit(commandLine.execute(args));
     }
 
