@@ -11,6 +11,7 @@ public final class Errno {
     public static final int ENXIO = 6;
     public static final int EBADF = 9;
     public static final int EACCES = 13;
+    public static final int EBUSY = 16;
     public static final int EEXIST = 17;
     public static final int ENODEV = 19;
     public static final int ENOTDIR = 20;
@@ -31,6 +32,7 @@ public final class Errno {
             Map.entry(ENXIO, "ENXIO"),
             Map.entry(EBADF, "EBADF"),
             Map.entry(EACCES, "EACCES"),
+            Map.entry(EBUSY, "EBUSY"),
             Map.entry(EEXIST, "EEXIST"),
             Map.entry(ENODEV, "ENODEV"),
             Map.entry(ENOTDIR, "ENOTDIR"),

@@ -1,6 +1,7 @@
 package io.ballast.linux;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -21,7 +22,7 @@ import java.util.List;
  * The Linux system calls of Ballast, through the FFM API: {@code open}, {@code close}, {@code fallocate} (allocate
  * and punch holes), {@code lseek} ({@code SEEK_DATA}, {@code SEEK_HOLE}), {@code ftruncate}, {@code fsync},
  * {@code fchmod}, {@code statx}, {@code fstatvfs}, {@code fstatfs} and {@code ioctl} ({@code FS_IOC_FIEMAP},
- * {@code BLKDISCARD}). Struct offsets follow the kernel's 64-bit ABI (x86_64 and aarch64,
+ * {@code BLKDISCARD}, loop devices). Struct offsets follow the kernel's 64-bit ABI (x86_64 and aarch64,
  * both LP64 with the asm-generic open flags); other architectures are refused at first use. Every failure is a
  * {@link SyscallException} naming the call, its arguments and the errno.
  */
@@ -38,6 +39,16 @@ public final class Syscalls {
     static final long FS_IOC_FIEMAP = 0xC020660BL;
     /** {@code BLKDISCARD}: {@code _IO(0x12, 119)}. */
     static final long BLKDISCARD = 0x1277L;
+    /** {@code LOOP_CTL_GET_FREE} on {@code /dev/loop-control}: the number of a free loop device. */
+    static final long LOOP_CTL_GET_FREE = 0x4C82L;
+    /** {@code LOOP_CONFIGURE} (Linux 5.8): backing file, offset, size limit and flags in one call. */
+    static final long LOOP_CONFIGURE = 0x4C0AL;
+
+    private static final int LO_FLAGS_READ_ONLY = 1;
+    private static final int LO_FLAGS_AUTOCLEAR = 4;
+    private static final int LOOP_CONFIG_BYTES = 304;
+    private static final int LOOP_INFO_OFFSET = 8;
+    private static final int LOOP_ATTACH_ATTEMPTS = 16;
 
     static final int FIEMAP_FLAG_SYNC = 0x1;
     private static final int FALLOC_FL_KEEP_SIZE = 0x01;
@@ -349,6 +360,77 @@ public final class Syscalls {
             throw e;
         } catch (Throwable t) {
             throw linkage(t);
+        }
+    }
+
+    /**
+     * A loop device over a byte range of a file, set to clear itself: it stays attached while this handle (or
+     * anything else) holds it open and detaches on the last close, so a process that dies never leaves one behind.
+     * Open the {@link #path()} to use it before closing this handle.
+     */
+    public static final class LoopDevice implements AutoCloseable {
+        private final Path path;
+        private final int fd;
+
+        private LoopDevice(Path path, int fd) {
+            this.path = path;
+            this.fd = fd;
+        }
+
+        /** {@code /dev/loopN}. */
+        public Path path() {
+            return path;
+        }
+
+        @Override
+        public void close() throws SyscallException {
+            Syscalls.close(fd);
+        }
+    }
+
+    /**
+     * Attaches a free loop device to {@code [offsetBytes, offsetBytes + sizeLimitBytes)} of the open file
+     * {@code fileFd} ({@code LOOP_CTL_GET_FREE} then {@code LOOP_CONFIGURE} with {@code LO_FLAGS_AUTOCLEAR}),
+     * retrying when another process takes the same device first.
+     */
+    public static LoopDevice attachLoop(int fileFd, Path file, long offsetBytes, long sizeLimitBytes, boolean readOnly)
+            throws SyscallException {
+        int control = open(Path.of("/dev/loop-control"), O_RDWR | O_CLOEXEC, 0);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            MemorySegment config = arena.allocate(LOOP_CONFIG_BYTES, 8);
+            config.set(JAVA_INT, 0, fileFd);
+            config.set(JAVA_LONG, LOOP_INFO_OFFSET + 24, offsetBytes);
+            config.set(JAVA_LONG, LOOP_INFO_OFFSET + 32, sizeLimitBytes);
+            config.set(JAVA_INT, LOOP_INFO_OFFSET + 52, LO_FLAGS_AUTOCLEAR | (readOnly ? LO_FLAGS_READ_ONLY : 0));
+            byte[] name = file.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            MemorySegment.copy(name, 0, config, JAVA_BYTE, LOOP_INFO_OFFSET + 56, Math.min(name.length, 63));
+            for (int attempt = 1; ; attempt++) {
+                int number = (int) IOCTL.invokeExact(state, control, LOOP_CTL_GET_FREE, MemorySegment.NULL);
+                if (number < 0) {
+                    throw failure(state, "ioctl(/dev/loop-control, LOOP_CTL_GET_FREE)");
+                }
+                Path device = Path.of("/dev/loop" + number);
+                int fd = open(device, (readOnly ? O_RDONLY : O_RDWR) | O_CLOEXEC, 0);
+                int result = (int) IOCTL.invokeExact(state, fd, LOOP_CONFIGURE, config);
+                if (result == 0) {
+                    return new LoopDevice(device, fd);
+                }
+                SyscallException error = failure(
+                        state,
+                        "ioctl(" + device + ", LOOP_CONFIGURE, " + file + ", offset " + offsetBytes + ", size "
+                                + sizeLimitBytes + ")");
+                close(fd);
+                if (error.errno() != Errno.EBUSY || attempt == LOOP_ATTACH_ATTEMPTS) {
+                    throw error;
+                }
+            }
+        } catch (SyscallException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw linkage(t);
+        } finally {
+            close(control);
         }
     }
 
