@@ -2,7 +2,7 @@ package io.ballast.agent.bench;
 
 import io.ballast.agent.ballast.BallastException;
 import io.ballast.agent.ballast.Ballasts;
-import io.ballast.agent.ballast.ByteSize;
+import io.ballast.linux.ByteSize;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,10 +1,21 @@
 package io.ballast.worker.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ballast.linux.ByteSize;
 import io.ballast.worker.image.ByteRange;
+import io.ballast.worker.image.Container;
+import io.ballast.worker.image.Containers;
+import io.ballast.worker.image.DiskLayout;
 import io.ballast.worker.image.ImageException;
+import io.ballast.worker.plan.LayoutPlanner;
 import io.ballast.worker.reclaim.ReclaimResult;
 import io.ballast.worker.reclaim.Reclaimer;
+import io.ballast.worker.resize.ImageGuard;
+import io.ballast.worker.resize.ImageResize;
+import io.ballast.worker.resize.ResizeJournal;
+import io.ballast.worker.resize.ResizeOptions;
+import io.ballast.worker.resize.Sparsifier;
+import io.ballast.worker.resize.Step;
 import io.ballast.worker.scan.ImageScan;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -15,6 +26,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -30,7 +42,12 @@ import picocli.CommandLine.Spec;
         name = "ballast image",
         mixinStandardHelpOptions = true,
         description = "Work on VM disk images on this host.",
-        subcommands = {ImageCommand.Scan.class, ImageCommand.Reclaim.class})
+        subcommands = {
+            ImageCommand.Scan.class,
+            ImageCommand.Resize.class,
+            ImageCommand.Sparsify.class,
+            ImageCommand.Reclaim.class
+        })
 public final class ImageCommand implements Runnable {
 
     static final int FAILED = 1;
@@ -244,6 +261,239 @@ public final class ImageCommand implements Runnable {
                 throw new IOException("extents file " + file + " does not exist");
             }
             return Files.readString(file);
+        }
+    }
+
+    @Command(
+            name = "resize",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Right-size an image in place, offline: shrink or grow filesystems, move partitions to aligned"
+                        + " places, rewrite the table, optionally punch unused space and cut the image to its new end.",
+                "Every step is journaled next to the image (IMAGE.ballast-resize); after an interruption, the same"
+                        + " command continues where it stopped.",
+                "Exit codes: 0 done (or nothing to do), 1 failed (an I/O or tool error; the journal stays), 2 refused"
+                        + " (bad usage, an image in use, a plan that does not fit; nothing changed)."
+            })
+    static final class Resize implements Callable<Integer> {
+
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "IMAGE", description = "Raw image, block device or VMDK descriptor.")
+        Path image;
+
+        @Option(
+                names = "--partition",
+                paramLabel = "N=SIZE",
+                description = "New size of partition N, e.g. 2=6G (K, M, G, T are binary). Repeatable.")
+        Map<Integer, String> partitions = new LinkedHashMap<>();
+
+        @Option(
+                names = "--free-ratio",
+                paramLabel = "R",
+                description = "Size the filesystems not named by --partition to leave this share free (0 to below 1).")
+        Double freeRatio;
+
+        @Option(
+                names = "--align",
+                paramLabel = "64k|1m|cylinder|none",
+                defaultValue = "1m",
+                description = "Where partitions start (default: ${DEFAULT-VALUE}).")
+        String align;
+
+        @Option(names = "--no-align", paramLabel = "N", description = "Keep partition N's start. Repeatable.")
+        List<Integer> noAlign = new ArrayList<>();
+
+        @Option(names = "--sparsify", description = "Punch out unused space afterwards (see image sparsify).")
+        boolean sparsify;
+
+        @Option(names = "--truncate", description = "Cut the image to the end of its new layout.")
+        boolean truncate;
+
+        @Option(names = "--dry-run", description = "Print the plan; change nothing.")
+        boolean dryRun;
+
+        @Option(names = "--json", description = "Print one JSON object of the plan and the result instead of text.")
+        boolean json;
+
+        @Option(
+                names = "--progress",
+                paramLabel = "human|json",
+                defaultValue = "human",
+                description = "Progress on stderr as text or as JSON lines (default: ${DEFAULT-VALUE}).")
+        String progress;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            ResizeOptions options;
+            try {
+                if (!progress.equals("human") && !progress.equals("json")) {
+                    throw new IllegalArgumentException("--progress is human or json, not '" + progress + "'");
+                }
+                Map<Integer, Long> targets = new LinkedHashMap<>();
+                for (Map.Entry<Integer, String> entry : partitions.entrySet()) {
+                    targets.put(entry.getKey(), ByteSize.parse(entry.getValue()));
+                }
+                options = new ResizeOptions(targets, freeRatio, align, Set.copyOf(noAlign), sparsify, truncate);
+                options.request();
+            } catch (IllegalArgumentException e) {
+                err.println("ballast image: " + e.getMessage());
+                return REFUSED;
+            }
+            try {
+                if (dryRun) {
+                    ImageResize.Preview preview = ImageResize.preview(image, options);
+                    print(out, preview, null);
+                    return 0;
+                }
+                ImageResize.Outcome outcome = ImageResize.run(image, options, new ProgressPrinter(err, progress));
+                print(out, outcome.preview(), outcome);
+                return 0;
+            } catch (ImageException e) {
+                err.println("ballast image: " + e.getMessage());
+                return REFUSED;
+            } catch (IOException e) {
+                err.println("ballast image: " + e.getMessage());
+                if (Files.exists(ResizeJournal.of(Containers.detect(image).data()))) {
+                    err.println("ballast image: the resize is recorded in "
+                            + ResizeJournal.of(Containers.detect(image).data())
+                            + "; run the same command again to continue it");
+                }
+                return FAILED;
+            }
+        }
+
+        private void print(PrintWriter out, ImageResize.Preview preview, ImageResize.Outcome outcome)
+                throws IOException {
+            if (json) {
+                Map<String, Object> report = new LinkedHashMap<>();
+                report.put("image", image.toString());
+                report.put("dryRun", outcome == null);
+                report.put("resumed", outcome != null && outcome.resumed());
+                if (preview.layout() != null) {
+                    report.put("table", preview.layout().table().scheme().name());
+                    report.put("diskBytes", preview.layout().diskBytes());
+                }
+                report.put("finalDiskBytes", preview.finalDiskBytes());
+                List<Map<String, Object>> placed = new ArrayList<>();
+                for (LayoutPlanner.Placed p : preview.placed()) {
+                    Map<String, Object> entry = new LinkedHashMap<>();
+                    entry.put("number", p.number());
+                    preview.partitions().stream()
+                            .filter(info -> info.partition().number() == p.number())
+                            .findFirst()
+                            .ifPresent(info ->
+                                    entry.put("filesystem", info.filesystem().label()));
+                    entry.put("fromStartBytes", p.from().startBytes());
+                    entry.put("fromSizeBytes", p.from().lengthBytes());
+                    entry.put("toStartBytes", p.to().startBytes());
+                    entry.put("toSizeBytes", p.to().lengthBytes());
+                    placed.add(entry);
+                }
+                report.put("partitions", placed);
+                report.put("steps", preview.steps().stream().map(Step::describe).toList());
+                if (outcome != null) {
+                    report.put("stepsRun", outcome.stepsRun());
+                    report.put("fileBytesBefore", outcome.fileBytesBefore());
+                    report.put("fileBytesAfter", outcome.fileBytesAfter());
+                    report.put("allocatedBytesBefore", outcome.allocatedBytesBefore());
+                    report.put("allocatedBytesAfter", outcome.allocatedBytesAfter());
+                    report.put("movedBytes", outcome.movedDataBytes());
+                }
+                out.println(new ObjectMapper().writeValueAsString(report));
+                return;
+            }
+            out.println((outcome == null ? "plan for " : "resized ")
+                    + image
+                    + (outcome != null && outcome.resumed() ? " (continued an interrupted resize)" : ""));
+            for (LayoutPlanner.Placed p : preview.placed()) {
+                String filesystem = preview.partitions().stream()
+                        .filter(info -> info.partition().number() == p.number())
+                        .map(info -> ", " + info.filesystem().label())
+                        .findFirst()
+                        .orElse("");
+                out.println("  partition " + p.number() + filesystem + ": start "
+                        + p.from().startBytes() + " -> "
+                        + p.to().startBytes() + ", size "
+                        + ByteSize.human(p.from().lengthBytes()) + " -> "
+                        + ByteSize.human(p.to().lengthBytes()));
+            }
+            if (preview.steps().isEmpty()) {
+                out.println("  nothing to do: the layout already is what was asked");
+            }
+            for (int i = 0; i < preview.steps().size(); i++) {
+                out.println("  " + (i + 1) + ". " + preview.steps().get(i).describe());
+            }
+            if (outcome != null) {
+                out.println("  image " + ByteSize.human(outcome.fileBytesBefore()) + " -> "
+                        + ByteSize.human(outcome.fileBytesAfter()) + ", allocated "
+                        + ByteSize.human(outcome.allocatedBytesBefore()) + " -> "
+                        + ByteSize.human(outcome.allocatedBytesAfter()));
+            }
+        }
+    }
+
+    @Command(
+            name = "sparsify",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Punch out of an image everything that holds nothing: space outside the partitions, the free blocks"
+                        + " of ext filesystems, swap contents. The image keeps its size. Offline: the VM must be"
+                        + " stopped.",
+                "Exit codes: 0 done, 1 failed, 2 refused (an image in use or not one Ballast works on)."
+            })
+    static final class Sparsify implements Callable<Integer> {
+
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "IMAGE", description = "Raw image or VMDK descriptor.")
+        Path image;
+
+        @Option(names = "--json", description = "Print one JSON object instead of text.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            try {
+                DiskLayout layout = DiskLayout.read(image);
+                if (layout.container() instanceof Container.BlockDevice) {
+                    throw new ImageException(image + " is a block device; sparsify punches holes in image files");
+                }
+                Sparsifier.Result result;
+                long before;
+                long after;
+                try (ImageGuard guard = ImageGuard.acquire(layout.container())) {
+                    before = Sparsifier.allocatedBytes(layout.container().data());
+                    result = Sparsifier.punch(layout.container().data(), layout.diskBytes(), (done, total) -> {});
+                    after = Sparsifier.allocatedBytes(layout.container().data());
+                }
+                Map<String, Object> report = new LinkedHashMap<>();
+                report.put("image", image.toString());
+                report.put("gapBytes", result.gapBytes());
+                report.put("freeFilesystemBytes", result.freeFilesystemBytes());
+                report.put("swapBytes", result.swapBytes());
+                report.put("allocatedBytesBefore", before);
+                report.put("allocatedBytesAfter", after);
+                out.println(
+                        json
+                                ? new ObjectMapper().writeValueAsString(report)
+                                : "sparsified " + image + ": allocated " + ByteSize.human(before) + " -> "
+                                        + ByteSize.human(after) + " (checked " + ByteSize.human(result.totalBytes())
+                                        + " of unused space)");
+                return 0;
+            } catch (ImageException e) {
+                err.println("ballast image: " + e.getMessage());
+                return REFUSED;
+            } catch (IOException e) {
+                err.println("ballast image: " + e.getMessage());
+                return FAILED;
+            }
         }
     }
 }

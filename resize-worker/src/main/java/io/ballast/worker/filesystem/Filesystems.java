@@ -6,9 +6,7 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -42,7 +40,6 @@ public final class Filesystems {
 
     private static final int EXT_MAGIC_OFFSET = 1024 + 56;
     private static final int EXT_MAGIC = 0xEF53;
-    private static final Duration TOOL_TIMEOUT = Duration.ofMinutes(5);
     private static final Pattern BLOCK_COUNT = Pattern.compile("(?m)^Block count:\\s+(\\d+)$");
     private static final Pattern FREE_BLOCKS = Pattern.compile("(?m)^Free blocks:\\s+(\\d+)$");
     private static final Pattern BLOCK_SIZE = Pattern.compile("(?m)^Block size:\\s+(\\d+)$");
@@ -85,11 +82,11 @@ public final class Filesystems {
      */
     public static ExtUsage extUsage(Path data, long offsetBytes) throws IOException {
         String target = data + "?offset=" + offsetBytes;
-        String header = run(List.of("dumpe2fs", "-h", target));
+        String header = Tool.run(List.of("dumpe2fs", "-h", target));
         long blockSize = number(BLOCK_SIZE, header, "block size", target);
         long blocks = number(BLOCK_COUNT, header, "block count", target);
         long free = number(FREE_BLOCKS, header, "free blocks", target);
-        long minimum = number(MINIMUM, run(List.of("resize2fs", "-P", target)), "minimum size", target);
+        long minimum = number(MINIMUM, Tool.run(List.of("resize2fs", "-P", target)), "minimum size", target);
         return new ExtUsage(blocks * blockSize, (blocks - free) * blockSize, minimum * blockSize);
     }
 
@@ -99,36 +96,6 @@ public final class Filesystems {
             throw new IOException("no " + what + " for " + target + " in: " + output.strip());
         }
         return Long.parseLong(matcher.group(1));
-    }
-
-    private static String run(List<String> command) throws IOException {
-        Process process;
-        try {
-            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-            builder.environment()
-                    .put("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin") + ":/usr/sbin:/sbin");
-            builder.environment().put("LC_ALL", "C");
-            process = builder.start();
-        } catch (IOException e) {
-            throw new IOException(command.getFirst() + " could not run (install e2fsprogs): " + e.getMessage(), e);
-        }
-        process.getOutputStream().close();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        try {
-            if (!process.waitFor(TOOL_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                throw new IOException(String.join(" ", command) + " did not finish within " + TOOL_TIMEOUT);
-            }
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new IOException(String.join(" ", command) + " was interrupted", e);
-        }
-        if (process.exitValue() != 0) {
-            throw new IOException(
-                    String.join(" ", command) + " failed (exit " + process.exitValue() + "): " + output.strip());
-        }
-        return output;
     }
 
     private static String ascii(byte[] bytes, int offset, int length) {

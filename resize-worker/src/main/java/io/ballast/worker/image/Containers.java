@@ -96,6 +96,59 @@ public final class Containers {
         return new Container.VmdkFlat(descriptor, data, Long.parseLong(extent.group(2)));
     }
 
+    /**
+     * Sets a monolithicFlat descriptor's extent to {@code diskBytes} and its {@code ddb.geometry.cylinders} to
+     * match, keeping every other line; the new descriptor replaces the old atomically.
+     */
+    public static void rewriteVmdkSize(Container.VmdkFlat flat, long diskBytes) throws IOException, ImageException {
+        if (diskBytes % 512 != 0) {
+            throw new ImageException("a VMDK extent is whole sectors, not " + diskBytes + " bytes");
+        }
+        long sectors = diskBytes / 512;
+        List<String> lines = Files.readAllLines(flat.descriptor(), StandardCharsets.UTF_8);
+        long heads = geometry(lines, "heads");
+        long perTrack = geometry(lines, "sectors");
+        boolean ide = lines.stream().anyMatch(l -> l.strip().matches("ddb\\.adapterType\\s*=\\s*\"ide\""));
+        List<String> rewritten = new ArrayList<>();
+        for (String line : lines) {
+            Matcher extent = EXTENT.matcher(line.strip());
+            if (extent.matches()) {
+                line = extent.group(1) + " " + sectors + " " + extent.group(3) + " \"" + extent.group(4) + "\""
+                        + (extent.group(5) == null ? "" : " " + extent.group(5));
+            } else if (line.strip().startsWith("ddb.geometry.cylinders") && heads > 0 && perTrack > 0) {
+                long cylinders = sectors / (heads * perTrack);
+                line = "ddb.geometry.cylinders = \"" + (ide ? Math.min(cylinders, 16383) : cylinders) + "\"";
+            }
+            rewritten.add(line);
+        }
+        Path temporary = flat.descriptor().resolveSibling(flat.descriptor().getFileName() + ".new");
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(
+                temporary,
+                java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.TRUNCATE_EXISTING,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            channel.write(
+                    java.nio.ByteBuffer.wrap((String.join("\n", rewritten) + "\n").getBytes(StandardCharsets.UTF_8)));
+            channel.force(true);
+        }
+        Files.move(
+                temporary,
+                flat.descriptor(),
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static long geometry(List<String> lines, String field) {
+        Pattern pattern = Pattern.compile("^ddb\\.geometry\\." + field + "\\s*=\\s*\"(\\d+)\"$");
+        for (String line : lines) {
+            Matcher matcher = pattern.matcher(line.strip());
+            if (matcher.matches()) {
+                return Long.parseLong(matcher.group(1));
+            }
+        }
+        return 0;
+    }
+
     private static boolean isBlockDevice(Path path) throws IOException {
         try {
             Object type = Files.getAttribute(path, "unix:mode");

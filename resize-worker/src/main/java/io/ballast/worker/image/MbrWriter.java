@@ -19,8 +19,9 @@ import java.util.Map;
 /**
  * Writes an MBR table for a new layout from the {@link TableSnapshot} taken before anything moved: the primary
  * entries get their new start and size, the extended partition is fitted around its logical partitions, and the EBR
- * chain is written afresh, each EBR in the sector just before its logical partition (the first one at the extended
- * partition's start). Boot flags, types, the boot code and the disk signature stay as they were. Every entry's CHS
+ * chain is written afresh, each EBR two sectors before its logical partition (the first one at the extended
+ * partition's start; Linux takes an extended partition to be two sectors long and drops a first logical partition
+ * that overlaps them). Boot flags, types, the boot code and the disk signature stay as they were. Every entry's CHS
  * start and end are recomputed for the geometry the disk's table already used (255 heads and 63 sectors per track
  * when it says nothing), and set to the 1023/254/63 marker past what CHS can address.
  *
@@ -33,6 +34,7 @@ public final class MbrWriter {
     private static final int CHS_END = 5;
     private static final int TYPE_EXTENDED_CHS = 0x05;
     private static final int MAX_CHS_CYLINDER = 1023;
+    private static final long EBR_GAP_SECTORS = 2;
 
     /** Heads per cylinder and sectors per track: the geometry CHS values are computed in. */
     public record Geometry(int heads, int sectorsPerTrack) {
@@ -100,10 +102,10 @@ public final class MbrWriter {
         if (table.extendedSlot() >= 0) {
             List<long[]> logicals = new ArrayList<>();
             for (int i = 0; i < table.logicalEntries().size(); i++) {
-                long[] sectors = sectors(5 + i, ranges, table, 2, diskSectors);
+                long[] sectors = sectors(5 + i, ranges, table, 1 + EBR_GAP_SECTORS, diskSectors);
                 logicals.add(sectors);
-                ebrLbas.add(sectors[0] - 1);
-                layout.add(new long[] {sectors[0] - 1, sectors[1]});
+                ebrLbas.add(sectors[0] - EBR_GAP_SECTORS);
+                layout.add(new long[] {sectors[0] - EBR_GAP_SECTORS, sectors[1]});
             }
             long extendedStart = ebrLbas.getFirst();
             long extendedEnd = logicals.getLast()[1];
@@ -269,7 +271,7 @@ public final class MbrWriter {
                 long[] b = layout.get(j);
                 if (a[0] < b[1] && b[0] < a[1]) {
                     throw new ImageException("sectors [" + a[0] + ", " + a[1] + ") and [" + b[0] + ", " + b[1]
-                            + ") overlap in the new layout (an EBR needs the sector before its logical partition)");
+                            + ") overlap in the new layout (an EBR goes two sectors before its logical partition)");
                 }
             }
         }

@@ -78,6 +78,17 @@ public final class ExtentMover {
         }
     }
 
+    /** The move recorded for {@code image}, finished or not, if any. */
+    public static Optional<Move> recorded(Path image) throws IOException, ImageException {
+        Optional<MoveJournal> journal = MoveJournal.open(journalOf(image));
+        if (journal.isEmpty()) {
+            return Optional.empty();
+        }
+        try (MoveJournal open = journal.get()) {
+            return Optional.of(open.move());
+        }
+    }
+
     /**
      * Removes the record of a finished move of {@code image}, once the caller has recorded that it is done. Until
      * then the journal stays, so a caller that dies after the move and retries it gets "already done" instead of

@@ -25,6 +25,12 @@ public final class LayoutPlanner {
     static final long GPT_HEAD_BYTES = 34 * SECTOR;
 
     static final long GPT_TAIL_BYTES = 33 * SECTOR;
+    /**
+     * Room before a logical partition: its EBR, and a second sector because Linux sees the extended partition as two
+     * sectors long and refuses a first logical partition that overlaps them.
+     */
+    public static final long LOGICAL_GAP_BYTES = 2 * SECTOR;
+
     /** The cylinder of the geometry every current tool assumes: 255 heads, 63 sectors per track. */
     public static final long CYLINDER_BYTES = 255L * 63 * SECTOR;
 
@@ -117,7 +123,7 @@ public final class LayoutPlanner {
         long cursor = scheme == PartitionTable.Scheme.NONE ? 0 : firstUsable;
         for (Current partition : ordered) {
             long size = size(partition, request, align);
-            long earliest = cursor + (partition.logical() ? SECTOR : 0);
+            long earliest = cursor + (partition.logical() ? LOGICAL_GAP_BYTES : 0);
             long start;
             if (request.doNotAlign().contains(partition.number()) || scheme == PartitionTable.Scheme.NONE) {
                 start = partition.range().startBytes();
@@ -170,7 +176,7 @@ public final class LayoutPlanner {
         return size;
     }
 
-    static long roundUp(long bytes, long unit) {
+    public static long roundUp(long bytes, long unit) {
         return Math.ceilDiv(bytes, unit) * unit;
     }
 }

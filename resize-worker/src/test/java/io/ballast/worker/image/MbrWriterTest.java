@@ -70,7 +70,7 @@ class MbrWriterTest {
         assertThat(dump)
                 .contains("label-id: 0x12345678")
                 .containsPattern("img1 : start=\\s+2048, size=\\s+131072, type=83, bootable")
-                .containsPattern("img2 : start=\\s+135167, size=\\s+389121, type=5")
+                .containsPattern("img2 : start=\\s+135166, size=\\s+389122, type=5")
                 .containsPattern("img5 : start=\\s+135168, size=\\s+32768, type=83")
                 .containsPattern("img6 : start=\\s+169984, size=\\s+32768, type=82")
                 .containsPattern("img7 : start=\\s+204800, size=\\s+20480, type=7");
@@ -101,7 +101,7 @@ class MbrWriterTest {
                 label: dos
                 label-id: 0x12345678
                 start=2048, size=131072, type=83, bootable
-                start=135167, size=389121, type=5
+                start=135166, size=389122, type=5
                 start=135168, size=32768, type=83
                 """);
         byte[] ours = Arrays.copyOfRange(Files.readAllBytes(image), 446, 478);
@@ -131,7 +131,7 @@ class MbrWriterTest {
         rewrite(layout, 128 * MIB);
         assertThat(sha256(image)).isEqualTo(first);
         assertThat(Commands.run("sfdisk", "-d", image.toString()))
-                .containsPattern("img2 : start=\\s+135167, size=\\s+126977, type=5");
+                .containsPattern("img2 : start=\\s+135166, size=\\s+126978, type=5");
     }
 
     @Test

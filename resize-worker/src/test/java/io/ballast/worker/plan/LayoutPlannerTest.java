@@ -76,8 +76,8 @@ class LayoutPlannerTest {
                 List.of(opaque(1, MIB, GIB), opaque(5, MIB + GIB + 512, GIB)),
                 request(Map.of(), Alignment.NONE));
         assertThat(mbr.partitions().get(1).to().startBytes())
-                .as("one sector before a logical partition for its EBR")
-                .isEqualTo(512 + GIB + 512);
+                .as("two sectors before a logical partition: its EBR, and the extended partition's second sector")
+                .isEqualTo(512 + GIB + 1024);
     }
 
     @Test

@@ -1,4 +1,4 @@
-package io.ballast.agent.ballast;
+package io.ballast.linux;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -42,5 +42,13 @@ class ByteSizeTest {
         assertThat(ByteSize.format(1536)).isEqualTo("1536 B");
         assertThat(ByteSize.format(4096)).isEqualTo("4 KiB");
         assertThat(ByteSize.format(0)).isEqualTo("0 B");
+    }
+
+    @Test
+    void humanSizesHaveOneDecimal() {
+        assertThat(ByteSize.human(6L << 30)).isEqualTo("6.0 GiB");
+        assertThat(ByteSize.human((3L << 29))).isEqualTo("1.5 GiB");
+        assertThat(ByteSize.human(1536)).isEqualTo("1.5 KiB");
+        assertThat(ByteSize.human(512)).isEqualTo("512 B");
     }
 }

@@ -1,4 +1,4 @@
-package io.ballast.agent.ballast;
+package io.ballast.linux;
 
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -49,6 +49,18 @@ public final class ByteSize {
         for (int i = 0; i < units.length; i++) {
             if (bytes != 0 && bytes % (1L << shifts[i]) == 0) {
                 return (bytes >> shifts[i]) + " " + units[i];
+            }
+        }
+        return bytes + " B";
+    }
+
+    /** {@code 6442450944} as {@code 6.0 GiB}, {@code 1536} as {@code 1.5 KiB}: one decimal, for progress and reports. */
+    public static String human(long bytes) {
+        String[] units = {"TiB", "GiB", "MiB", "KiB"};
+        int[] shifts = {40, 30, 20, 10};
+        for (int i = 0; i < units.length; i++) {
+            if (Math.abs(bytes) >= 1L << shifts[i]) {
+                return String.format(Locale.ROOT, "%.1f %s", bytes / (double) (1L << shifts[i]), units[i]);
             }
         }
         return bytes + " B";
