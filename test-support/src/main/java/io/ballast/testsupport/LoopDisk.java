@@ -17,6 +17,7 @@ public final class LoopDisk implements AutoCloseable {
     private final Path image;
     private final String device;
     private final Deque<Path> mounts = new ArrayDeque<>();
+    private boolean keep;
 
     private LoopDisk(Path image, String device) {
         this.image = image;
@@ -47,6 +48,12 @@ public final class LoopDisk implements AutoCloseable {
 
     /** The image file; the virtual disk the guest sees. */
     public Path image() {
+        return image;
+    }
+
+    /** Keeps the image file when the disk is closed (it is still unmounted and detached); returns it. */
+    public Path keep() {
+        keep = true;
         return image;
     }
 
@@ -136,7 +143,9 @@ public final class LoopDisk implements AutoCloseable {
             failure = failure == null ? e : failure;
         }
         try {
-            Files.deleteIfExists(image);
+            if (!keep) {
+                Files.deleteIfExists(image);
+            }
         } catch (IOException e) {
             failure = failure == null ? new UncheckedIOException(e) : failure;
         }

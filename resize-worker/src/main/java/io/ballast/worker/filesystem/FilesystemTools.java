@@ -48,12 +48,13 @@ public final class FilesystemTools {
 
     /**
      * Resizes the ext filesystem on {@code device} to {@code newBytes} (rounded down to whole blocks), or to fill the
-     * device when empty, recording every block it overwrites in {@code undoFile} first. The filesystem must have been
-     * checked clean ({@link #extProblems}): resize2fs is told so with {@code -f}.
+     * device when empty, first recording every block it overwrites in {@code undoFile} when one is given. The
+     * filesystem must have been checked clean ({@link #extProblems}): resize2fs is told so with {@code -f}.
      */
-    public static void extResize(Path device, Optional<Long> newBytes, Path undoFile) throws IOException {
-        List<String> command =
-                new ArrayList<>(List.of("resize2fs", "-f", "-z", undoFile.toString(), device.toString()));
+    public static void extResize(Path device, Optional<Long> newBytes, Optional<Path> undoFile) throws IOException {
+        List<String> command = new ArrayList<>(List.of("resize2fs", "-f"));
+        undoFile.ifPresent(file -> command.addAll(List.of("-z", file.toString())));
+        command.add(device.toString());
         newBytes.ifPresent(bytes -> command.add(bytes / 512 + "s"));
         Tool.run(command);
     }

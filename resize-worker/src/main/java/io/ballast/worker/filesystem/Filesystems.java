@@ -35,8 +35,11 @@ public final class Filesystems {
         }
     }
 
-    /** An ext filesystem's size, blocks in use and the smallest size resize2fs could shrink it to, in bytes. */
-    public record ExtUsage(long sizeBytes, long usedBytes, long minimumBytes) {}
+    /**
+     * An ext filesystem's size, blocks in use and the smallest size resize2fs could shrink it to, in bytes, and its
+     * block size.
+     */
+    public record ExtUsage(long sizeBytes, long usedBytes, long minimumBytes, long blockBytes) {}
 
     private static final int EXT_MAGIC_OFFSET = 1024 + 56;
     private static final int EXT_MAGIC = 0xEF53;
@@ -87,7 +90,7 @@ public final class Filesystems {
         long blocks = number(BLOCK_COUNT, header, "block count", target);
         long free = number(FREE_BLOCKS, header, "free blocks", target);
         long minimum = number(MINIMUM, Tool.run(List.of("resize2fs", "-P", target)), "minimum size", target);
-        return new ExtUsage(blocks * blockSize, (blocks - free) * blockSize, minimum * blockSize);
+        return new ExtUsage(blocks * blockSize, (blocks - free) * blockSize, minimum * blockSize, blockSize);
     }
 
     private static long number(Pattern pattern, String output, String what, String target) throws IOException {

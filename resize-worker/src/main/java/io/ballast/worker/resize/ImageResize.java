@@ -40,6 +40,9 @@ import java.util.OptionalLong;
  */
 public final class ImageResize {
 
+    /** Below this ext block size resize2fs -z fails (e2fsprogs 1.47.0), and a copy of the range serves as undo. */
+    static final long E2UNDO_MIN_BLOCK_BYTES = 4096;
+
     /** Smallest swap area mkswap makes: ten 4 KiB pages. */
     static final long SWAP_MINIMUM_BYTES = 10 * 4096;
 
@@ -63,13 +66,14 @@ public final class ImageResize {
         };
     }
 
-    /** A partition as the resize sees it. */
+    /** A partition as the resize sees it; {@code blockBytes} is an ext filesystem's block size, else 0. */
     public record PartitionInfo(
             Partition partition,
             Filesystems.Kind filesystem,
             OptionalLong usedBytes,
             OptionalLong minimumBytes,
-            boolean logical) {}
+            boolean logical,
+            long blockBytes) {}
 
     /** What a resize will do: the image as it is, the new layout and the steps. Computing it changes nothing. */
     public record Preview(
@@ -135,6 +139,7 @@ public final class ImageResize {
         Filesystems.Kind kind = Filesystems.detect(disk, start);
         OptionalLong used = OptionalLong.empty();
         OptionalLong minimum = OptionalLong.empty();
+        long blockBytes = 0;
         switch (kind) {
             case EXT -> {
                 Optional<String> problems = FilesystemTools.extProblems(data, start);
@@ -145,6 +150,7 @@ public final class ImageResize {
                 Filesystems.ExtUsage usage = Filesystems.extUsage(data, start);
                 used = OptionalLong.of(usage.usedBytes());
                 minimum = OptionalLong.of(usage.minimumBytes());
+                blockBytes = usage.blockBytes();
             }
             case NTFS -> {
                 int fd = Syscalls.open(data, Syscalls.O_RDONLY | Syscalls.O_CLOEXEC, 0);
@@ -170,7 +176,7 @@ public final class ImageResize {
             default -> {}
         }
         boolean logical = table.scheme() == PartitionTable.Scheme.MBR && partition.number() >= 5;
-        return new PartitionInfo(partition, kind, used, minimum, logical);
+        return new PartitionInfo(partition, kind, used, minimum, logical, blockBytes);
     }
 
     private static List<Step> steps(
@@ -183,7 +189,11 @@ public final class ImageResize {
             Map<Integer, FilesystemTools.SwapIdentity> swaps,
             Map<Integer, int[]> ntfsGeometry) {
         Map<Integer, Filesystems.Kind> kinds = new LinkedHashMap<>();
-        partitions.forEach(p -> kinds.put(p.partition().number(), p.filesystem()));
+        Map<Integer, Long> blocks = new LinkedHashMap<>();
+        partitions.forEach(p -> {
+            kinds.put(p.partition().number(), p.filesystem());
+            blocks.put(p.partition().number(), p.blockBytes());
+        });
         List<Step> steps = new ArrayList<>();
         for (LayoutPlanner.Placed placed : plan.partitions()) {
             Filesystems.Kind kind = kinds.get(placed.number());
@@ -194,7 +204,8 @@ public final class ImageResize {
                         kind,
                         placed.from().startBytes(),
                         placed.from().lengthBytes(),
-                        placed.to().lengthBytes()));
+                        placed.to().lengthBytes(),
+                        blocks.get(placed.number())));
             }
         }
         // Right moves from the last to the first, then left moves from the first to the last: no move then
@@ -231,7 +242,8 @@ public final class ImageResize {
                         placed.number(),
                         kind,
                         placed.to().startBytes(),
-                        placed.to().lengthBytes()));
+                        placed.to().lengthBytes(),
+                        blocks.get(placed.number())));
             }
             if (kind == Filesystems.Kind.SWAP && (placed.moves() || placed.resized())) {
                 FilesystemTools.SwapIdentity swap = swaps.get(placed.number());
@@ -360,11 +372,12 @@ public final class ImageResize {
             case Step.ShrinkFilesystem shrink -> {
                 ByteRange range = ByteRange.ofLength(shrink.startBytes(), shrink.fromBytes());
                 if (shrink.filesystem() == Filesystems.Kind.EXT) {
-                    journal = undoInterrupted(data, range, undo, journal, journalFile, interrupted);
+                    journal = extUndoable(data, range, shrink.blockBytes(), undo, journal, journalFile, interrupted);
                     withLoop(
                             data,
                             range,
-                            device -> FilesystemTools.extResize(device, Optional.of(shrink.toBytes()), undo));
+                            device -> FilesystemTools.extResize(
+                                    device, Optional.of(shrink.toBytes()), e2undoFile(shrink.blockBytes(), undo)));
                 } else {
                     withLoop(data, range, device -> FilesystemTools.ntfsResize(device, Optional.of(shrink.toBytes())));
                 }
@@ -392,8 +405,12 @@ public final class ImageResize {
             case Step.GrowFilesystem grow -> {
                 ByteRange range = ByteRange.ofLength(grow.startBytes(), grow.toBytes());
                 if (grow.filesystem() == Filesystems.Kind.EXT) {
-                    journal = undoInterrupted(data, range, undo, journal, journalFile, interrupted);
-                    withLoop(data, range, device -> FilesystemTools.extResize(device, Optional.empty(), undo));
+                    journal = extUndoable(data, range, grow.blockBytes(), undo, journal, journalFile, interrupted);
+                    withLoop(
+                            data,
+                            range,
+                            device -> FilesystemTools.extResize(
+                                    device, Optional.empty(), e2undoFile(grow.blockBytes(), undo)));
                 } else {
                     withLoop(data, range, device -> FilesystemTools.ntfsResize(device, Optional.empty()));
                 }
@@ -418,17 +435,35 @@ public final class ImageResize {
             ExtentMover.release(data);
         }
         if (step instanceof Step.ShrinkFilesystem || step instanceof Step.GrowFilesystem) {
-            Files.deleteIfExists(undoFile(data, index));
+            Path undo = undoFile(data, index);
+            Files.deleteIfExists(undo);
+            Files.deleteIfExists(undo.resolveSibling(undo.getFileName() + ".partial"));
         }
     }
 
     /**
-     * Before an ext step runs again after an interruption: puts back what the cut-off resize2fs changed, from its
-     * undo file, so the step starts over from the filesystem as it was.
+     * Makes an ext step undoable, first undoing a cut-off run of it: with 4 KiB blocks resize2fs records what it
+     * overwrites in an e2undo file; with smaller blocks (where resize2fs's undo file fails) the whole range is
+     * copied first. After an interruption, what the cut-off run changed is put back, so the step starts over from
+     * the filesystem as it was.
      */
-    private static ResizeJournal undoInterrupted(
-            Path data, ByteRange range, Path undo, ResizeJournal journal, Path journalFile, boolean interrupted)
+    private static ResizeJournal extUndoable(
+            Path data,
+            ByteRange range,
+            long blockBytes,
+            Path undo,
+            ResizeJournal journal,
+            Path journalFile,
+            boolean interrupted)
             throws IOException, ImageException {
+        if (blockBytes < E2UNDO_MIN_BLOCK_BYTES) {
+            if (interrupted && RangeCopy.exists(undo)) {
+                RangeCopy.restore(data, range, undo);
+            } else {
+                RangeCopy.save(data, range, undo);
+            }
+            return journal;
+        }
         if (!interrupted || !FilesystemTools.undoRecorded(undo)) {
             Files.deleteIfExists(undo);
             return journal;
@@ -441,6 +476,11 @@ public final class ImageResize {
         ResizeJournal cleared = undoing.withDone(undoing.done());
         cleared.save(journalFile);
         return cleared;
+    }
+
+    /** The e2undo file resize2fs writes, or none where the range copy serves instead. */
+    private static Optional<Path> e2undoFile(long blockBytes, Path undo) {
+        return blockBytes < E2UNDO_MIN_BLOCK_BYTES ? Optional.empty() : Optional.of(undo);
     }
 
     /** The e2undo file of step {@code index}: one per step, so a finished step's can never be replayed later. */

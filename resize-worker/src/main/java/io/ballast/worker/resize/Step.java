@@ -25,8 +25,12 @@ public sealed interface Step {
     /** A line for progress output. */
     String describe();
 
-    /** Shrinks the filesystem of a partition, in its current place, from {@code fromBytes} to {@code toBytes}. */
-    record ShrinkFilesystem(int partition, Filesystems.Kind filesystem, long startBytes, long fromBytes, long toBytes)
+    /**
+     * Shrinks the filesystem of a partition, in its current place, from {@code fromBytes} to {@code toBytes}.
+     * {@code blockBytes} is the ext block size (0 for others): it decides how an interrupted run is undone.
+     */
+    record ShrinkFilesystem(
+            int partition, Filesystems.Kind filesystem, long startBytes, long fromBytes, long toBytes, long blockBytes)
             implements Step {
         @Override
         public String describe() {
@@ -52,8 +56,9 @@ public sealed interface Step {
         }
     }
 
-    /** Grows the filesystem of a partition, in its new place, to fill it. */
-    record GrowFilesystem(int partition, Filesystems.Kind filesystem, long startBytes, long toBytes) implements Step {
+    /** Grows the filesystem of a partition, in its new place, to fill it; {@code blockBytes} as for a shrink. */
+    record GrowFilesystem(int partition, Filesystems.Kind filesystem, long startBytes, long toBytes, long blockBytes)
+            implements Step {
         @Override
         public String describe() {
             return "grow the " + filesystem.label() + " filesystem of partition " + partition + " to "
