@@ -72,17 +72,14 @@ public final class FilesystemTools {
     }
 
     /**
-     * Puts back every block {@code undoFile} recorded ({@code e2undo}), then lets {@code e2fsck -fp} clear the
-     * not-clean mark e2undo leaves after an interrupted run. {@code again} forces the replay when an earlier replay
-     * was itself interrupted (the superblock then no longer matches the one the undo file expects).
+     * Puts back every block {@code undoFile} recorded ({@code e2undo -f}), then lets {@code e2fsck -fp} clear the
+     * not-clean mark e2undo leaves after an interrupted run. The replay is forced: a resize2fs cut off right after
+     * writing the superblock leaves a superblock the undo file's copy no longer matches, and plain e2undo refuses
+     * that; the undo file is the one resize2fs wrote for this very filesystem. Replaying twice is harmless, so an
+     * undo cut off in turn is simply run again.
      */
-    public static void extUndo(Path device, Path undoFile, boolean again) throws IOException {
-        List<String> command = new ArrayList<>(List.of("e2undo"));
-        if (again) {
-            command.add("-f");
-        }
-        command.addAll(List.of(undoFile.toString(), device.toString()));
-        Tool.run(command);
+    public static void extUndo(Path device, Path undoFile) throws IOException {
+        Tool.run(List.of("e2undo", "-f", undoFile.toString(), device.toString()));
         Tool.Result check = Tool.exec(List.of("e2fsck", "-fp", device.toString()), Tool.DEFAULT_TIMEOUT);
         if (check.exitCode() > 1) {
             throw new IOException("after e2undo, " + Tool.failure(check).getMessage());

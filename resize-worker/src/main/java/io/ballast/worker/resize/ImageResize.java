@@ -318,8 +318,7 @@ public final class ImageResize {
                         preview.placed(),
                         preview.finalDiskBytes(),
                         preview.steps(),
-                        0,
-                        false);
+                        0);
                 if (!preview.steps().isEmpty()) {
                     journal.save(journalFile);
                 }
@@ -335,7 +334,7 @@ public final class ImageResize {
                 Step step = steps.get(index);
                 boolean interrupted = resumed && index == existing.get().done();
                 listener.step(index + 1, steps.size(), step, interrupted);
-                journal = execute(container, journal, journalFile, step, interrupted, listener);
+                execute(container, journal, step, interrupted, listener);
                 if (step instanceof Step.MoveData move) {
                     moved += move.lengthBytes();
                 }
@@ -358,13 +357,8 @@ public final class ImageResize {
         }
     }
 
-    private static ResizeJournal execute(
-            Container container,
-            ResizeJournal journal,
-            Path journalFile,
-            Step step,
-            boolean interrupted,
-            Listener listener)
+    private static void execute(
+            Container container, ResizeJournal journal, Step step, boolean interrupted, Listener listener)
             throws ImageException, IOException {
         Path data = container.data();
         Path undo = undoFile(data, journal.done());
@@ -372,7 +366,7 @@ public final class ImageResize {
             case Step.ShrinkFilesystem shrink -> {
                 ByteRange range = ByteRange.ofLength(shrink.startBytes(), shrink.fromBytes());
                 if (shrink.filesystem() == Filesystems.Kind.EXT) {
-                    journal = extUndoable(data, range, shrink.blockBytes(), undo, journal, journalFile, interrupted);
+                    extUndoable(data, range, shrink.blockBytes(), undo, interrupted);
                     withLoop(
                             data,
                             range,
@@ -405,7 +399,7 @@ public final class ImageResize {
             case Step.GrowFilesystem grow -> {
                 ByteRange range = ByteRange.ofLength(grow.startBytes(), grow.toBytes());
                 if (grow.filesystem() == Filesystems.Kind.EXT) {
-                    journal = extUndoable(data, range, grow.blockBytes(), undo, journal, journalFile, interrupted);
+                    extUndoable(data, range, grow.blockBytes(), undo, interrupted);
                     withLoop(
                             data,
                             range,
@@ -426,12 +420,15 @@ public final class ImageResize {
                 Sparsifier.punch(data, journal.finalDiskBytes(), (done, total) -> listener.progress(step, done, total));
             case Step.Truncate truncate -> truncate(container, truncate.toBytes());
         }
-        return journal;
     }
 
     /** What a step leaves behind once the journal counts it done. */
     private static void afterDone(Path data, int index, Step step) throws IOException, ImageException {
-        if (step instanceof Step.MoveData) {
+        if (step instanceof Step.MoveData move
+                && ExtentMover.recorded(data)
+                        .equals(Optional.of(
+                                new Move(move.sourceBytes(), move.destinationBytes(), move.lengthBytes())))) {
+            // only this step's own record: the next step's move may already be under way
             ExtentMover.release(data);
         }
         if (step instanceof Step.ShrinkFilesystem || step instanceof Step.GrowFilesystem) {
@@ -447,35 +444,22 @@ public final class ImageResize {
      * copied first. After an interruption, what the cut-off run changed is put back, so the step starts over from
      * the filesystem as it was.
      */
-    private static ResizeJournal extUndoable(
-            Path data,
-            ByteRange range,
-            long blockBytes,
-            Path undo,
-            ResizeJournal journal,
-            Path journalFile,
-            boolean interrupted)
-            throws IOException, ImageException {
+    private static void extUndoable(Path data, ByteRange range, long blockBytes, Path undo, boolean interrupted)
+            throws IOException {
         if (blockBytes < E2UNDO_MIN_BLOCK_BYTES) {
             if (interrupted && RangeCopy.exists(undo)) {
                 RangeCopy.restore(data, range, undo);
             } else {
                 RangeCopy.save(data, range, undo);
             }
-            return journal;
+            return;
         }
         if (!interrupted || !FilesystemTools.undoRecorded(undo)) {
             Files.deleteIfExists(undo);
-            return journal;
+            return;
         }
-        boolean again = journal.undoing();
-        ResizeJournal undoing = journal.withUndoing();
-        undoing.save(journalFile);
-        withLoop(data, range, device -> FilesystemTools.extUndo(device, undo, again));
+        withLoop(data, range, device -> FilesystemTools.extUndo(device, undo));
         Files.delete(undo);
-        ResizeJournal cleared = undoing.withDone(undoing.done());
-        cleared.save(journalFile);
-        return cleared;
     }
 
     /** The e2undo file resize2fs writes, or none where the range copy serves instead. */

@@ -26,7 +26,6 @@ import java.util.Optional;
  *
  * @param device the image's device number as {@code major:minor}, with {@code inode} to tell it from another file
  * @param done how many steps are finished
- * @param undoing whether an undo of the current step's interrupted filesystem tool was begun
  */
 public record ResizeJournal(
         int version,
@@ -40,8 +39,7 @@ public record ResizeJournal(
         List<LayoutPlanner.Placed> layout,
         long finalDiskBytes,
         List<Step> steps,
-        int done,
-        boolean undoing) {
+        int done) {
 
     static final int VERSION = 1;
     private static final ObjectMapper JSON =
@@ -70,25 +68,7 @@ public record ResizeJournal(
                 layout,
                 finalDiskBytes,
                 steps,
-                count,
-                false);
-    }
-
-    ResizeJournal withUndoing() {
-        return new ResizeJournal(
-                version,
-                device,
-                inode,
-                startedAtMillis,
-                options,
-                diskBytes,
-                scheme,
-                table,
-                layout,
-                finalDiskBytes,
-                steps,
-                done,
-                true);
+                count);
     }
 
     /** The journal at {@code file}, if there is one. */

@@ -48,9 +48,9 @@ final class TestImages {
     }
 
     /**
-     * 512 MiB, MBR: partition 1 at sector 63 (misaligned), ext4 of 160 MiB whose 30 MiB of files lie at its end (a
-     * shrink must move them); an extended partition with logical 5, ext4 of 96 MiB with 12 MiB of files, and
-     * logical 6, swap of 32 MiB labelled {@code ballast-swap}.
+     * 512 MiB, MBR: partition 1 at sector 63 (misaligned), ext4 of 160 MiB (1 KiB blocks) whose 30 MiB of files lie
+     * at its end (a shrink must move them); an extended partition with logical 5, ext4 of 96 MiB (4 KiB blocks) with
+     * 12 MiB of files, and logical 6, swap of 32 MiB labelled {@code ballast-swap}.
      */
     static Built mbrWithLogicals(Path directory) {
         try (LoopDisk disk = LoopDisk.create(directory, 512 * MIB, """
@@ -62,7 +62,7 @@ final class TestImages {
                 """)) {
             Map<Integer, Map<String, String>> files = new LinkedHashMap<>();
             files.put(1, fillAtTheEnd(disk, 1, directory, 100, 30));
-            files.put(5, fillAtTheEnd(disk, 5, directory, 40, 12));
+            files.put(5, fillAtTheEnd(disk, 5, directory, 40, 12, "-b", "4096"));
             Commands.run("mkswap", "-L", "ballast-swap", disk.partition(6).toString());
             return new Built(disk.keep(), files);
         }
@@ -83,33 +83,41 @@ final class TestImages {
     }
 
     /**
-     * Makes ext4 on the partition, writes {@code fillerMib} of zeros first and then {@code dataMib} of files in 1 MiB
-     * pieces, and deletes the filler: the files sit past it, where a shrink has to move them.
+     * Makes ext4 on the partition (with {@code mkfsOptions}), writes {@code fillerMib} of zeros first and then
+     * {@code dataMib} of files in 1 MiB pieces, and deletes the filler: the files sit past it, where a shrink has to
+     * move them.
      */
     private static Map<String, String> fillAtTheEnd(
-            LoopDisk disk, int partition, Path directory, int fillerMib, int dataMib) {
-        Path mount = disk.mountExt4(partition, directory);
+            LoopDisk disk, int partition, Path directory, int fillerMib, int dataMib, String... mkfsOptions) {
+        List<String> mkfs = new java.util.ArrayList<>(List.of("mkfs.ext4", "-q", "-F"));
+        mkfs.addAll(List.of(mkfsOptions));
+        mkfs.add(disk.partition(partition).toString());
+        Commands.run(mkfs.toArray(String[]::new));
         try {
-            if (fillerMib > 0) {
-                Commands.run(
-                        "dd",
-                        "if=/dev/zero",
-                        "of=" + mount.resolve("filler"),
-                        "bs=1M",
-                        "count=" + fillerMib,
-                        "status=none");
+            Path mount = Files.createTempDirectory(directory, "mnt-");
+            Commands.run("mount", disk.partition(partition).toString(), mount.toString());
+            try {
+                if (fillerMib > 0) {
+                    Commands.run(
+                            "dd",
+                            "if=/dev/zero",
+                            "of=" + mount.resolve("filler"),
+                            "bs=1M",
+                            "count=" + fillerMib,
+                            "status=none");
+                }
+                Files.createDirectories(mount.resolve("data/nested"));
+                for (int i = 0; i < dataMib; i++) {
+                    Path file = mount.resolve(i % 3 == 0 ? "data/nested/piece-" + i : "data/piece-" + i);
+                    Commands.run("dd", "if=/dev/urandom", "of=" + file, "bs=1M", "count=1", "status=none");
+                }
+                Files.writeString(mount.resolve("data/small.txt"), "partition " + partition + "\n");
+                Commands.run("sync");
+                Files.deleteIfExists(mount.resolve("filler"));
+                return checksums(mount);
+            } finally {
+                Commands.run("umount", mount.toString());
             }
-            Files.createDirectories(mount.resolve("data/nested"));
-            for (int i = 0; i < dataMib; i++) {
-                Path file = mount.resolve(i % 3 == 0 ? "data/nested/piece-" + i : "data/piece-" + i);
-                Commands.run("dd", "if=/dev/urandom", "of=" + file, "bs=1M", "count=1", "status=none");
-            }
-            Files.writeString(mount.resolve("data/small.txt"), "partition " + partition + "\n");
-            Commands.run("sync");
-            Files.deleteIfExists(mount.resolve("filler"));
-            Map<String, String> sums = checksums(mount);
-            disk.unmount(mount);
-            return sums;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
