@@ -125,6 +125,16 @@ final class TestImages {
 
     /** The files of the filesystem at {@code offsetBytes} of {@code image}, as path → SHA-256, read only. */
     static Map<String, String> files(Path image, long offsetBytes, long sizeBytes) {
+        return files(image, offsetBytes, sizeBytes, "ext4", "ro,noload");
+    }
+
+    /** As {@link #files(Path, long, long)}, for an NTFS read through ntfs-3g. */
+    static Map<String, String> ntfsFiles(Path image, long offsetBytes, long sizeBytes) {
+        return files(image, offsetBytes, sizeBytes, "ntfs-3g", "ro");
+    }
+
+    private static Map<String, String> files(
+            Path image, long offsetBytes, long sizeBytes, String type, String options) {
         String device = Commands.run(
                         "losetup",
                         "--find",
@@ -139,7 +149,7 @@ final class TestImages {
         try {
             Path mount = Files.createTempDirectory("ballast-check-");
             try {
-                Commands.run("mount", "-o", "ro,noload", device, mount.toString());
+                Commands.run("mount", "-t", type, "-o", options, device, mount.toString());
                 try {
                     return checksums(mount);
                 } finally {
@@ -191,7 +201,7 @@ final class TestImages {
         }
     }
 
-    private static Map<String, String> checksums(Path mount) throws IOException {
+    static Map<String, String> checksums(Path mount) throws IOException {
         Map<String, String> sums = new java.util.TreeMap<>();
         try (Stream<Path> walk = Files.walk(mount)) {
             for (Path file : walk.filter(Files::isRegularFile).toList()) {
