@@ -64,10 +64,22 @@ final class MoveJournal implements AutoCloseable {
         this.sequence = sequence;
     }
 
-    /** A new journal for {@code move}; fails if the file exists. Synced, directory included, before it returns. */
+    /**
+     * A new journal for {@code move}; fails if the file exists. Written under a temporary name, synced and renamed
+     * (directory synced too) before it returns, so a journal file that exists always holds a whole header: one cut
+     * off while being made never appears, and then nothing of the move was written either.
+     */
     static MoveJournal create(Path file, ImageIdentity image, Move move, int chunkBytes) throws IOException {
+        if (Files.exists(file)) {
+            throw new java.nio.file.FileAlreadyExistsException(file.toString());
+        }
+        Path partial = file.resolveSibling(file.getFileName() + ".new");
         FileChannel channel = FileChannel.open(
-                file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                partial,
+                StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
         try {
             ByteBuffer header = ByteBuffer.allocate(BLOCK);
             header.put(MAGIC)
@@ -82,11 +94,12 @@ final class MoveJournal implements AutoCloseable {
             writeFully(channel, header, 0);
             MoveJournal journal = new MoveJournal(file, channel, image, move, chunkBytes, 0);
             journal.checkpoint(0);
+            Files.move(partial, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             syncDirectory(file);
             return journal;
         } catch (IOException | RuntimeException e) {
             channel.close();
-            Files.deleteIfExists(file);
+            Files.deleteIfExists(partial);
             throw e;
         }
     }

@@ -22,16 +22,16 @@ import java.util.stream.Stream;
  * is held to: each filesystem {@code e2fsck -fn} clean and every file's SHA-256 unchanged, read back through a
  * read-only loop mount.
  */
-final class TestImages {
+public final class TestImages {
 
-    static final long MIB = 1 << 20;
+    public static final long MIB = 1 << 20;
 
     /** An image and, per partition number, the checksums of the files it holds. */
-    record Built(Path image, Map<Integer, Map<String, String>> files) {}
+    public record Built(Path image, Map<Integer, Map<String, String>> files) {}
 
     private TestImages() {}
 
-    static void requireTools() {
+    public static void requireTools() {
         SystemPrerequisites.require(
                 "sfdisk",
                 "sgdisk",
@@ -52,7 +52,7 @@ final class TestImages {
      * at its end (a shrink must move them); an extended partition with logical 5, ext4 of 96 MiB (4 KiB blocks) with
      * 12 MiB of files, and logical 6, swap of 32 MiB labelled {@code ballast-swap}.
      */
-    static Built mbrWithLogicals(Path directory) {
+    public static Built mbrWithLogicals(Path directory) {
         try (LoopDisk disk = LoopDisk.create(directory, 512 * MIB, """
                 label: dos
                 start=63, size=327617, type=83
@@ -124,7 +124,7 @@ final class TestImages {
     }
 
     /** The files of the filesystem at {@code offsetBytes} of {@code image}, as path → SHA-256, read only. */
-    static Map<String, String> files(Path image, long offsetBytes, long sizeBytes) {
+    public static Map<String, String> files(Path image, long offsetBytes, long sizeBytes) {
         return files(image, offsetBytes, sizeBytes, "ext4", "ro,noload");
     }
 
@@ -165,12 +165,12 @@ final class TestImages {
         }
     }
 
-    static void assertExtClean(Path image, long offsetBytes) {
+    public static void assertExtClean(Path image, long offsetBytes) {
         Commands.run("e2fsck", "-fn", image + "?offset=" + offsetBytes);
     }
 
     /** Partition number → {start, size} in sectors, as {@code sfdisk --json} reads the table. */
-    static Map<Integer, long[]> sfdiskLayout(Path image) {
+    public static Map<Integer, long[]> sfdiskLayout(Path image) {
         String dump = Commands.run("sfdisk", "-d", image.toString());
         Map<Integer, long[]> layout = new LinkedHashMap<>();
         for (String line : dump.lines().toList()) {
@@ -185,7 +185,7 @@ final class TestImages {
         return layout;
     }
 
-    static String sha256(Path file) {
+    public static String sha256(Path file) {
         try (InputStream in = Files.newInputStream(file)) {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
             byte[] buffer = new byte[1 << 20];
@@ -213,7 +213,7 @@ final class TestImages {
         return sums;
     }
 
-    static List<String> leftovers(Path image) throws IOException {
+    public static List<String> leftovers(Path image) throws IOException {
         try (Stream<Path> siblings = Files.list(image.getParent())) {
             return siblings.map(p -> p.getFileName().toString())
                     .filter(name -> name.startsWith(image.getFileName() + ".ballast-"))

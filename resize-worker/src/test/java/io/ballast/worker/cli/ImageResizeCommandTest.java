@@ -1,0 +1,179 @@
+package io.ballast.worker.cli;
+
+import static io.ballast.worker.resize.TestImages.MIB;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ballast.worker.resize.ImageResize;
+import io.ballast.worker.resize.ResizeJournal;
+import io.ballast.worker.resize.ResizeOptions;
+import io.ballast.worker.resize.Step;
+import io.ballast.worker.resize.TestImages;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code ./ballast image resize} and {@code image sparsify}: output, progress, exit codes, continuing. */
+class ImageResizeCommandTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path temp;
+
+    private TestImages.Built built;
+
+    @BeforeEach
+    void image() {
+        TestImages.requireTools();
+        built = TestImages.mbrWithLogicals(temp);
+    }
+
+    @Test
+    void aDryRunPrintsThePlanAsJsonAndChangesNothing() throws Exception {
+        Path image = built.image();
+        String before = TestImages.sha256(image);
+
+        ImageCommandTest.Run run = ImageCommandTest.image(
+                "resize", image.toString(), "--free-ratio", "0.3", "--truncate", "--dry-run", "--json");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        JsonNode plan = JSON.readTree(run.out());
+        assertThat(plan.get("dryRun").asBoolean()).isTrue();
+        assertThat(plan.get("table").asText()).isEqualTo("MBR");
+        assertThat(plan.get("finalDiskBytes").asLong()).isLessThan(512 * MIB);
+        assertThat(plan.get("partitions").get(0).get("toStartBytes").asLong()).isEqualTo(MIB);
+        assertThat(plan.get("steps").size()).isGreaterThan(3);
+        assertThat(TestImages.sha256(image)).isEqualTo(before);
+    }
+
+    @Test
+    void aResizeReportsEachStepAsJsonLinesAndItsResult() throws Exception {
+        Path image = built.image();
+
+        ImageCommandTest.Run run = ImageCommandTest.image(
+                "resize",
+                image.toString(),
+                "--partition",
+                "1=100M",
+                "--align",
+                "64k",
+                "--sparsify",
+                "--truncate",
+                "--json",
+                "--progress=json");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        List<JsonNode> events =
+                run.err().lines().map(ImageResizeCommandTest::parse).toList();
+        assertThat(events).isNotEmpty().allSatisfy(event -> assertThat(event.has("event"))
+                .isTrue());
+        List<JsonNode> steps = events.stream()
+                .filter(e -> e.get("event").asText().equals("step"))
+                .toList();
+        assertThat(steps.getFirst().get("number").asInt()).isEqualTo(1);
+        assertThat(steps.getLast().get("number").asInt())
+                .isEqualTo(steps.getFirst().get("count").asInt());
+        assertThat(events).anySatisfy(e -> assertThat(e.get("event").asText()).isEqualTo("progress"));
+        JsonNode result = JSON.readTree(run.out());
+        assertThat(result.get("dryRun").asBoolean()).isFalse();
+        assertThat(result.get("fileBytesAfter").asLong()).isEqualTo(Files.size(image));
+        assertThat(result.get("partitions").get(0).get("toSizeBytes").asLong()).isEqualTo(100 * MIB);
+        assertThat(result.get("partitions").get(0).get("toStartBytes").asLong() % (64 << 10))
+                .isZero();
+        TestImages.assertExtClean(
+                image, result.get("partitions").get(0).get("toStartBytes").asLong());
+    }
+
+    @Test
+    void badOptionsAreRefusedInOneLine() {
+        Path image = built.image();
+        for (String[] args : List.of(
+                new String[] {"--partition", "1=lots"},
+                new String[] {"--align", "3k"},
+                new String[] {"--free-ratio", "1.5"},
+                new String[] {"--progress=xml"})) {
+            String[] command = new String[args.length + 2];
+            command[0] = "resize";
+            command[1] = image.toString();
+            System.arraycopy(args, 0, command, 2, args.length);
+            ImageCommandTest.Run run = ImageCommandTest.image(command);
+            assertThat(run.exitCode()).as(String.join(" ", args)).isEqualTo(2);
+            assertThat(run.err().strip().lines()).hasSize(1).first().asString().startsWith("ballast image: ");
+        }
+        ImageCommandTest.Run missing =
+                ImageCommandTest.image("resize", temp.resolve("none.img").toString());
+        assertThat(missing.exitCode()).isEqualTo(2);
+        assertThat(missing.err()).contains("does not exist");
+    }
+
+    @Test
+    void anInterruptedResizeContinuesWithTheSameCommandAndOnlyWithIt() throws Exception {
+        Path image = built.image();
+        ResizeOptions options = new ResizeOptions(Map.of(), 0.3, "1m", Set.of(), false, true);
+        assertThatThrownBy(() -> ImageResize.run(image, options, new ImageResize.Listener() {
+                    @Override
+                    public void step(int number, int count, Step step, boolean resumed) {
+                        if (number == 4) {
+                            throw new IllegalStateException("stopped before step 4");
+                        }
+                    }
+
+                    @Override
+                    public void progress(Step step, long doneBytes, long totalBytes) {}
+                }))
+                .hasMessage("stopped before step 4");
+        assertThat(ResizeJournal.of(image)).exists();
+
+        ImageCommandTest.Run other = ImageCommandTest.image("resize", image.toString(), "--free-ratio", "0.5");
+        assertThat(other.exitCode()).isEqualTo(2);
+        assertThat(other.err()).contains("--free-ratio 0.3").contains("run it again with those");
+
+        ImageCommandTest.Run same =
+                ImageCommandTest.image("resize", image.toString(), "--free-ratio", "0.3", "--truncate");
+        assertThat(same.exitCode()).as(same.err()).isZero();
+        assertThat(same.out()).contains("continued an interrupted resize");
+        assertThat(same.err()).contains("step 4/").contains("(continuing)").doesNotContain("step 3/");
+        assertThat(TestImages.leftovers(image)).isEmpty();
+        Map<Integer, long[]> layout = TestImages.sfdiskLayout(image);
+        for (int number : new int[] {1, 5}) {
+            long start = layout.get(number)[0] * 512;
+            TestImages.assertExtClean(image, start);
+            assertThat(TestImages.files(image, start, layout.get(number)[1] * 512))
+                    .isEqualTo(built.files().get(number));
+        }
+    }
+
+    @Test
+    void sparsifyPunchesFreeBlocksGapsAndSwap() throws Exception {
+        Path image = built.image();
+
+        ImageCommandTest.Run run = ImageCommandTest.image("sparsify", image.toString(), "--json");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        JsonNode result = JSON.readTree(run.out());
+        assertThat(result.get("freeFilesystemBytes").asLong()).isGreaterThan(100 * MIB);
+        assertThat(result.get("swapBytes").asLong()).isEqualTo(32 * MIB - (64 << 10));
+        assertThat(result.get("allocatedBytesAfter").asLong())
+                .isLessThan(result.get("allocatedBytesBefore").asLong());
+        long p5 = 329728L * 512;
+        TestImages.assertExtClean(image, p5);
+        assertThat(TestImages.files(image, p5, 196608L * 512))
+                .isEqualTo(built.files().get(5));
+    }
+
+    private static JsonNode parse(String line) {
+        try {
+            return JSON.readTree(line);
+        } catch (Exception e) {
+            throw new AssertionError("not a JSON line: " + line, e);
+        }
+    }
+}
