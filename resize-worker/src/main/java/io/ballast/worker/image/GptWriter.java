@@ -50,6 +50,55 @@ public final class GptWriter {
      */
     public static void rewrite(FileChannel image, long diskBytes, long newDiskBytes, Map<Integer, ByteRange> ranges)
             throws ImageException, IOException {
+        Prepared prepared = prepare(image, diskBytes, newDiskBytes, ranges);
+        write(image, prepared.entries(), prepared.backupEntriesLba() * SECTOR_BYTES);
+        write(image, prepared.backup(), prepared.backupHeaderLba() * SECTOR_BYTES);
+        image.force(false);
+        write(image, prepared.entries(), prepared.entriesLba() * SECTOR_BYTES);
+        image.force(false);
+        write(image, prepared.primary(), SECTOR_BYTES);
+        ByteBuffer mbr = read(image, 0, SECTOR_BYTES);
+        if (Byte.toUnsignedInt(mbr.get(MBR_ENTRIES_OFFSET + ENTRY_TYPE)) == TYPE_GPT_PROTECTIVE) {
+            mbr.putInt(MBR_ENTRIES_OFFSET + ENTRY_SECTORS, (int) Math.min(prepared.newSectors() - 1, 0xFFFFFFFFL));
+            write(image, mbr, 0);
+        }
+        if (prepared.oldBackupLba() != prepared.backupHeaderLba()
+                && (prepared.oldBackupLba() + 1) * SECTOR_BYTES <= newDiskBytes) {
+            // The old backup header now lies inside the disk, in free space: a stale copy there could be taken
+            // for the table by a tool that looks for it.
+            ByteRange old = ByteRange.ofLength(prepared.oldBackupLba() * SECTOR_BYTES, SECTOR_BYTES);
+            if (prepared.layout().stream().noneMatch(old::overlaps)) {
+                write(image, ByteBuffer.allocate(SECTOR_BYTES), old.startBytes());
+            }
+        }
+        image.force(false);
+    }
+
+    /**
+     * Checks that {@link #rewrite} would take this layout, writing nothing: a resize asks before it changes anything.
+     *
+     * @throws ImageException as {@link #rewrite} would
+     */
+    public static void check(FileChannel image, long diskBytes, long newDiskBytes, Map<Integer, ByteRange> ranges)
+            throws ImageException, IOException {
+        prepare(image, diskBytes, newDiskBytes, ranges);
+    }
+
+    /** The sectors a rewrite writes, and where. */
+    private record Prepared(
+            ByteBuffer entries,
+            ByteBuffer backup,
+            ByteBuffer primary,
+            long backupEntriesLba,
+            long backupHeaderLba,
+            long entriesLba,
+            long newSectors,
+            long oldBackupLba,
+            List<ByteRange> layout) {}
+
+    private static Prepared prepare(
+            FileChannel image, long diskBytes, long newDiskBytes, Map<Integer, ByteRange> ranges)
+            throws ImageException, IOException {
         PartitionTable current = PartitionTables.read(image, diskBytes);
         if (current.scheme() != PartitionTable.Scheme.GPT) {
             throw new ImageException("the disk's table is " + current.scheme() + ", not GPT");
@@ -110,27 +159,16 @@ public final class GptWriter {
         finish(backup, headerBytes, backupHeaderLba, 1, backupEntriesLba, lastUsable, entriesCrc);
         ByteBuffer primary = header;
         finish(primary, headerBytes, 1, backupHeaderLba, entriesLba, lastUsable, entriesCrc);
-
-        write(image, entries, backupEntriesLba * SECTOR_BYTES);
-        write(image, backup, backupHeaderLba * SECTOR_BYTES);
-        image.force(false);
-        write(image, entries, entriesLba * SECTOR_BYTES);
-        image.force(false);
-        write(image, primary, SECTOR_BYTES);
-        ByteBuffer mbr = read(image, 0, SECTOR_BYTES);
-        if (Byte.toUnsignedInt(mbr.get(MBR_ENTRIES_OFFSET + ENTRY_TYPE)) == TYPE_GPT_PROTECTIVE) {
-            mbr.putInt(MBR_ENTRIES_OFFSET + ENTRY_SECTORS, (int) Math.min(newSectors - 1, 0xFFFFFFFFL));
-            write(image, mbr, 0);
-        }
-        if (oldBackupLba != backupHeaderLba && (oldBackupLba + 1) * SECTOR_BYTES <= newDiskBytes) {
-            // The old backup header now lies inside the disk, in free space: a stale copy there could be taken
-            // for the table by a tool that looks for it.
-            ByteRange old = ByteRange.ofLength(oldBackupLba * SECTOR_BYTES, SECTOR_BYTES);
-            if (layout.stream().noneMatch(old::overlaps)) {
-                write(image, ByteBuffer.allocate(SECTOR_BYTES), old.startBytes());
-            }
-        }
-        image.force(false);
+        return new Prepared(
+                entries,
+                backup,
+                primary,
+                backupEntriesLba,
+                backupHeaderLba,
+                entriesLba,
+                newSectors,
+                oldBackupLba,
+                layout);
     }
 
     private static void finish(

@@ -72,10 +72,37 @@ public final class MbrWriter {
     public static void rewrite(
             FileChannel image, TableSnapshot original, long newDiskBytes, Map<Integer, ByteRange> ranges)
             throws ImageException, IOException {
+        if (newDiskBytes > image.size()) {
+            throw new ImageException(
+                    "the new disk size " + newDiskBytes + " is past the end of the " + image.size() + "-byte image");
+        }
+        Sectors sectors = build(original, newDiskBytes, ranges);
+        for (int i = 0; i < sectors.ebrs().size(); i++) {
+            write(image, sectors.ebrs().get(i), sectors.ebrLbas().get(i) * SECTOR_BYTES);
+        }
+        image.force(false);
+        write(image, sectors.mbr(), 0);
+        image.force(false);
+    }
+
+    /**
+     * Checks that {@link #rewrite} would take this layout, writing nothing: a resize asks before it changes anything.
+     *
+     * @throws ImageException as {@link #rewrite} would
+     */
+    public static void check(TableSnapshot original, long newDiskBytes, Map<Integer, ByteRange> ranges)
+            throws ImageException {
+        build(original, newDiskBytes, ranges);
+    }
+
+    /** The MBR and the EBRs, at their LBAs, for the new layout. */
+    private record Sectors(ByteBuffer mbr, List<ByteBuffer> ebrs, List<Long> ebrLbas) {}
+
+    private static Sectors build(TableSnapshot original, long newDiskBytes, Map<Integer, ByteRange> ranges)
+            throws ImageException {
         Parsed table = parse(original);
-        if (newDiskBytes % SECTOR_BYTES != 0 || newDiskBytes > image.size()) {
-            throw new ImageException("the new disk size " + newDiskBytes + " must be whole sectors within the "
-                    + image.size() + "-byte image");
+        if (newDiskBytes % SECTOR_BYTES != 0) {
+            throw new ImageException("the new disk size " + newDiskBytes + " is not whole sectors");
         }
         long diskSectors = newDiskBytes / SECTOR_BYTES;
         for (int number : ranges.keySet()) {
@@ -133,13 +160,7 @@ public final class MbrWriter {
             setEntry(mbr, entry, extendedStart, extendedEnd - extendedStart, geometry);
         }
         checkNoOverlap(layout);
-
-        for (int i = 0; i < ebrs.size(); i++) {
-            write(image, ebrs.get(i), ebrLbas.get(i) * SECTOR_BYTES);
-        }
-        image.force(false);
-        write(image, mbr, 0);
-        image.force(false);
+        return new Sectors(mbr, ebrs, ebrLbas);
     }
 
     /** The table as the snapshot holds it: which slot is extended, each logical's entry, the link type. */
@@ -219,7 +240,7 @@ public final class MbrWriter {
             int sector = entry[CHS_END + 1] & 0x3F;
             int cylinder =
                     (Byte.toUnsignedInt(entry[CHS_END + 1]) & 0xC0) << 2 | Byte.toUnsignedInt(entry[CHS_END + 2]);
-            if (sector == 0 || cylinder >= MAX_CHS_CYLINDER) {
+            if (sector == 0 || head == 255 || cylinder >= MAX_CHS_CYLINDER) {
                 continue;
             }
             long last = ByteBuffer.wrap(entry).order(ByteOrder.LITTLE_ENDIAN).getInt(ENTRY_START_LBA) & 0xFFFFFFFFL;

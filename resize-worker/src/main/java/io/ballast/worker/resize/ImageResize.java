@@ -124,7 +124,24 @@ public final class ImageResize {
         }
         List<Step> steps =
                 steps(table, partitions, plan, finalDiskBytes, layout.diskBytes(), options, swaps, ntfsGeometry);
+        checkTable(container.data(), layout, plan, finalDiskBytes);
         return new Preview(image, layout, partitions, plan.partitions(), finalDiskBytes, steps);
+    }
+
+    /** Asks the table writer whether it would take the new layout, so a layout it refuses stops the resize now. */
+    private static void checkTable(Path data, DiskLayout layout, LayoutPlanner.Plan plan, long finalDiskBytes)
+            throws ImageException, IOException {
+        Map<Integer, ByteRange> ranges = new LinkedHashMap<>();
+        plan.partitions().forEach(p -> ranges.put(p.number(), p.to()));
+        try (FileChannel channel = FileChannel.open(data, StandardOpenOption.READ)) {
+            switch (layout.table().scheme()) {
+                case MBR ->
+                    MbrWriter.check(
+                            TableSnapshot.of(channel, layout.diskBytes(), layout.table()), finalDiskBytes, ranges);
+                case GPT -> GptWriter.check(channel, layout.diskBytes(), finalDiskBytes, ranges);
+                case NONE -> {}
+            }
+        }
     }
 
     private static PartitionInfo inspect(
