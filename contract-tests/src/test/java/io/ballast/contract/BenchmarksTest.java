@@ -54,11 +54,24 @@ class BenchmarksTest {
     }
 
     @Test
-    void theImageBenchMovesDenseAndSparseRangesAgainstDd() throws Exception {
-        SystemPrerequisites.requireTools("dd");
+    void theImageBenchMovesDenseAndSparseRangesAgainstDdAndReAlignsAgainstSfdisk() throws Exception {
+        SystemPrerequisites.requireTools("dd", "sfdisk");
 
         String json = bench(
-                "image", "--dense-mib", "32", "--runs", "1", "--sparse-gib", "2", "--sparse-data-gib", "1", "--json");
+                "image",
+                "--dense-mib",
+                "32",
+                "--runs",
+                "1",
+                "--sparse-gib",
+                "2",
+                "--sparse-data-gib",
+                "1",
+                "--job-mib",
+                "64",
+                "--job-data-mib",
+                "8",
+                "--json");
 
         assertThat(number(json, "denseBytes")).isEqualTo(32 << 20);
         assertThat(number(json, "moverDenseMedianMs")).isPositive();
@@ -67,6 +80,11 @@ class BenchmarksTest {
         assertThat(number(json, "sparseAllocatedBytesAfter"))
                 .as("holes stay holes: the moved sparse range holds about its data")
                 .isLessThan(1.1 * (1L << 30));
+        assertThat(number(json, "resizeJobMs")).isPositive();
+        assertThat(number(json, "sfdiskMoveDataMs")).isPositive();
+        assertThat(number(json, "resizeAllocatedBytesAfter"))
+                .as("the re-aligned partition stays as sparse as it was")
+                .isLessThan(12 << 20);
     }
 
     /** Runs {@code ./ballast bench ARGS} on what this build packaged; returns its last line of standard output. */

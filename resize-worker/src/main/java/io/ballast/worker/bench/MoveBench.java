@@ -3,6 +3,8 @@ package io.ballast.worker.bench;
 import io.ballast.linux.Syscalls;
 import io.ballast.worker.move.ExtentMover;
 import io.ballast.worker.move.Move;
+import io.ballast.worker.resize.ImageResize;
+import io.ballast.worker.resize.ResizeOptions;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.RandomAccessFile;
@@ -57,6 +59,16 @@ public final class MoveBench implements Callable<Integer> {
     @Option(names = "--sparse-data-gib", defaultValue = "2", description = "Data inside the sparse range (GiB).")
     long sparseDataGib;
 
+    @Option(
+            names = "--job-mib",
+            defaultValue = "1024",
+            description =
+                    "Partition re-aligned from sector 63 to 1 MiB by image resize and by sfdisk --move-data (MiB).")
+    long jobMib;
+
+    @Option(names = "--job-data-mib", defaultValue = "100", description = "Data inside that partition (MiB).")
+    long jobDataMib;
+
     @Option(names = "--runs", defaultValue = "3", description = "Rounds of the dense comparison.")
     int runs;
 
@@ -85,9 +97,12 @@ public final class MoveBench implements Callable<Integer> {
                 || runs < 1
                 || sparseGib < 1
                 || sparseDataGib < 1
-                || sparseDataGib >= sparseGib) {
-            err.println("ballast bench image: --dense-mib must be 16 or more, --shift-mib and --runs 1 or more, and"
-                    + " the sparse data less than the sparse range");
+                || sparseDataGib >= sparseGib
+                || jobMib < 2
+                || jobDataMib < 1
+                || jobDataMib >= jobMib) {
+            err.println("ballast bench image: --dense-mib must be 16 or more, --shift-mib and --runs 1 or more, the"
+                    + " sparse data less than the sparse range, --job-mib 2 or more and its data less than it");
             return 2;
         }
         boolean dropCaches = Files.isWritable(Path.of("/proc/sys/vm/drop_caches"));
@@ -136,6 +151,10 @@ public final class MoveBench implements Callable<Integer> {
             long[] ioAfter = processIo();
             long allocatedAfter = allocatedBytes(image);
 
+            // The job: a partition at sector 63 re-aligned to 1 MiB, by image resize and by sfdisk --move-data.
+            Files.delete(image);
+            Job job = job(image, dropCaches);
+
             double oursMs = median(ours) / 1e6;
             double ddMs = median(dd) / 1e6;
             // Paired: each round's dd time over its mover time, then the median; the disk's speed drifts between
@@ -157,7 +176,10 @@ public final class MoveBench implements Callable<Integer> {
                                         + "\"ddDenseMedianMs\":%.1f,\"moverThroughputRatioToDd\":%.2f,"
                                         + "\"moverDenseMiBPerS\":%.1f,\"sparseRangeBytes\":%d,\"sparseDataBytes\":%d,"
                                         + "\"moverSparseMs\":%.1f,\"moverSparseReadBytes\":%d,"
-                                        + "\"moverSparseWrittenBytes\":%d,\"sparseAllocatedBytesAfter\":%d}%n",
+                                        + "\"moverSparseWrittenBytes\":%d,\"sparseAllocatedBytesAfter\":%d,"
+                                        + "\"jobPartitionBytes\":%d,\"jobDataBytes\":%d,\"resizeJobMs\":%.1f,"
+                                        + "\"sfdiskMoveDataMs\":%.1f,\"resizeSpeedupOverSfdisk\":%.2f,"
+                                        + "\"resizeAllocatedBytesAfter\":%d,\"sfdiskAllocatedBytesAfter\":%d}%n",
                                 dense,
                                 shift,
                                 runs,
@@ -171,7 +193,14 @@ public final class MoveBench implements Callable<Integer> {
                                 sparseNanos / 1e6,
                                 readBytes,
                                 writtenBytes,
-                                allocatedAfter);
+                                allocatedAfter,
+                                jobMib * MIB,
+                                jobDataMib * MIB,
+                                job.oursNanos() / 1e6,
+                                job.sfdiskNanos() / 1e6,
+                                job.sfdiskNanos() / (double) job.oursNanos(),
+                                job.oursAllocated(),
+                                job.sfdiskAllocated());
             } else {
                 spec.commandLine()
                         .getOut()
@@ -182,7 +211,9 @@ public final class MoveBench implements Callable<Integer> {
                                   mover %.0f ms (%.0f MiB/s), dd of the same bytes %.0f ms; median of the rounds' \
                                 throughput ratios (dd time / mover time) %.2f (goal 0.9 or more: %s)
                                 sparse move of %d GiB holding %.2f GiB of data: %.0f ms, read %.2f GiB, wrote %.2f GiB; \
-                                %.2f GiB allocated afterwards%n""",
+                                %.2f GiB allocated afterwards
+                                re-aligning a %d MiB partition holding %d MiB from sector 63 to 1 MiB: image resize \
+                                %.0f ms, sfdisk --move-data %.0f ms (%.2fx); allocated afterwards %.0f MiB and %.0f MiB%n""",
                                 denseMib,
                                 shiftMib,
                                 runs,
@@ -197,12 +228,105 @@ public final class MoveBench implements Callable<Integer> {
                                 sparseNanos / 1e6,
                                 readBytes / (double) (1L << 30),
                                 writtenBytes / (double) (1L << 30),
-                                allocatedAfter / (double) (1L << 30));
+                                allocatedAfter / (double) (1L << 30),
+                                jobMib,
+                                jobDataMib,
+                                job.oursNanos() / 1e6,
+                                job.sfdiskNanos() / 1e6,
+                                job.sfdiskNanos() / (double) job.oursNanos(),
+                                job.oursAllocated() / (double) MIB,
+                                job.sfdiskAllocated() / (double) MIB);
             }
             return 0;
         } finally {
             Files.deleteIfExists(image);
             Files.deleteIfExists(ExtentMover.journalOf(image));
+        }
+    }
+
+    /** Times and allocations of the re-alignment job done both ways. */
+    private record Job(long oursNanos, long sfdiskNanos, long oursAllocated, long sfdiskAllocated) {}
+
+    /**
+     * An MBR image whose partition 1 starts at sector 63 and holds {@link #jobDataMib} of data in 1 MiB runs,
+     * copied; one copy re-aligned by {@link ImageResize} (1 MiB), the other by {@code sfdisk --move-data} to the same
+     * start. The two partitions must then hold the same bytes.
+     */
+    private Job job(Path ours, boolean dropCaches) throws Exception {
+        long sectors = jobMib * MIB / 512;
+        try (FileChannel channel = FileChannel.open(ours, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            channel.truncate(0);
+        }
+        fillSparse(ours, 63 * 512, jobMib * MIB, jobDataMib * MIB);
+        try (RandomAccessFile file = new RandomAccessFile(ours.toFile(), "rw")) {
+            file.setLength((jobMib + 2) * MIB);
+        }
+        run("label: dos\nstart=63, size=" + sectors + ", type=83\n", "sfdisk", "--quiet", ours.toString());
+        Path theirs = ours.resolveSibling(ours.getFileName() + ".sfdisk");
+        run(null, "cp", "--sparse=always", ours.toString(), theirs.toString());
+        try {
+            settle(ours, dropCaches);
+            long start = System.nanoTime();
+            ImageResize.run(
+                    ours,
+                    new ResizeOptions(java.util.Map.of(), null, "1m", java.util.Set.of(), false, false),
+                    ImageResize.Listener.NONE);
+            long oursNanos = System.nanoTime() - start;
+
+            settle(theirs, dropCaches);
+            start = System.nanoTime();
+            run(
+                    "start=2048\n",
+                    "sfdisk",
+                    "--quiet",
+                    "--no-reread",
+                    "--no-tell-kernel",
+                    "--move-data",
+                    theirs.toString(),
+                    "-N",
+                    "1");
+            try (FileChannel channel = FileChannel.open(theirs, StandardOpenOption.WRITE)) {
+                channel.force(true);
+            }
+            long sfdiskNanos = System.nanoTime() - start;
+            if (!sameBytes(ours, theirs, 2048 * 512, jobMib * MIB)) {
+                throw new IOException("image resize and sfdisk --move-data left different bytes in the partition");
+            }
+            return new Job(oursNanos, sfdiskNanos, allocatedBytes(ours), allocatedBytes(theirs));
+        } finally {
+            Files.deleteIfExists(theirs);
+            Files.deleteIfExists(ExtentMover.journalOf(theirs));
+        }
+    }
+
+    private static boolean sameBytes(Path a, Path b, long offset, long length) throws IOException {
+        try (FileChannel left = FileChannel.open(a);
+                FileChannel right = FileChannel.open(b)) {
+            ByteBuffer one = ByteBuffer.allocateDirect((int) (8 * MIB));
+            ByteBuffer two = ByteBuffer.allocateDirect((int) (8 * MIB));
+            for (long at = offset; at < offset + length; at += one.capacity()) {
+                one.clear();
+                two.clear();
+                left.read(one, at);
+                right.read(two, at);
+                if (!one.flip().equals(two.flip())) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    /** Runs {@code command} with {@code input} (or nothing) on stdin; fails with its output unless it exits 0. */
+    private static void run(String input, String... command) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        if (input != null) {
+            process.getOutputStream().write(input.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        process.getOutputStream().close();
+        String output = new String(process.getInputStream().readAllBytes());
+        if (!process.waitFor(30, TimeUnit.MINUTES) || process.exitValue() != 0) {
+            throw new IOException(String.join(" ", command) + " failed: " + output.strip());
         }
     }
 
