@@ -6,5 +6,5 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 
 @QuarkusTest
-@TestProfile(OwnInfrastructure.Broker.class)
+@TestProfile(OwnInfrastructure.BrokerAndDatabase.class)
 class WorkerReadinessTest extends ReadinessFollowsKafkaChecks {}

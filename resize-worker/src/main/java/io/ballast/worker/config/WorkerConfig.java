@@ -1,8 +1,9 @@
 package io.ballast.worker.config;
 
 import io.smallrye.config.ConfigMapping;
+import java.time.Duration;
 
-/** The worker's place in the fleet. */
+/** The worker's place in the fleet, its hypervisor and its timings. */
 @ConfigMapping(prefix = "ballast.worker")
 public interface WorkerConfig {
 
@@ -11,4 +12,13 @@ public interface WorkerConfig {
      * Defaults to {@code BALLAST_HOST_ID}, else the host name.
      */
     String hostId();
+
+    /** The libvirt connection URI of this host's hypervisor, e.g. {@code qemu:///system}. */
+    String libvirtUri();
+
+    /** How long a lease on a VM lasts without renewal; a running job renews it at every step and progress. */
+    Duration leaseTtl();
+
+    /** How long a guest gets to shut down before it is powered off. */
+    Duration shutdownTimeout();
 }

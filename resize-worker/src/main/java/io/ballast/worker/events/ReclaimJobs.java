@@ -1,7 +1,6 @@
 package io.ballast.worker.events;
 
 import io.ballast.proto.ballast.v1.Extent;
-import io.ballast.proto.events.Topic;
 import io.ballast.proto.worker.v1.JobFailed;
 import io.ballast.proto.worker.v1.JobFinished;
 import io.ballast.proto.worker.v1.JobKind;
@@ -9,7 +8,6 @@ import io.ballast.proto.worker.v1.JobProgress;
 import io.ballast.proto.worker.v1.JobStarted;
 import io.ballast.proto.worker.v1.ReclaimJob;
 import io.ballast.proto.worker.v1.ReclaimResult;
-import io.ballast.support.events.EventPublisher;
 import io.ballast.worker.config.WorkerConfig;
 import io.ballast.worker.image.ByteRange;
 import io.ballast.worker.image.ImageException;
@@ -33,12 +31,12 @@ public class ReclaimJobs {
     private static final Logger LOG = Logger.getLogger(ReclaimJobs.class);
     private static final long PROGRESS_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
-    private final EventPublisher publisher;
+    private final ProgressEvents progress;
     private final WorkerConfig config;
     private final Reclaimer reclaimer = new Reclaimer();
 
-    ReclaimJobs(EventPublisher publisher, WorkerConfig config) {
-        this.publisher = publisher;
+    ReclaimJobs(ProgressEvents progress, WorkerConfig config) {
+        this.progress = progress;
         this.config = config;
     }
 
@@ -135,20 +133,6 @@ public class ReclaimJobs {
     }
 
     private void publish(String jobId, com.google.protobuf.Message event) {
-        try {
-            publisher
-                    .publish(Topic.WORKER_PROGRESS, jobId, event)
-                    .toCompletableFuture()
-                    .get(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            LOG.warnf("interrupted while reporting job=%s", jobId);
-        } catch (Exception e) {
-            LOG.errorf(
-                    e,
-                    "could not report job=%s event=%s",
-                    jobId,
-                    event.getDescriptorForType().getName());
-        }
+        progress.publish(jobId, event);
     }
 }

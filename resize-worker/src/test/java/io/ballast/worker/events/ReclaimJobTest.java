@@ -16,6 +16,7 @@ import io.ballast.testsupport.EventTap;
 import io.ballast.testsupport.InjectKafkaBroker;
 import io.ballast.testsupport.KafkaBroker;
 import io.ballast.testsupport.KafkaResource;
+import io.ballast.testsupport.PostgresResource;
 import io.ballast.worker.image.ByteRange;
 import io.ballast.worker.reclaim.BallastedDisk;
 import io.quarkus.test.common.WithTestResource;
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** Reclaim jobs through the real broker to the booted worker, on a live loop-mounted guest disk. */
 @QuarkusTest
 @WithTestResource(KafkaResource.class)
+@WithTestResource(PostgresResource.class)
 class ReclaimJobTest {
 
     private static final long MIB = BallastedDisk.MIB;

@@ -1,0 +1,328 @@
+package io.ballast.worker.jobs;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ballast.linux.ByteSize;
+import io.ballast.worker.hypervisor.Hypervisor;
+import io.ballast.worker.image.ImageException;
+import io.ballast.worker.lease.VmLeases;
+import io.ballast.worker.plan.LayoutPlanner;
+import io.ballast.worker.resize.ImageResize;
+import io.ballast.worker.resize.ResizeJournal;
+import io.ballast.worker.resize.ResizeOptions;
+import io.ballast.worker.resize.Step;
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * A resize job from lease to release: lease the VM (fencing token), power it off, rename its image to a job-owned
+ * name so nothing can start it, resize, rename it back, power the VM on if it was running, release. Each change to
+ * the VM is recorded before it is made; a worker restarted mid-job continues it from that record (and the resize
+ * from its journal). A job that cannot go on leaves the VM off and its image under the job's name, with a record
+ * saying why, and releases its lease.
+ */
+public final class ResizeJobRunner {
+
+    private static final Logger LOG = Logger.getLogger(ResizeJobRunner.class.getName());
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** A resize job as the runner takes it. */
+    public record Request(
+            String jobId,
+            String vmId,
+            String diskId,
+            String domain,
+            Path image,
+            ResizeOptions options,
+            boolean dryRun) {}
+
+    private final String hostId;
+    private final VmLeases leases;
+    private final JobRecords records;
+    private final Hypervisor hypervisor;
+    private final JobEvents events;
+    private final Duration leaseTtl;
+    private final Duration shutdownTimeout;
+
+    public ResizeJobRunner(
+            String hostId,
+            VmLeases leases,
+            JobRecords records,
+            Hypervisor hypervisor,
+            JobEvents events,
+            Duration leaseTtl,
+            Duration shutdownTimeout) {
+        this.hostId = hostId;
+        this.leases = leases;
+        this.records = records;
+        this.hypervisor = hypervisor;
+        this.events = events;
+        this.leaseTtl = leaseTtl;
+        this.shutdownTimeout = shutdownTimeout;
+    }
+
+    /** Runs a job; a job id seen before continues that job (or is reported again when it finished). */
+    public void run(Request request) {
+        events.started(request.jobId());
+        if (request.dryRun()) {
+            plan(request);
+            return;
+        }
+        Optional<JobRecord> known = records.find(request.jobId());
+        if (known.isPresent() && known.get().state() == JobRecord.State.FINISHED) {
+            LOG.info(() -> "job " + request.jobId() + " finished before; nothing to do");
+            events.step(request.jobId(), "done", "finished before");
+            return;
+        }
+        Optional<VmLeases.Lease> lease = leases.acquire(request.vmId(), hostId, leaseTtl);
+        if (lease.isEmpty()) {
+            String holder = leases.current(request.vmId())
+                    .map(l -> l.holder() + " until " + l.expiresAt())
+                    .orElse("someone else");
+            events.failed(request.jobId(), "lease", "VM " + request.vmId() + " is leased by " + holder, true);
+            return;
+        }
+        JobRecord record;
+        if (known.isPresent()) {
+            record = known.get()
+                    .ended(JobRecord.State.RUNNING, "")
+                    .under(lease.get().token());
+            if (!records.update(record)) {
+                events.failed(request.jobId(), "lease", "the lease was lost while taking the job back", true);
+                return;
+            }
+        } else {
+            record = new JobRecord(
+                    request.jobId(),
+                    hostId,
+                    request.vmId(),
+                    request.diskId(),
+                    request.domain(),
+                    request.image(),
+                    request.image().resolveSibling(request.image().getFileName() + ".ballast-job-" + request.jobId()),
+                    json(request.options()),
+                    JobRecord.State.RUNNING,
+                    "lease",
+                    false,
+                    false,
+                    "",
+                    lease.get().token());
+            records.insert(record);
+        }
+        carryOn(record, lease.get());
+    }
+
+    /** Continues the jobs of this host a stopped worker left running. */
+    public void recover() {
+        for (JobRecord record : records.running(hostId)) {
+            Optional<VmLeases.Lease> lease = leases.acquire(record.vmId(), hostId, leaseTtl);
+            if (lease.isEmpty()) {
+                LOG.warning(() -> "job " + record.jobId() + " cannot be continued: VM " + record.vmId()
+                        + " is leased by someone else");
+                continue;
+            }
+            JobRecord adopted = record.under(lease.get().token());
+            if (records.update(adopted)) {
+                LOG.info(() -> "continuing job " + record.jobId() + " from step " + record.step());
+                events.started(record.jobId());
+                carryOn(adopted, lease.get());
+            }
+        }
+    }
+
+    private void carryOn(JobRecord start, VmLeases.Lease lease) {
+        Held held = new Held(start, lease);
+        Path image = start.image();
+        Path jobImage = start.jobImage();
+        boolean resizing = false;
+        try {
+            ResizeOptions options = JSON.readValue(start.options(), ResizeOptions.class);
+
+            held.step("power-off", "");
+            if (!held.record.poweredOff()) {
+                boolean running = hypervisor.state(start.domain()) == Hypervisor.PowerState.RUNNING;
+                // The record says the VM is off because of this job before it is.
+                held.write(held.record.powered(
+                        running,
+                        running,
+                        running ? "powered off by resize job " + start.jobId() + " for disk " + start.diskId() : ""));
+                if (running) {
+                    hypervisor.powerOff(start.domain(), shutdownTimeout);
+                }
+            }
+
+            held.step("lock", "image renamed to " + jobImage.getFileName());
+            if (Files.exists(image) && !Files.exists(jobImage)) {
+                rename(image, jobImage);
+            } else if (!Files.exists(jobImage)) {
+                throw new ImageException("neither " + image + " nor " + jobImage + " exists");
+            }
+
+            held.step("resize", "");
+            resizing = true;
+            ImageResize.Outcome outcome = ImageResize.run(jobImage, options, new ImageResize.Listener() {
+                @Override
+                public void step(int number, int count, Step step, boolean resumed) {
+                    held.step("resize " + number + "/" + count, step.describe() + (resumed ? " (continuing)" : ""));
+                }
+
+                @Override
+                public void progress(Step step, long doneBytes, long totalBytes) {
+                    held.renewIfDue();
+                    events.progress(start.jobId(), step.describe(), doneBytes, totalBytes);
+                }
+            });
+            resizing = false;
+
+            held.step("unlock", "image renamed back to " + image.getFileName());
+            rename(jobImage, image);
+
+            if (held.record.wasRunning()) {
+                held.step("power-on", "");
+                hypervisor.powerOn(start.domain());
+            }
+            held.write(held.record.powered(held.record.wasRunning(), false, "").ended(JobRecord.State.FINISHED, ""));
+            leases.release(held.lease);
+            events.finished(
+                    start.jobId(),
+                    outcome.fileBytesBefore(),
+                    outcome.fileBytesAfter(),
+                    outcome.allocatedBytesBefore(),
+                    outcome.allocatedBytesAfter(),
+                    layout(outcome));
+        } catch (LeaseLost e) {
+            LOG.warning(() -> "job " + start.jobId() + " stopped: " + e.getMessage());
+            events.failed(start.jobId(), held.record.step(), e.getMessage(), false);
+        } catch (Exception e) {
+            fail(held, e, resizing);
+        }
+    }
+
+    /**
+     * A job that cannot go on. Refused before the resize changed anything (no journal): the image gets its name
+     * back and the VM is powered on again. Otherwise the image keeps the job's name and the VM stays off, and the
+     * record says so: the same job sent again continues it.
+     */
+    private void fail(Held held, Exception cause, boolean resizing) {
+        JobRecord record = held.record;
+        String reason = cause.getMessage() == null ? cause.toString() : cause.getMessage();
+        boolean untouched = !Files.exists(ResizeJournal.of(record.jobImage()));
+        boolean rolledBack = false;
+        String detail;
+        try {
+            if (untouched && (!resizing || cause instanceof ImageException)) {
+                if (Files.exists(record.jobImage()) && !Files.exists(record.image())) {
+                    rename(record.jobImage(), record.image());
+                }
+                if (record.poweredOff()) {
+                    hypervisor.powerOn(record.domain());
+                }
+                rolledBack = true;
+                detail = "refused at " + record.step() + ": " + reason + "; image and VM as before";
+                held.write(record.powered(record.wasRunning(), false, detail).ended(JobRecord.State.FAILED, detail));
+            } else {
+                detail = "stopped at " + record.step() + ": " + reason + "; the image stays at " + record.jobImage()
+                        + " with its resize journal and the VM stays off; send the job again to continue it";
+                held.write(record.ended(JobRecord.State.FAILED, detail));
+            }
+            leases.release(held.lease);
+        } catch (Exception during) {
+            detail = reason + " (and while stopping: " + during.getMessage() + ")";
+            LOG.log(Level.WARNING, "job " + record.jobId() + " could not stop cleanly", during);
+        }
+        events.failed(record.jobId(), record.step(), detail, rolledBack);
+    }
+
+    private void plan(Request request) {
+        try {
+            ImageResize.Preview preview = ImageResize.preview(request.image(), request.options());
+            long size = Files.size(request.image());
+            events.finished(request.jobId(), size, size, 0, 0, layout(preview));
+        } catch (ImageException | IOException e) {
+            events.failed(request.jobId(), "plan", e.getMessage(), true);
+        }
+    }
+
+    private static String layout(ImageResize.Outcome outcome) {
+        return layout(outcome.preview());
+    }
+
+    private static String layout(ImageResize.Preview preview) {
+        StringBuilder text = new StringBuilder();
+        for (LayoutPlanner.Placed placed : preview.placed()) {
+            text.append("partition ")
+                    .append(placed.number())
+                    .append(": start ")
+                    .append(placed.to().startBytes())
+                    .append(", size ")
+                    .append(ByteSize.human(placed.to().lengthBytes()))
+                    .append('\n');
+        }
+        return text.toString();
+    }
+
+    private static void rename(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            throw new IOException("cannot rename " + from + " to " + to + " atomically", e);
+        }
+    }
+
+    private static String json(ResizeOptions options) {
+        try {
+            return JSON.writeValueAsString(options);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The lease has passed to someone else: this worker must not touch the VM any more. */
+    private static final class LeaseLost extends RuntimeException {
+        LeaseLost(String message) {
+            super(message);
+        }
+    }
+
+    /** The job's record and lease as they stand; every write is fenced by the lease's token. */
+    private final class Held {
+        private JobRecord record;
+        private VmLeases.Lease lease;
+        private long renewedAt = System.nanoTime();
+
+        Held(JobRecord record, VmLeases.Lease lease) {
+            this.record = record;
+            this.lease = lease;
+        }
+
+        void step(String step, String detail) {
+            renewIfDue();
+            write(record.at(step));
+            events.step(record.jobId(), step, detail);
+        }
+
+        void write(JobRecord next) {
+            if (!records.update(next)) {
+                throw new LeaseLost("the lease on VM " + next.vmId() + " passed to someone else (token "
+                        + next.leaseToken() + " is no longer current)");
+            }
+            record = next;
+        }
+
+        void renewIfDue() {
+            if (System.nanoTime() - renewedAt < leaseTtl.toNanos() / 4) {
+                return;
+            }
+            lease = leases.renew(lease, leaseTtl)
+                    .orElseThrow(() -> new LeaseLost("the lease on VM " + lease.vmId() + " expired and was taken"));
+            renewedAt = System.nanoTime();
+        }
+    }
+}

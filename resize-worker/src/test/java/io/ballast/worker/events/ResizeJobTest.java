@@ -1,0 +1,302 @@
+package io.ballast.worker.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.Message;
+import io.ballast.proto.events.Decoded;
+import io.ballast.proto.events.Events;
+import io.ballast.proto.events.Topic;
+import io.ballast.proto.worker.v1.JobFailed;
+import io.ballast.proto.worker.v1.JobFinished;
+import io.ballast.proto.worker.v1.JobStarted;
+import io.ballast.proto.worker.v1.JobStep;
+import io.ballast.proto.worker.v1.PartitionTarget;
+import io.ballast.proto.worker.v1.ResizeJob;
+import io.ballast.testsupport.EventTap;
+import io.ballast.testsupport.InjectKafkaBroker;
+import io.ballast.testsupport.KafkaBroker;
+import io.ballast.testsupport.KafkaResource;
+import io.ballast.testsupport.PostgresResource;
+import io.ballast.testsupport.SystemPrerequisites;
+import io.ballast.worker.hypervisor.Hypervisor;
+import io.ballast.worker.jobs.JobRecord;
+import io.ballast.worker.jobs.JobRecords;
+import io.ballast.worker.lease.VmLeases;
+import io.ballast.worker.resize.ImageResize;
+import io.ballast.worker.resize.ResizeJournal;
+import io.ballast.worker.resize.ResizeOptions;
+import io.ballast.worker.resize.Step;
+import io.ballast.worker.resize.TestImages;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Resize jobs through the real broker to the booted worker: leases and job records in PostgreSQL, the VM powered off
+ * and on through libvirt (its built-in {@code test:///default} driver and the domain {@code test} it defines), the
+ * image renamed while the job owns it, and a worker that stopped mid-job continuing from its record and journal.
+ */
+@QuarkusTest
+@WithTestResource(KafkaResource.class)
+@WithTestResource(PostgresResource.class)
+class ResizeJobTest {
+
+    private static final String DOMAIN = "test";
+
+    @InjectKafkaBroker
+    KafkaBroker broker;
+
+    @Inject
+    Hypervisor hypervisor;
+
+    @Inject
+    VmLeases leases;
+
+    @Inject
+    JobRecords records;
+
+    @Inject
+    ResizeJobs resizeJobs;
+
+    @TempDir
+    Path temp;
+
+    private final Events inventory = new Events("inventory-service");
+
+    @BeforeEach
+    void prerequisites() throws Exception {
+        TestImages.requireTools();
+        SystemPrerequisites.requireTools("virsh");
+        hypervisor.powerOn(DOMAIN);
+    }
+
+    @Test
+    void aResizeJobPowersTheVmOffResizesUnderTheJobsNameAndPowersItOnAgain() throws Exception {
+        TestImages.Built built = TestImages.mbrWithLogicals(temp);
+        Path image = built.image();
+        long sizeBefore = Files.size(image);
+        ResizeJob job = job("vm-" + UUID.randomUUID(), image).build();
+
+        List<Message> own = runJob(job);
+
+        assertThat(own.getFirst()).isInstanceOf(JobStarted.class);
+        List<String> steps = own.stream()
+                .filter(JobStep.class::isInstance)
+                .map(m -> ((JobStep) m).getStep().replaceAll(" \\d+/\\d+$", ""))
+                .distinct()
+                .toList();
+        assertThat(steps).containsExactly("power-off", "lock", "resize", "unlock", "power-on");
+        assertThat(own.getLast()).isInstanceOfSatisfying(JobFinished.class, finished -> {
+            assertThat(finished.getImage().getImageBeforeBytes()).isEqualTo(sizeBefore);
+            assertThat(finished.getImage().getImageAfterBytes()).isLessThan(sizeBefore);
+            assertThat(finished.getImage().getLayout()).contains("partition 5: start");
+        });
+        assertThat(Files.size(image))
+                .isEqualTo(((JobFinished) own.getLast()).getImage().getImageAfterBytes());
+        assertThat(TestImages.leftovers(image)).isEmpty();
+        assertThat(hypervisor.state(DOMAIN)).isEqualTo(Hypervisor.PowerState.RUNNING);
+        JobRecord record = records.find(job.getJobId()).orElseThrow();
+        assertThat(record.state()).isEqualTo(JobRecord.State.FINISHED);
+        assertThat(record.wasRunning()).isTrue();
+        assertThat(record.poweredOff()).isFalse();
+        assertThat(leases.current(job.getVmId())).isEmpty();
+        Map<Integer, long[]> layout = TestImages.sfdiskLayout(image);
+        long start = layout.get(5)[0] * 512;
+        TestImages.assertExtClean(image, start);
+        assertThat(TestImages.files(image, start, layout.get(5)[1] * 512))
+                .isEqualTo(built.files().get(5));
+    }
+
+    @Test
+    void aVmLeasedByAnotherHolderOrAPlanThatCannotBeIsRefusedWithEverythingAsItWas() throws Exception {
+        Path image = TestImages.mbrWithLogicals(temp).image();
+        String before = TestImages.sha256(image);
+        String vm = "vm-" + UUID.randomUUID();
+        VmLeases.Lease other =
+                leases.acquire(vm, "other-worker", Duration.ofMinutes(5)).orElseThrow();
+
+        List<Message> leased = runJob(job(vm, image).build());
+
+        assertThat(leased.getLast()).isInstanceOfSatisfying(JobFailed.class, failed -> {
+            assertThat(failed.getStep()).isEqualTo("lease");
+            assertThat(failed.getReason()).contains("other-worker");
+            assertThat(failed.getRolledBack()).isTrue();
+        });
+        leases.release(other);
+
+        ResizeJob tooSmall = job(vm, image)
+                .clearFreeRatio()
+                .addTargets(PartitionTarget.newBuilder().setNumber(1).setSizeBytes(4 << 20))
+                .build();
+        List<Message> refused = runJob(tooSmall);
+
+        assertThat(refused.getLast()).isInstanceOfSatisfying(JobFailed.class, failed -> {
+            assertThat(failed.getReason()).contains("below its filesystem's minimum");
+            assertThat(failed.getRolledBack()).isTrue();
+        });
+        assertThat(TestImages.sha256(image)).isEqualTo(before);
+        assertThat(TestImages.leftovers(image)).isEmpty();
+        assertThat(hypervisor.state(DOMAIN)).isEqualTo(Hypervisor.PowerState.RUNNING);
+        assertThat(records.find(tooSmall.getJobId()).orElseThrow().poweredOff()).isFalse();
+        assertThat(leases.current(vm)).isEmpty();
+    }
+
+    @Test
+    void aWorkerThatStoppedMidResizeContinuesItFromItsRecordAndJournal() throws Exception {
+        TestImages.Built built = TestImages.mbrWithLogicals(temp);
+        Path image = built.image();
+        String vm = "vm-" + UUID.randomUUID();
+        String jobId = UUID.randomUUID().toString();
+        ResizeOptions options = new ResizeOptions(Map.of(), 0.3, "1m", Set.of(), false, true);
+        Path jobImage = image.resolveSibling(image.getFileName() + ".ballast-job-" + jobId);
+        // What a worker killed in the middle of step 4 of the resize leaves behind.
+        VmLeases.Lease lease =
+                leases.acquire(vm, "test-host", Duration.ofMinutes(5)).orElseThrow();
+        records.insert(new JobRecord(
+                jobId,
+                "test-host",
+                vm,
+                "disk-1",
+                DOMAIN,
+                image,
+                jobImage,
+                new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(options),
+                JobRecord.State.RUNNING,
+                "resize",
+                true,
+                true,
+                "powered off by resize job " + jobId + " for disk disk-1",
+                lease.token()));
+        hypervisor.powerOff(DOMAIN, Duration.ofSeconds(10));
+        Files.move(image, jobImage);
+        try {
+            ImageResize.run(jobImage, options, new ImageResize.Listener() {
+                @Override
+                public void step(int number, int count, Step step, boolean resumed) {
+                    if (number == 4) {
+                        throw new IllegalStateException("killed");
+                    }
+                }
+
+                @Override
+                public void progress(Step step, long doneBytes, long totalBytes) {}
+            });
+        } catch (IllegalStateException expected) {
+            // the worker stopped here
+        }
+        assertThat(ResizeJournal.of(jobImage)).exists();
+
+        try (EventTap progress = EventTap.fromNow(broker.bootstrapServers(), Topic.WORKER_PROGRESS)) {
+            resizeJobs.recover();
+            List<Message> own = ofJob(progress.readUntil(finishedOrFailed(jobId), Duration.ofSeconds(120)), jobId);
+            assertThat(own.getLast()).isInstanceOf(JobFinished.class);
+            assertThat(own).anySatisfy(m -> assertThat(m)
+                    .isInstanceOfSatisfying(
+                            JobStep.class, step -> assertThat(step.getDetail()).endsWith("(continuing)")));
+        }
+
+        assertThat(image).exists();
+        assertThat(jobImage).doesNotExist();
+        assertThat(TestImages.leftovers(image)).isEmpty();
+        assertThat(hypervisor.state(DOMAIN)).isEqualTo(Hypervisor.PowerState.RUNNING);
+        assertThat(records.find(jobId).orElseThrow().state()).isEqualTo(JobRecord.State.FINISHED);
+        assertThat(leases.current(vm)).isEmpty();
+        Map<Integer, long[]> layout = TestImages.sfdiskLayout(image);
+        for (int number : new int[] {1, 5}) {
+            long start = layout.get(number)[0] * 512;
+            TestImages.assertExtClean(image, start);
+            assertThat(TestImages.files(image, start, layout.get(number)[1] * 512))
+                    .isEqualTo(built.files().get(number));
+        }
+    }
+
+    @Test
+    void aLeaseThatExpiredAndPassedOnFencesTheOldHoldersWrites() throws Exception {
+        String vm = "vm-" + UUID.randomUUID();
+        VmLeases.Lease first =
+                leases.acquire(vm, "worker-a", Duration.ofMillis(300)).orElseThrow();
+        assertThat(leases.acquire(vm, "worker-b", Duration.ofMinutes(1))).isEmpty();
+        Path image = temp.resolve("disk.img");
+        records.insert(new JobRecord(
+                "job-" + vm,
+                "worker-a",
+                vm,
+                "disk-1",
+                DOMAIN,
+                image,
+                image,
+                "{}",
+                JobRecord.State.RUNNING,
+                "lease",
+                false,
+                false,
+                "",
+                first.token()));
+        Thread.sleep(500);
+
+        VmLeases.Lease second =
+                leases.acquire(vm, "worker-b", Duration.ofMinutes(1)).orElseThrow();
+
+        assertThat(second.token()).isGreaterThan(first.token());
+        assertThat(leases.renew(first, Duration.ofMinutes(1))).isEmpty();
+        JobRecord stale = records.find("job-" + vm).orElseThrow().at("power-off");
+        assertThat(records.update(stale)).as("a write under the expired token").isFalse();
+        assertThat(records.update(stale.under(second.token()))).isTrue();
+        leases.release(first);
+        assertThat(leases.current(vm)).contains(second);
+        leases.release(second);
+        assertThat(leases.current(vm)).isEmpty();
+    }
+
+    private static ResizeJob.Builder job(String vm, Path image) {
+        return ResizeJob.newBuilder()
+                .setJobId(UUID.randomUUID().toString())
+                .setVmId(vm)
+                .setDiskId("disk-1")
+                .setHostId("test-host")
+                .setImagePath(image.toString())
+                .setDomain(DOMAIN)
+                .setFreeRatio(0.3)
+                .setTruncate(true);
+    }
+
+    private List<Message> runJob(ResizeJob job) throws Exception {
+        try (EventTap progress = EventTap.fromNow(broker.bootstrapServers(), Topic.WORKER_PROGRESS);
+                var producer = new KafkaProducer<String, byte[]>(Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                        ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
+                        ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName()))) {
+            producer.send(inventory.record(Topic.WORKER_JOBS, job.getDiskId(), job))
+                    .get(10, TimeUnit.SECONDS);
+            return ofJob(progress.readUntil(finishedOrFailed(job.getJobId()), Duration.ofSeconds(120)), job.getJobId());
+        }
+    }
+
+    private static Predicate<Decoded.Event> finishedOrFailed(String jobId) {
+        return event -> event.envelope().getSubjectId().equals(jobId)
+                && (event.payload() instanceof JobFinished || event.payload() instanceof JobFailed);
+    }
+
+    private static List<Message> ofJob(List<Decoded.Event> events, String jobId) {
+        return events.stream()
+                .filter(event -> event.envelope().getSubjectId().equals(jobId))
+                .map(Decoded.Event::payload)
+                .toList();
+    }
+}
