@@ -12,6 +12,7 @@ import io.ballast.proto.worker.v1.JobStarted;
 import io.ballast.proto.worker.v1.JobStep;
 import io.ballast.proto.worker.v1.PartitionTarget;
 import io.ballast.proto.worker.v1.ResizeJob;
+import io.ballast.proto.worker.v1.ScanJob;
 import io.ballast.testsupport.EventTap;
 import io.ballast.testsupport.InjectKafkaBroker;
 import io.ballast.testsupport.KafkaBroker;
@@ -227,6 +228,30 @@ class ResizeJobTest {
     }
 
     @Test
+    void aScanJobReportsTheLayoutAndChangesNothing() throws Exception {
+        Path image = TestImages.mbrWithLogicals(temp).image();
+        String before = TestImages.sha256(image);
+        ScanJob scan = ScanJob.newBuilder()
+                .setJobId(UUID.randomUUID().toString())
+                .setVmId("vm-1")
+                .setDiskId("disk-1")
+                .setHostId("test-host")
+                .setImagePath(image.toString())
+                .build();
+
+        List<Message> own = send(scan.getJobId(), scan.getDiskId(), scan);
+        long size = Files.size(image);
+
+        assertThat(own.getFirst()).isInstanceOf(JobStarted.class);
+        assertThat(own.getLast()).isInstanceOfSatisfying(JobFinished.class, finished -> assertThat(
+                        finished.getImage().getLayout())
+                .startsWith("MBR, " + size + " bytes")
+                .contains("partition 1: start 32256, size " + 327617L * 512 + ", ext2/3/4, aligned to 512")
+                .contains("partition 6: start " + 528384L * 512 + ", size " + 65536L * 512 + ", swap"));
+        assertThat(TestImages.sha256(image)).isEqualTo(before);
+    }
+
+    @Test
     void aLeaseThatExpiredAndPassedOnFencesTheOldHoldersWrites() throws Exception {
         String vm = "vm-" + UUID.randomUUID();
         VmLeases.Lease first =
@@ -277,14 +302,17 @@ class ResizeJobTest {
     }
 
     private List<Message> runJob(ResizeJob job) throws Exception {
+        return send(job.getJobId(), job.getDiskId(), job);
+    }
+
+    private List<Message> send(String jobId, String diskId, Message job) throws Exception {
         try (EventTap progress = EventTap.fromNow(broker.bootstrapServers(), Topic.WORKER_PROGRESS);
                 var producer = new KafkaProducer<String, byte[]>(Map.of(
                         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
                         ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
                         ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName()))) {
-            producer.send(inventory.record(Topic.WORKER_JOBS, job.getDiskId(), job))
-                    .get(10, TimeUnit.SECONDS);
-            return ofJob(progress.readUntil(finishedOrFailed(job.getJobId()), Duration.ofSeconds(120)), job.getJobId());
+            producer.send(inventory.record(Topic.WORKER_JOBS, diskId, job)).get(10, TimeUnit.SECONDS);
+            return ofJob(progress.readUntil(finishedOrFailed(jobId), Duration.ofSeconds(120)), jobId);
         }
     }
 
