@@ -2,14 +2,11 @@ package io.ballast.worker.cli;
 
 import static io.ballast.worker.resize.TestImages.MIB;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.ballast.worker.resize.ImageResize;
 import io.ballast.worker.resize.ResizeJournal;
 import io.ballast.worker.resize.ResizeOptions;
-import io.ballast.worker.resize.Step;
 import io.ballast.worker.resize.TestImages;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -118,18 +115,7 @@ class ImageResizeCommandTest {
     void anInterruptedResizeContinuesWithTheSameCommandAndOnlyWithIt() throws Exception {
         Path image = built.image();
         ResizeOptions options = new ResizeOptions(Map.of(), 0.3, "1m", Set.of(), false, true);
-        assertThatThrownBy(() -> ImageResize.run(image, options, new ImageResize.Listener() {
-                    @Override
-                    public void step(int number, int count, Step step, boolean resumed) {
-                        if (number == 4) {
-                            throw new IllegalStateException("stopped before step 4");
-                        }
-                    }
-
-                    @Override
-                    public void progress(Step step, long doneBytes, long totalBytes) {}
-                }))
-                .hasMessage("stopped before step 4");
+        TestImages.interruptAt(image, options, 4);
         assertThat(ResizeJournal.of(image)).exists();
 
         ImageCommandTest.Run other = ImageCommandTest.image("resize", image.toString(), "--free-ratio", "0.5");

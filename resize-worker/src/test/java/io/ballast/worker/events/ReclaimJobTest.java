@@ -1,5 +1,7 @@
 package io.ballast.worker.events;
 
+import static io.ballast.worker.events.JobTrail.finishedOrFailed;
+import static io.ballast.worker.events.JobTrail.ofJob;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Message;
@@ -27,7 +29,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -130,17 +131,5 @@ class ReclaimJobTest {
             producer.send(reservation.record(Topic.WORKER_JOBS, job.getDiskId(), job))
                     .get(10, TimeUnit.SECONDS);
         }
-    }
-
-    private static Predicate<Decoded.Event> finishedOrFailed(String jobId) {
-        return event -> event.envelope().getSubjectId().equals(jobId)
-                && (event.payload() instanceof JobFinished || event.payload() instanceof JobFailed);
-    }
-
-    private static List<Message> ofJob(List<Decoded.Event> events, String jobId) {
-        return events.stream()
-                .filter(event -> event.envelope().getSubjectId().equals(jobId))
-                .map(Decoded.Event::payload)
-                .toList();
     }
 }

@@ -1,9 +1,10 @@
 package io.ballast.worker.events;
 
+import static io.ballast.worker.events.JobTrail.finishedOrFailed;
+import static io.ballast.worker.events.JobTrail.ofJob;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Message;
-import io.ballast.proto.events.Decoded;
 import io.ballast.proto.events.Events;
 import io.ballast.proto.events.Topic;
 import io.ballast.proto.worker.v1.JobFailed;
@@ -23,10 +24,8 @@ import io.ballast.worker.hypervisor.Hypervisor;
 import io.ballast.worker.jobs.JobRecord;
 import io.ballast.worker.jobs.JobRecords;
 import io.ballast.worker.lease.VmLeases;
-import io.ballast.worker.resize.ImageResize;
 import io.ballast.worker.resize.ResizeJournal;
 import io.ballast.worker.resize.ResizeOptions;
-import io.ballast.worker.resize.Step;
 import io.ballast.worker.resize.TestImages;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -39,7 +38,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -186,21 +184,7 @@ class ResizeJobTest {
                 lease.token()));
         hypervisor.powerOff(DOMAIN, Duration.ofSeconds(10));
         Files.move(image, jobImage);
-        try {
-            ImageResize.run(jobImage, options, new ImageResize.Listener() {
-                @Override
-                public void step(int number, int count, Step step, boolean resumed) {
-                    if (number == 4) {
-                        throw new IllegalStateException("killed");
-                    }
-                }
-
-                @Override
-                public void progress(Step step, long doneBytes, long totalBytes) {}
-            });
-        } catch (IllegalStateException expected) {
-            // the worker stopped here
-        }
+        TestImages.interruptAt(jobImage, options, 4);
         assertThat(ResizeJournal.of(jobImage)).exists();
 
         try (EventTap progress = EventTap.fromNow(broker.bootstrapServers(), Topic.WORKER_PROGRESS)) {
@@ -314,17 +298,5 @@ class ResizeJobTest {
             producer.send(inventory.record(Topic.WORKER_JOBS, diskId, job)).get(10, TimeUnit.SECONDS);
             return ofJob(progress.readUntil(finishedOrFailed(jobId), Duration.ofSeconds(120)), jobId);
         }
-    }
-
-    private static Predicate<Decoded.Event> finishedOrFailed(String jobId) {
-        return event -> event.envelope().getSubjectId().equals(jobId)
-                && (event.payload() instanceof JobFinished || event.payload() instanceof JobFailed);
-    }
-
-    private static List<Message> ofJob(List<Decoded.Event> events, String jobId) {
-        return events.stream()
-                .filter(event -> event.envelope().getSubjectId().equals(jobId))
-                .map(Decoded.Event::payload)
-                .toList();
     }
 }

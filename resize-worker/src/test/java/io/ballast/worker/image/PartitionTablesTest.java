@@ -1,5 +1,8 @@
 package io.ballast.worker.image;
 
+import static io.ballast.worker.image.ImageBytes.get;
+import static io.ballast.worker.image.ImageBytes.put;
+import static io.ballast.worker.image.ImageBytes.put32;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -8,8 +11,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ballast.testsupport.Commands;
 import io.ballast.testsupport.SystemPrerequisites;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -192,25 +193,5 @@ class PartitionTablesTest {
                     new Partition(number, ByteRange.ofLength(start, size), type.length() == 1 ? "0" + type : type));
         }
         return partitions;
-    }
-
-    private static byte get(Path image, long offset) throws IOException {
-        try (FileChannel channel = FileChannel.open(image, StandardOpenOption.READ)) {
-            ByteBuffer one = ByteBuffer.allocate(1);
-            channel.read(one, offset);
-            return one.get(0);
-        }
-    }
-
-    private static void put(Path image, long offset, byte value) throws IOException {
-        try (FileChannel channel = FileChannel.open(image, StandardOpenOption.WRITE)) {
-            channel.write(ByteBuffer.wrap(new byte[] {value}), offset);
-        }
-    }
-
-    private static void put32(Path image, long offset, int value) throws IOException {
-        try (FileChannel channel = FileChannel.open(image, StandardOpenOption.WRITE)) {
-            channel.write(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, value), offset);
-        }
     }
 }

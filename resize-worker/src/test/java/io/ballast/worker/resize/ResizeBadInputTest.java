@@ -1,5 +1,8 @@
 package io.ballast.worker.resize;
 
+import static io.ballast.worker.image.ImageBytes.get;
+import static io.ballast.worker.image.ImageBytes.put;
+import static io.ballast.worker.image.ImageBytes.put32;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -7,8 +10,6 @@ import io.ballast.testsupport.Commands;
 import io.ballast.testsupport.SystemPrerequisites;
 import io.ballast.worker.image.ImageException;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -160,25 +161,5 @@ class ResizeBadInputTest {
         Path to = temp.resolve(name);
         Files.copy(from, to);
         return to;
-    }
-
-    private static byte get(Path image, long offset) throws IOException {
-        try (FileChannel channel = FileChannel.open(image)) {
-            ByteBuffer one = ByteBuffer.allocate(1);
-            channel.read(one, offset);
-            return one.get(0);
-        }
-    }
-
-    private static void put(Path image, long offset, byte value) throws IOException {
-        try (FileChannel channel = FileChannel.open(image, StandardOpenOption.WRITE)) {
-            channel.write(ByteBuffer.wrap(new byte[] {value}), offset);
-        }
-    }
-
-    private static void put32(Path image, long offset, int value) throws IOException {
-        try (FileChannel channel = FileChannel.open(image, StandardOpenOption.WRITE)) {
-            channel.write(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, value), offset);
-        }
     }
 }

@@ -213,6 +213,27 @@ public final class TestImages {
         return sums;
     }
 
+    /** Runs the resize of {@code image} and stops it as step {@code step} begins, as a killed worker would leave it. */
+    public static void interruptAt(Path image, ResizeOptions options, int step) throws Exception {
+        try {
+            ImageResize.run(image, options, new ImageResize.Listener() {
+                @Override
+                public void step(int number, int count, Step begun, boolean resumed) {
+                    if (number == step) {
+                        throw new IllegalStateException("stopped before step " + step);
+                    }
+                }
+
+                @Override
+                public void progress(Step running, long doneBytes, long totalBytes) {}
+            });
+        } catch (IllegalStateException expected) {
+            assertThat(expected).hasMessage("stopped before step " + step);
+            return;
+        }
+        throw new AssertionError("the resize of " + image + " ended before step " + step);
+    }
+
     public static List<String> leftovers(Path image) throws IOException {
         try (Stream<Path> siblings = Files.list(image.getParent())) {
             return siblings.map(p -> p.getFileName().toString())
