@@ -12,6 +12,7 @@ import io.ballast.proto.events.Topic;
 import io.ballast.testsupport.Commands;
 import io.ballast.testsupport.EventTap;
 import io.ballast.testsupport.KafkaBroker;
+import io.ballast.testsupport.Postgres;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -75,11 +76,18 @@ final class Fleet implements AutoCloseable {
 
     Program worker(String hostId) throws InterruptedException {
         int http = Program.freePort();
+        // The worker keeps its leases and job records in a database of its own here.
+        Postgres.Database database = Postgres.shared().freshDatabase("worker");
         Program program = Program.service(
                 "resize-worker",
                 logs,
                 http,
-                Map.of("BALLAST_KAFKA_BOOTSTRAP", broker.bootstrapServers(), "BALLAST_HOST_ID", hostId));
+                Map.of(
+                        "BALLAST_KAFKA_BOOTSTRAP", broker.bootstrapServers(),
+                        "BALLAST_HOST_ID", hostId,
+                        "BALLAST_DB_URL", database.jdbcUrl(),
+                        "BALLAST_DB_USER", database.username(),
+                        "BALLAST_DB_PASSWORD", database.password()));
         programs.add(program);
         program.awaitReady(http, Duration.ofMinutes(2));
         return program;
