@@ -54,6 +54,7 @@ public final class Syscalls {
     private static final int FALLOC_FL_KEEP_SIZE = 0x01;
     private static final int FALLOC_FL_PUNCH_HOLE = 0x02;
     private static final int SYNC_FILE_RANGE_WRITE = 0x2;
+    private static final int POSIX_FADV_WILLNEED = 3;
     private static final int SEEK_DATA = 3;
     private static final int SEEK_HOLE = 4;
     private static final int AT_EMPTY_PATH = 0x1000;
@@ -82,6 +83,9 @@ public final class Syscalls {
     private static final MethodHandle FSYNC = function("fsync", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle SYNC_FILE_RANGE =
             function("sync_file_range", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle POSIX_FADVISE = LINKER.downcallHandle(
+            LIBC.findOrThrow("posix_fadvise"),
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
     private static final MethodHandle FCHMOD = function("fchmod", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle STATX =
             function("statx", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
@@ -228,6 +232,25 @@ public final class Syscalls {
     public static void startWriteback(int fd, long offsetBytes, long lengthBytes) throws SyscallException {
         call("sync_file_range(" + fd + ", " + offsetBytes + ", " + lengthBytes + ", SYNC_FILE_RANGE_WRITE)", () ->
                 (int) SYNC_FILE_RANGE.invokeExact(stateHolder(), fd, offsetBytes, lengthBytes, SYNC_FILE_RANGE_WRITE));
+    }
+
+    /**
+     * {@code posix_fadvise(fd, offset, length, POSIX_FADV_WILLNEED)}: the kernel starts reading the range into the
+     * page cache and returns at once, so a later read finds it there.
+     */
+    public static void adviseWillNeed(int fd, long offsetBytes, long lengthBytes) throws SyscallException {
+        int error;
+        try {
+            error = (int) POSIX_FADVISE.invokeExact(fd, offsetBytes, lengthBytes, POSIX_FADV_WILLNEED);
+        } catch (Throwable t) {
+            throw linkage(t);
+        }
+        if (error != 0) {
+            throw new SyscallException(
+                    "posix_fadvise(" + fd + ", " + offsetBytes + ", " + lengthBytes + ", WILLNEED)",
+                    error,
+                    describe(error));
+        }
     }
 
     public static void fchmod(int fd, int mode) throws SyscallException {

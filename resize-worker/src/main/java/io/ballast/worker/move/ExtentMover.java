@@ -48,6 +48,9 @@ public final class ExtentMover {
     /** Sync and checkpoint at least this often, so a restart redoes little. */
     private static final long CHECKPOINT_EVERY_BYTES = 256L << 20;
 
+    /** How far ahead of the chunk being written the sources are read into the page cache. */
+    private static final long READ_AHEAD_BYTES = 32L << 20;
+
     private final int chunkBytes;
 
     public ExtentMover() {
@@ -162,6 +165,7 @@ public final class ExtentMover {
             long chunks = move.chunks(chunk);
             long start = journal.chunksDone();
             ByteBuffer buffer = ByteBuffer.allocateDirect(chunk);
+            long readAhead = Math.max(1, READ_AHEAD_BYTES / chunk);
             long checkpointed = start;
             long sinceCheckpoint = 0;
             long data = 0;
@@ -190,6 +194,10 @@ public final class ExtentMover {
                     if (destination.overlaps(source)) {
                         journal.save(index, ranges, buffer.duplicate());
                     }
+                }
+                if (index + 1 < chunks) {
+                    // While this chunk is written and synced, the kernel reads the next ones.
+                    image.readAhead(pendingSources(move, chunk, index + 1, Math.min(chunks, index + 1 + readAhead)));
                 }
                 holes += image.write(destination, ranges, buffer);
                 image.startWriteback(destination);
@@ -341,6 +349,13 @@ public final class ExtentMover {
         }
 
         /** Starts writing {@code range} back now, so the next {@link #sync} finds little left to write. */
+        void readAhead(ByteRange range) throws IOException {
+            long end = Math.min(range.endBytes(), sizeBytes);
+            if (end > range.startBytes()) {
+                Syscalls.adviseWillNeed(fd, range.startBytes(), end - range.startBytes());
+            }
+        }
+
         void startWriteback(ByteRange range) throws IOException {
             Syscalls.startWriteback(fd, range.startBytes(), range.lengthBytes());
         }
