@@ -1,5 +1,6 @@
 package io.ballast.worker.resize;
 
+import io.ballast.linux.ByteSize;
 import io.ballast.linux.Syscalls;
 import io.ballast.worker.filesystem.FilesystemTools;
 import io.ballast.worker.filesystem.Filesystems;
@@ -125,7 +126,48 @@ public final class ImageResize {
         List<Step> steps =
                 steps(table, partitions, plan, finalDiskBytes, layout.diskBytes(), options, swaps, ntfsGeometry);
         checkTable(container.data(), layout, plan, finalDiskBytes);
+        checkRoomForUndoCopies(container.data(), steps);
         return new Preview(image, layout, partitions, plan.partitions(), finalDiskBytes, steps);
+    }
+
+    /**
+     * The largest copy a filesystem step will take of its range (see {@link #undoneFromCopy}) must fit next to the
+     * image; one is kept at a time. Refused now, before anything changed, when it would not.
+     */
+    private static void checkRoomForUndoCopies(Path data, List<Step> steps) throws ImageException, IOException {
+        long largest = 0;
+        int fd = Syscalls.open(data, Syscalls.O_RDONLY | Syscalls.O_CLOEXEC, 0);
+        try {
+            for (Step step : steps) {
+                if (step instanceof Step.ShrinkFilesystem shrink
+                        && undoneFromCopy(shrink.filesystem(), shrink.blockBytes())) {
+                    largest = Math.max(
+                            largest,
+                            Syscalls.dataBytes(fd, shrink.startBytes(), shrink.startBytes() + shrink.fromBytes()));
+                }
+                if (step instanceof Step.GrowFilesystem grow && undoneFromCopy(grow.filesystem(), grow.blockBytes())) {
+                    // what the partition holds now, and at most the whole of what it grows by
+                    largest = Math.max(largest, grow.toBytes());
+                }
+            }
+        } finally {
+            Syscalls.close(fd);
+        }
+        if (largest == 0) {
+            return;
+        }
+        Path directory = data.toAbsolutePath().getParent();
+        int dir = Syscalls.open(directory, Syscalls.O_RDONLY | Syscalls.O_CLOEXEC, 0);
+        long available;
+        try {
+            available = Syscalls.usage(dir).availableBytes();
+        } finally {
+            Syscalls.close(dir);
+        }
+        if (largest > available) {
+            throw new ImageException("the resize keeps a copy of a partition to undo a cut-off filesystem step, up to "
+                    + ByteSize.human(largest) + ", but " + directory + " has " + ByteSize.human(available) + " free");
+        }
     }
 
     /** Asks the table writer whether it would take the new layout, so a layout it refuses stops the resize now. */
@@ -382,13 +424,16 @@ public final class ImageResize {
         switch (step) {
             case Step.ShrinkFilesystem shrink -> {
                 ByteRange range = ByteRange.ofLength(shrink.startBytes(), shrink.fromBytes());
+                boolean fromCopy = undoneFromCopy(shrink.filesystem(), shrink.blockBytes());
+                undoable(data, range, fromCopy, undo, interrupted);
                 if (shrink.filesystem() == Filesystems.Kind.EXT) {
-                    extUndoable(data, range, shrink.blockBytes(), undo, interrupted);
                     withLoop(
                             data,
                             range,
                             device -> FilesystemTools.extResize(
-                                    device, Optional.of(shrink.toBytes()), e2undoFile(shrink.blockBytes(), undo)));
+                                    device,
+                                    Optional.of(shrink.toBytes()),
+                                    fromCopy ? Optional.empty() : Optional.of(undo)));
                 } else {
                     withLoop(data, range, device -> FilesystemTools.ntfsResize(device, Optional.of(shrink.toBytes())));
                 }
@@ -415,13 +460,14 @@ public final class ImageResize {
             }
             case Step.GrowFilesystem grow -> {
                 ByteRange range = ByteRange.ofLength(grow.startBytes(), grow.toBytes());
+                boolean fromCopy = undoneFromCopy(grow.filesystem(), grow.blockBytes());
+                undoable(data, range, fromCopy, undo, interrupted);
                 if (grow.filesystem() == Filesystems.Kind.EXT) {
-                    extUndoable(data, range, grow.blockBytes(), undo, interrupted);
                     withLoop(
                             data,
                             range,
                             device -> FilesystemTools.extResize(
-                                    device, Optional.empty(), e2undoFile(grow.blockBytes(), undo)));
+                                    device, Optional.empty(), fromCopy ? Optional.empty() : Optional.of(undo)));
                 } else {
                     withLoop(data, range, device -> FilesystemTools.ntfsResize(device, Optional.empty()));
                 }
@@ -456,14 +502,21 @@ public final class ImageResize {
     }
 
     /**
-     * Makes an ext step undoable, first undoing a cut-off run of it: with 4 KiB blocks resize2fs records what it
-     * overwrites in an e2undo file; with smaller blocks (where resize2fs's undo file fails) the whole range is
-     * copied first. After an interruption, what the cut-off run changed is put back, so the step starts over from
-     * the filesystem as it was.
+     * Whether a filesystem step is undone from a copy of its range rather than from resize2fs's own undo file: NTFS
+     * (ntfsresize keeps no undo record) and ext with blocks under 4 KiB (where resize2fs's undo file fails).
      */
-    private static void extUndoable(Path data, ByteRange range, long blockBytes, Path undo, boolean interrupted)
+    static boolean undoneFromCopy(Filesystems.Kind filesystem, long blockBytes) {
+        return filesystem != Filesystems.Kind.EXT || blockBytes < E2UNDO_MIN_BLOCK_BYTES;
+    }
+
+    /**
+     * Makes a filesystem step undoable, first undoing a cut-off run of it: from a copy of the whole range, taken
+     * before the tool runs, or from the e2undo file resize2fs writes as it goes. After an interruption, what the
+     * cut-off run changed is put back, so the step starts over from the filesystem as it was.
+     */
+    private static void undoable(Path data, ByteRange range, boolean fromCopy, Path undo, boolean interrupted)
             throws IOException {
-        if (blockBytes < E2UNDO_MIN_BLOCK_BYTES) {
+        if (fromCopy) {
             if (interrupted && RangeCopy.exists(undo)) {
                 RangeCopy.restore(data, range, undo);
             } else {
@@ -477,11 +530,6 @@ public final class ImageResize {
         }
         withLoop(data, range, device -> FilesystemTools.extUndo(device, undo));
         Files.delete(undo);
-    }
-
-    /** The e2undo file resize2fs writes, or none where the range copy serves instead. */
-    private static Optional<Path> e2undoFile(long blockBytes, Path undo) {
-        return blockBytes < E2UNDO_MIN_BLOCK_BYTES ? Optional.empty() : Optional.of(undo);
     }
 
     /** The e2undo file of step {@code index}: one per step, so a finished step's can never be replayed later. */

@@ -68,6 +68,45 @@ public final class TestImages {
         }
     }
 
+    /**
+     * 384 MiB, MBR: partition 1 at sector 63 (misaligned), NTFS of 256 MiB whose 24 MiB of files were written after
+     * 150 MiB of filler that is then deleted (a shrink must relocate them), written and read through ntfs-3g.
+     */
+    public static Built ntfs(Path directory) {
+        SystemPrerequisites.require("mkntfs", "ntfsresize", "ntfs-3g");
+        try (LoopDisk disk = LoopDisk.create(directory, 384 * MIB, """
+                label: dos
+                start=63, size=524225, type=7
+                """)) {
+            Commands.run("mkntfs", "-Q", "-F", "-L", "data", disk.partition(1).toString());
+            Path mount = Files.createTempDirectory(directory, "ntfs-");
+            Commands.run("mount", "-t", "ntfs-3g", disk.partition(1).toString(), mount.toString());
+            Map<String, String> sums;
+            try {
+                Commands.run(
+                        "dd", "if=/dev/zero", "of=" + mount.resolve("filler"), "bs=1M", "count=150", "status=none");
+                Files.createDirectories(mount.resolve("Documents"));
+                for (int i = 0; i < 24; i++) {
+                    Commands.run(
+                            "dd",
+                            "if=/dev/urandom",
+                            "of=" + mount.resolve("Documents/file-" + i),
+                            "bs=1M",
+                            "count=1",
+                            "status=none");
+                }
+                Commands.run("sync");
+                Files.delete(mount.resolve("filler"));
+                sums = checksums(mount);
+            } finally {
+                Commands.run("umount", mount.toString());
+            }
+            return new Built(disk.keep(), Map.of(1, sums));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** 512 MiB, GPT: partition 1 ext4 of 128 MiB (8 MiB of files), partition 2 ext4 of 256 MiB (24 MiB at its end). */
     static Built gpt(Path directory) {
         try (LoopDisk disk = LoopDisk.create(directory, 512 * MIB, """
@@ -129,7 +168,7 @@ public final class TestImages {
     }
 
     /** As {@link #files(Path, long, long)}, for an NTFS read through ntfs-3g. */
-    static Map<String, String> ntfsFiles(Path image, long offsetBytes, long sizeBytes) {
+    public static Map<String, String> ntfsFiles(Path image, long offsetBytes, long sizeBytes) {
         return files(image, offsetBytes, sizeBytes, "ntfs-3g", "ro");
     }
 
