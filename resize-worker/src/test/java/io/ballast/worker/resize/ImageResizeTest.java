@@ -55,12 +55,7 @@ class ImageResizeTest {
         assertThat(layout.get(1)[1]).isLessThan(327617);
         assertThat(layout.get(5)[1]).isLessThan(196608);
         assertThat(layout.get(6)[1]).isEqualTo(65536);
-        for (int number : new int[] {1, 5}) {
-            long start = layout.get(number)[0] * 512;
-            TestImages.assertExtClean(image, start);
-            assertThat(TestImages.files(image, start, layout.get(number)[1] * 512))
-                    .isEqualTo(built.files().get(number));
-        }
+        TestImages.assertExtKept(built, image, layout, 1, 5);
         String swapAfter = Commands.run(
                 "blkid", "-p", "-o", "export", "--offset", Long.toString(layout.get(6)[0] * 512), image.toString());
         assertThat(line(swapAfter, "UUID")).isEqualTo(line(swapBefore, "UUID"));
@@ -88,12 +83,7 @@ class ImageResizeTest {
         Map<Integer, long[]> layout = TestImages.sfdiskLayout(image);
         assertThat(layout.get(1)).containsExactly(2048, 192 * 2048);
         assertThat(layout.get(2)).containsExactly(2048 + 192 * 2048, 96 * 2048);
-        for (int number : new int[] {1, 2}) {
-            long start = layout.get(number)[0] * 512;
-            TestImages.assertExtClean(image, start);
-            assertThat(TestImages.files(image, start, layout.get(number)[1] * 512))
-                    .isEqualTo(built.files().get(number));
-        }
+        TestImages.assertExtKept(built, image, layout, 1, 2);
         assertThat(Filesystems.extUsage(image, MIB).sizeBytes()).isEqualTo(192 * MIB);
         assertThat(Files.size(image)).isEqualTo((1 + 192 + 96 + 1) * MIB);
     }

@@ -204,6 +204,25 @@ public final class TestImages {
         }
     }
 
+    /**
+     * After a resize of {@code built}: each named ext partition, where the image's table now puts it, is
+     * {@code e2fsck -fn} clean and holds the same files with the same SHA-256 as before.
+     */
+    public static void assertExtKept(Built built, Path image, int... partitions) {
+        assertExtKept(built, image, sfdiskLayout(image), partitions);
+    }
+
+    /** As {@link #assertExtKept(Built, Path, int...)}, with the layout already read. */
+    public static void assertExtKept(Built built, Path image, Map<Integer, long[]> layout, int... partitions) {
+        for (int number : partitions) {
+            long start = layout.get(number)[0] * 512;
+            assertExtClean(image, start);
+            assertThat(files(image, start, layout.get(number)[1] * 512))
+                    .as("files of partition %d", number)
+                    .isEqualTo(built.files().get(number));
+        }
+    }
+
     public static void assertExtClean(Path image, long offsetBytes) {
         Commands.run("e2fsck", "-fn", image + "?offset=" + offsetBytes);
     }
