@@ -141,7 +141,7 @@ public final class ResizeJobRunner {
         Held held = new Held(start, lease);
         Path image = start.image();
         Path jobImage = start.jobImage();
-        boolean resizing = false;
+        boolean resized = false;
         try {
             ResizeOptions options = JSON.readValue(start.options(), ResizeOptions.class);
 
@@ -166,7 +166,6 @@ public final class ResizeJobRunner {
             }
 
             held.step("resize", "");
-            resizing = true;
             ImageResize.Outcome outcome = ImageResize.run(jobImage, options, new ImageResize.Listener() {
                 @Override
                 public void step(int number, int count, Step step, boolean resumed) {
@@ -179,7 +178,7 @@ public final class ResizeJobRunner {
                     events.progress(start.jobId(), step.describe(), doneBytes, totalBytes);
                 }
             });
-            resizing = false;
+            resized = true;
 
             held.step("unlock", "image renamed back to " + image.getFileName());
             rename(jobImage, image);
@@ -201,36 +200,38 @@ public final class ResizeJobRunner {
             LOG.warning(() -> "job " + start.jobId() + " stopped: " + e.getMessage());
             events.failed(start.jobId(), held.record.step(), e.getMessage(), false);
         } catch (Exception e) {
-            fail(held, e, resizing);
+            fail(held, e, resized);
         }
     }
 
     /**
-     * A job that cannot go on. Refused before the resize changed anything (no journal): the image gets its name
-     * back and the VM is powered on again. Otherwise the image keeps the job's name and the VM stays off, and the
-     * record says so: the same job sent again continues it.
+     * A job that cannot go on. Before the resize changed anything (it had not finished and left no journal), the
+     * image gets its name back and the VM is powered on again: rolled back. After the resize finished, what is left
+     * (the name, the power) is put right as far as it goes. In between, the image keeps the job's name and the VM
+     * stays off, and the record says so: the same job sent again continues it.
      */
-    private void fail(Held held, Exception cause, boolean resizing) {
+    private void fail(Held held, Exception cause, boolean resized) {
         JobRecord record = held.record;
         String reason = cause.getMessage() == null ? cause.toString() : cause.getMessage();
-        boolean untouched = !Files.exists(ResizeJournal.of(record.jobImage()));
+        boolean midResize = !resized && Files.exists(ResizeJournal.of(record.jobImage()));
         boolean rolledBack = false;
         String detail;
         try {
-            if (untouched && (!resizing || cause instanceof ImageException)) {
+            if (midResize) {
+                detail = "stopped at " + record.step() + ": " + reason + "; the image stays at " + record.jobImage()
+                        + " with its resize journal and the VM stays off; send the job again to continue it";
+                held.write(record.ended(JobRecord.State.FAILED, detail));
+            } else {
                 if (Files.exists(record.jobImage()) && !Files.exists(record.image())) {
                     rename(record.jobImage(), record.image());
                 }
                 if (record.poweredOff()) {
                     hypervisor.powerOn(record.domain());
                 }
-                rolledBack = true;
-                detail = "refused at " + record.step() + ": " + reason + "; image and VM as before";
+                rolledBack = !resized;
+                detail = (resized ? "resized, then failed at " : "refused at ") + record.step() + ": " + reason
+                        + (resized ? "" : "; image and VM as before");
                 held.write(record.powered(record.wasRunning(), false, detail).ended(JobRecord.State.FAILED, detail));
-            } else {
-                detail = "stopped at " + record.step() + ": " + reason + "; the image stays at " + record.jobImage()
-                        + " with its resize journal and the VM stays off; send the job again to continue it";
-                held.write(record.ended(JobRecord.State.FAILED, detail));
             }
             leases.release(held.lease);
         } catch (Exception during) {
