@@ -158,13 +158,56 @@ class ResizeJobTest {
 
     @Test
     void aWorkerThatStoppedMidResizeContinuesItFromItsRecordAndJournal() throws Exception {
+        Stopped stopped = stoppedAtStep4(JobRecord.State.RUNNING);
+
+        try (EventTap progress = EventTap.fromNow(broker.bootstrapServers(), Topic.WORKER_PROGRESS)) {
+            resizeJobs.recover();
+            String jobId = stopped.jobId();
+            stopped.assertContinued(ofJob(progress.readUntil(finishedOrFailed(jobId), Duration.ofSeconds(120)), jobId));
+        }
+    }
+
+    @Test
+    void aJobThatFailedMidResizeContinuesWhenSentAgain() throws Exception {
+        Stopped stopped = stoppedAtStep4(JobRecord.State.FAILED);
+
+        List<Message> own = runJob(
+                job(stopped.vm(), stopped.image()).setJobId(stopped.jobId()).build());
+
+        stopped.assertContinued(own);
+    }
+
+    /** The image, VM and record a job leaves when it stops in the middle of step 4 of its resize. */
+    private record Stopped(
+            TestImages.Built built, String jobId, String vm, Path image, Path jobImage, ResizeJobTest test) {
+
+        void assertContinued(List<Message> own) throws Exception {
+            assertThat(own.getLast()).isInstanceOf(JobFinished.class);
+            assertThat(own).anySatisfy(m -> assertThat(m)
+                    .isInstanceOfSatisfying(
+                            JobStep.class, step -> assertThat(step.getDetail()).endsWith("(continuing)")));
+            assertThat(image).exists();
+            assertThat(jobImage).doesNotExist();
+            assertThat(TestImages.leftovers(image)).isEmpty();
+            assertThat(test.hypervisor.state(DOMAIN)).isEqualTo(Hypervisor.PowerState.RUNNING);
+            assertThat(test.records.find(jobId).orElseThrow().state()).isEqualTo(JobRecord.State.FINISHED);
+            assertThat(test.leases.current(vm)).isEmpty();
+            TestImages.assertExtKept(built, image, 1, 5);
+        }
+    }
+
+    /**
+     * What a job stopped in the middle of step 4 of its resize leaves: the VM off, the image under the job's name
+     * with its journal, and a record in {@code state}; a job that failed (rather than a worker that died) has
+     * released its lease.
+     */
+    private Stopped stoppedAtStep4(JobRecord.State state) throws Exception {
         TestImages.Built built = TestImages.mbrWithLogicals(temp);
         Path image = built.image();
         String vm = "vm-" + UUID.randomUUID();
         String jobId = UUID.randomUUID().toString();
         ResizeOptions options = new ResizeOptions(Map.of(), 0.3, "1m", Set.of(), false, true);
         Path jobImage = image.resolveSibling(image.getFileName() + ".ballast-job-" + jobId);
-        // What a worker killed in the middle of step 4 of the resize leaves behind.
         VmLeases.Lease lease =
                 leases.acquire(vm, "test-host", Duration.ofMinutes(5)).orElseThrow();
         records.insert(new JobRecord(
@@ -176,33 +219,20 @@ class ResizeJobTest {
                 image,
                 jobImage,
                 new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(options),
-                JobRecord.State.RUNNING,
+                state,
                 "resize",
                 true,
                 true,
                 "powered off by resize job " + jobId + " for disk disk-1",
                 lease.token()));
+        if (state == JobRecord.State.FAILED) {
+            leases.release(lease);
+        }
         hypervisor.powerOff(DOMAIN, Duration.ofSeconds(10));
         Files.move(image, jobImage);
         TestImages.interruptAt(jobImage, options, 4);
         assertThat(ResizeJournal.of(jobImage)).exists();
-
-        try (EventTap progress = EventTap.fromNow(broker.bootstrapServers(), Topic.WORKER_PROGRESS)) {
-            resizeJobs.recover();
-            List<Message> own = ofJob(progress.readUntil(finishedOrFailed(jobId), Duration.ofSeconds(120)), jobId);
-            assertThat(own.getLast()).isInstanceOf(JobFinished.class);
-            assertThat(own).anySatisfy(m -> assertThat(m)
-                    .isInstanceOfSatisfying(
-                            JobStep.class, step -> assertThat(step.getDetail()).endsWith("(continuing)")));
-        }
-
-        assertThat(image).exists();
-        assertThat(jobImage).doesNotExist();
-        assertThat(TestImages.leftovers(image)).isEmpty();
-        assertThat(hypervisor.state(DOMAIN)).isEqualTo(Hypervisor.PowerState.RUNNING);
-        assertThat(records.find(jobId).orElseThrow().state()).isEqualTo(JobRecord.State.FINISHED);
-        assertThat(leases.current(vm)).isEmpty();
-        TestImages.assertExtKept(built, image, 1, 5);
+        return new Stopped(built, jobId, vm, image, jobImage, this);
     }
 
     @Test
