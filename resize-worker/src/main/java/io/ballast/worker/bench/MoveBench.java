@@ -1,10 +1,10 @@
 package io.ballast.worker.bench;
 
-import io.ballast.linux.Syscalls;
 import io.ballast.worker.move.ExtentMover;
 import io.ballast.worker.move.Move;
 import io.ballast.worker.resize.ImageResize;
 import io.ballast.worker.resize.ResizeOptions;
+import io.ballast.worker.resize.Sparsifier;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.RandomAccessFile;
@@ -149,7 +149,7 @@ public final class MoveBench implements Callable<Integer> {
             long sparseNanos = System.nanoTime() - start;
             ExtentMover.release(image);
             long[] ioAfter = processIo();
-            long allocatedAfter = allocatedBytes(image);
+            long allocatedAfter = Sparsifier.allocatedBytes(image);
 
             // The job: a partition at sector 63 re-aligned to 1 MiB, by image resize and by sfdisk --move-data.
             Files.delete(image);
@@ -292,7 +292,7 @@ public final class MoveBench implements Callable<Integer> {
             if (!sameBytes(ours, theirs, 2048 * 512, jobMib * MIB)) {
                 throw new IOException("image resize and sfdisk --move-data left different bytes in the partition");
             }
-            return new Job(oursNanos, sfdiskNanos, allocatedBytes(ours), allocatedBytes(theirs));
+            return new Job(oursNanos, sfdiskNanos, Sparsifier.allocatedBytes(ours), Sparsifier.allocatedBytes(theirs));
         } finally {
             Files.deleteIfExists(theirs);
             Files.deleteIfExists(ExtentMover.journalOf(theirs));
@@ -417,15 +417,6 @@ public final class MoveBench implements Callable<Integer> {
             }
         }
         return new long[] {read, written};
-    }
-
-    private static long allocatedBytes(Path image) throws IOException {
-        int fd = Syscalls.open(image, Syscalls.O_RDONLY | Syscalls.O_CLOEXEC, 0);
-        try {
-            return Syscalls.stat(fd).allocatedBytes();
-        } finally {
-            Syscalls.close(fd);
-        }
     }
 
     private static double median(List<Long> values) {

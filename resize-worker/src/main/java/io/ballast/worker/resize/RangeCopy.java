@@ -32,7 +32,6 @@ final class RangeCopy {
                         StandardOpenOption.CREATE,
                         StandardOpenOption.TRUNCATE_EXISTING,
                         StandardOpenOption.WRITE)) {
-            target.truncate(0);
             int fd = Syscalls.open(data, Syscalls.O_RDONLY | Syscalls.O_CLOEXEC, 0);
             try {
                 for (long[] extent : Syscalls.dataRanges(fd, range.startBytes(), range.endBytes())) {
@@ -42,23 +41,18 @@ final class RangeCopy {
                 Syscalls.close(fd);
             }
             if (target.size() < range.lengthBytes()) {
-                target.write(java.nio.ByteBuffer.allocate(1), range.lengthBytes() - 1);
-                if (range.lengthBytes() > 1) {
-                    // the byte just written was a hole in the image: keep it one
-                    int copyFd = Syscalls.open(partial, Syscalls.O_RDWR | Syscalls.O_CLOEXEC, 0);
-                    try {
-                        Syscalls.punchHole(copyFd, range.lengthBytes() - 1, 1);
-                    } finally {
-                        Syscalls.close(copyFd);
-                    }
+                // the range ends in a hole: the copy gets its length without data
+                int copyFd = Syscalls.open(partial, Syscalls.O_RDWR | Syscalls.O_CLOEXEC, 0);
+                try {
+                    Syscalls.ftruncate(copyFd, range.lengthBytes());
+                } finally {
+                    Syscalls.close(copyFd);
                 }
             }
             target.force(true);
         }
         Files.move(partial, copy, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        try (FileChannel directory = FileChannel.open(copy.toAbsolutePath().getParent(), StandardOpenOption.READ)) {
-            directory.force(true);
-        }
+        ResizeJournal.syncDirectory(copy);
     }
 
     /** Puts the copy back over the range: its data where it has data, holes where it has holes. */

@@ -121,7 +121,8 @@ public record ResizeJournal(
         syncDirectory(file);
     }
 
-    private static void syncDirectory(Path file) throws IOException {
+    /** Syncs the directory holding {@code file}, so a rename or deletion in it is durable. */
+    static void syncDirectory(Path file) throws IOException {
         try (FileChannel directory = FileChannel.open(file.toAbsolutePath().getParent(), StandardOpenOption.READ)) {
             directory.force(true);
         }
