@@ -2,6 +2,8 @@ package io.ballast.contract;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ballast.testsupport.SystemPrerequisites;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -10,8 +12,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -25,7 +25,7 @@ class BenchmarksTest {
 
     @Test
     void theGatewayBenchDeliversEveryCommandToItsSimulatedAgents() throws Exception {
-        String json =
+        JsonNode json =
                 bench("gateway", "--agents", "20", "--rate", "100", "--duration", "3s", "--warmup", "2s", "--json");
 
         assertThat(number(json, "agents")).isEqualTo(20);
@@ -45,7 +45,7 @@ class BenchmarksTest {
     void theAgentMemoryBenchComparesTheLauncherFlagsWithTheDefaults() throws Exception {
         SystemPrerequisites.require("sfdisk", "mkfs.ext4", "losetup", "partx");
 
-        String json = bench("agent-memory", "--runs", "1", "--settle", "3", "--json");
+        JsonNode json = bench("agent-memory", "--runs", "1", "--settle", "3", "--json");
 
         assertThat(number(json, "launcherRssMedianKiB")).isPositive();
         assertThat(number(json, "launcherRssMedianKiB"))
@@ -57,7 +57,7 @@ class BenchmarksTest {
     void theImageBenchMovesDenseAndSparseRangesAgainstDdAndReAlignsAgainstSfdisk() throws Exception {
         SystemPrerequisites.requireTools("dd", "sfdisk");
 
-        String json = bench(
+        JsonNode json = bench(
                 "image",
                 "--dense-mib",
                 "32",
@@ -87,8 +87,8 @@ class BenchmarksTest {
                 .isLessThan(12 << 20);
     }
 
-    /** Runs {@code ./ballast bench ARGS} on what this build packaged; returns its last line of standard output. */
-    private static String bench(String... arguments) throws Exception {
+    /** Runs {@code ./ballast bench ARGS} on what this build packaged; returns its report, the last line it printed. */
+    private static JsonNode bench(String... arguments) throws Exception {
         List<String> command = new ArrayList<>(List.of(ROOT.resolve("ballast").toString(), "bench"));
         command.addAll(List.of(arguments));
         Path log = Files.createTempFile("bench-", ".log");
@@ -108,7 +108,11 @@ class BenchmarksTest {
                 .containsExactlyInAnyOrderElementsOf(before);
         List<String> lines = out.lines().toList();
         assertThat(lines).as(err).isNotEmpty();
-        return lines.getLast();
+        JsonNode report = new ObjectMapper().readTree(lines.getLast());
+        assertThat(report.get("machine").get("cpus").asInt())
+                .as("every report names its machine")
+                .isEqualTo(Runtime.getRuntime().availableProcessors());
+        return report;
     }
 
     private static List<Path> benchDirectories() throws IOException {
@@ -121,9 +125,13 @@ class BenchmarksTest {
         }
     }
 
-    private static double number(String json, String field) {
-        Matcher matcher = Pattern.compile("\"" + field + "\":(-?[0-9.]+)").matcher(json);
-        assertThat(matcher.find()).as("field %s in %s", field, json).isTrue();
-        return Double.parseDouble(matcher.group(1));
+    /** A number of the report: present, and a number. */
+    private static double number(JsonNode report, String field) {
+        JsonNode value = report.get(field);
+        assertThat(value).as("field %s in %s", field, report).isNotNull();
+        assertThat(value.isNumber())
+                .as("field %s in %s is a number", field, report)
+                .isTrue();
+        return value.asDouble();
     }
 }

@@ -3,11 +3,11 @@ package io.ballast.contract;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Message;
+import io.ballast.local.KafkaBroker;
 import io.ballast.proto.events.Decoded;
-import io.ballast.proto.events.Events;
 import io.ballast.proto.events.SkipReason;
 import io.ballast.proto.events.Topic;
-import io.ballast.testsupport.KafkaBroker;
+import io.ballast.support.events.Events;
 import io.ballast.testsupport.SampleEvents;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

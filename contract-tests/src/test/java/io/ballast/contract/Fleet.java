@@ -3,15 +3,16 @@ package io.ballast.contract;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Message;
+import io.ballast.local.KafkaBroker;
+import io.ballast.local.LocalDatabase;
 import io.ballast.proto.ballast.v1.BallastApplied;
 import io.ballast.proto.ballast.v1.BallastFailed;
 import io.ballast.proto.ballast.v1.SetBallastSize;
 import io.ballast.proto.events.Decoded;
-import io.ballast.proto.events.Events;
 import io.ballast.proto.events.Topic;
+import io.ballast.support.events.Events;
 import io.ballast.testsupport.Commands;
 import io.ballast.testsupport.EventTap;
-import io.ballast.testsupport.KafkaBroker;
 import io.ballast.testsupport.Postgres;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -77,7 +78,7 @@ final class Fleet implements AutoCloseable {
     Program worker(String hostId) throws InterruptedException {
         int http = Program.freePort();
         // The worker keeps its leases and job records in a database of its own here.
-        Postgres.Database database = Postgres.shared().freshDatabase("worker");
+        LocalDatabase.Database database = Postgres.shared().freshDatabase("worker");
         Program program = Program.service(
                 "resize-worker",
                 logs,

@@ -1,8 +1,8 @@
 package io.ballast.testsupport;
 
 import io.ballast.proto.events.Decoded;
-import io.ballast.proto.events.Events;
 import io.ballast.proto.events.Topic;
+import io.ballast.support.events.Events;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,5 +1,6 @@
 package io.ballast.testsupport;
 
+import io.ballast.local.KafkaBroker;
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;

@@ -1,5 +1,6 @@
 package io.ballast.testsupport;
 
+import io.ballast.local.KafkaBroker;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.util.Map;
 

@@ -1,5 +1,6 @@
 package io.ballast.testsupport;
 
+import io.ballast.local.LocalDatabase;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.util.Map;
 
@@ -11,7 +12,7 @@ public class PostgresResource implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public Map<String, String> start() {
-        Postgres.Database database = Postgres.shared().freshDatabase("test");
+        LocalDatabase.Database database = Postgres.shared().freshDatabase("test");
         return Map.of(
                 "quarkus.datasource.jdbc.url", database.jdbcUrl(),
                 "quarkus.datasource.username", database.username(),

@@ -4,6 +4,7 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.ballast.local.KafkaBroker;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 

@@ -8,8 +8,9 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
 import grpc.health.v1.HealthOuterClass.HealthCheckResponse.ServingStatus;
-import io.ballast.proto.events.Events;
+import io.ballast.local.KafkaBroker;
 import io.ballast.proto.events.Topic;
+import io.ballast.support.events.Events;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.restassured.path.json.JsonPath;

@@ -6,8 +6,9 @@ import io.ballast.agent.ballast.Ballasts;
 import io.ballast.agent.ballast.Extent;
 import io.ballast.agent.ballast.ExtentMap;
 import io.ballast.agent.ballast.FilesystemUsage;
-import io.ballast.linux.ByteSize;
-import java.io.PrintWriter;
+import io.ballast.cli.ByteSize;
+import io.ballast.cli.ByteSizeConverter;
+import io.ballast.cli.ExitCode;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,7 +17,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code ballast agent ballast set|show}: the ballast of one filesystem, by hand. */
@@ -41,20 +41,10 @@ final class BallastCommand {
         abstract BallastReport run(Ballasts ballasts) throws BallastException;
 
         @Override
-        public Integer call() {
-            PrintWriter out = spec.commandLine().getOut();
-            PrintWriter err = spec.commandLine().getErr();
-            try {
-                BallastReport report = run(Ballasts.ofThisSystem());
-                out.println(json ? Json.write(asMap(report)) : asText(report));
-                return ExitCodes.DONE;
-            } catch (BallastException.Refused e) {
-                err.println("ballast agent: " + e.getMessage());
-                return ExitCodes.REFUSED;
-            } catch (BallastException e) {
-                err.println("ballast agent: " + e.getMessage());
-                return ExitCodes.FAILED;
-            }
+        public Integer call() throws BallastException {
+            BallastReport report = run(Ballasts.ofThisSystem());
+            spec.commandLine().getOut().println(json ? Json.write(asMap(report)) : asText(report));
+            return ExitCode.DONE;
         }
     }
 
@@ -68,18 +58,13 @@ final class BallastCommand {
                 names = "--size",
                 required = true,
                 paramLabel = "SIZE",
+                converter = ByteSizeConverter.class,
                 description = "Bytes, or a number with K, M, G or T (binary), e.g. 64M.")
-        String size;
+        long sizeBytes;
 
         @Override
         BallastReport run(Ballasts ballasts) throws BallastException {
-            long bytes;
-            try {
-                bytes = ByteSize.parse(size);
-            } catch (IllegalArgumentException e) {
-                throw new ParameterException(spec.commandLine(), e.getMessage());
-            }
-            return ballasts.set(mount, bytes);
+            return ballasts.set(mount, sizeBytes);
         }
     }
 
@@ -103,18 +88,10 @@ final class BallastCommand {
         Path mount;
 
         @Override
-        public Integer call() {
-            try {
-                long bytes = Ballasts.ofThisSystem().discard(mount, Path.of("/dev"));
-                spec.commandLine().getOut().println("discarded " + bytes + " bytes of the ballast of " + mount);
-                return ExitCodes.DONE;
-            } catch (BallastException.Refused e) {
-                spec.commandLine().getErr().println("ballast agent: " + e.getMessage());
-                return ExitCodes.REFUSED;
-            } catch (BallastException e) {
-                spec.commandLine().getErr().println("ballast agent: " + e.getMessage());
-                return ExitCodes.FAILED;
-            }
+        public Integer call() throws BallastException {
+            long bytes = Ballasts.ofThisSystem().discard(mount, Path.of("/dev"));
+            spec.commandLine().getOut().println("discarded " + bytes + " bytes of the ballast of " + mount);
+            return ExitCode.DONE;
         }
     }
 

@@ -2,6 +2,7 @@ package io.ballast.agent.cli;
 
 import io.ballast.agent.config.AgentConfig;
 import io.ballast.agent.grpc.AgentDaemon;
+import io.ballast.cli.ExitCode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -22,10 +23,10 @@ final class Daemon {
             daemon = AgentDaemon.create(AgentConfig.load(configFile), version());
         } catch (IllegalArgumentException e) {
             err.println("ballast agent: " + e.getMessage());
-            return ExitCodes.REFUSED;
+            return ExitCode.REFUSED;
         } catch (IOException | GeneralSecurityException e) {
             err.println("ballast agent: cannot start: " + e.getMessage());
-            return ExitCodes.FAILED;
+            return ExitCode.FAILED;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(daemon::close, "agent-stop"));
         err.println("ballast agent: VM " + daemon.vmId() + " connecting to the gateway");
@@ -34,7 +35,7 @@ final class Daemon {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        return ExitCodes.DONE;
+        return ExitCode.DONE;
     }
 
     /** The version the build wrote into the jar. */

@@ -1,10 +1,13 @@
 package io.ballast.agent.cli;
 
+import io.ballast.agent.ballast.BallastException;
+import io.ballast.cli.Program;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * Entry point of the guest agent ({@code ./ballast agent ...}). Usage errors print one line and exit with 2.
+ * Entry point of the guest agent ({@code ./ballast agent ...}). Errors print one line; exit codes are
+ * {@link io.ballast.cli.ExitCode}'s: 0 done, 1 failed, 2 refused or bad usage (nothing changed).
  */
 @Command(
         name = "ballast agent",
@@ -24,17 +27,12 @@ public final class GuestAgentCommand implements Runnable {
 
     /** Runs the command line and returns the exit code: 0 done, 1 failed, 2 bad usage or refused. */
     public static int execute(String... args) {
-        return commandLine().execute(args);
+        return program().execute(args);
     }
 
-    /** The command line with its one-line usage errors (exit code 2). */
-    static CommandLine commandLine() {
-        CommandLine commandLine = new CommandLine(new GuestAgentCommand());
-        commandLine.setParameterExceptionHandler((exception, arguments) -> {
-            exception.getCommandLine().getErr().println("ballast agent: " + exception.getMessage());
-            return ExitCodes.REFUSED;
-        });
-        return commandLine;
+    /** The agent's program: one-line errors, and a refused ballast operation exits 2 like bad usage. */
+    static Program program() {
+        return Program.of(new GuestAgentCommand()).refusing(BallastException.Refused.class);
     }
 
     /** The version the build wrote into the jar. */

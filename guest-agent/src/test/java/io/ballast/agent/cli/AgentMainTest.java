@@ -2,6 +2,7 @@ package io.ballast.agent.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ballast.cli.ExitCode;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -40,9 +41,9 @@ class AgentMainTest {
         StringWriter malformed = new StringWriter();
         int malformedCode = Daemon.run(bad, new PrintWriter(malformed, true));
 
-        assertThat(missingCode).isEqualTo(ExitCodes.REFUSED);
+        assertThat(missingCode).isEqualTo(ExitCode.REFUSED);
         assertThat(missing.toString().lines()).singleElement().asString().startsWith("ballast agent: ");
-        assertThat(malformedCode).isEqualTo(ExitCodes.REFUSED);
+        assertThat(malformedCode).isEqualTo(ExitCode.REFUSED);
         assertThat(malformed.toString().lines()).singleElement().asString().contains("gateway port '99999'");
     }
 }

@@ -24,7 +24,7 @@ class BallastCommandTest {
     static Run agent(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine commandLine = GuestAgentCommand.commandLine();
+        CommandLine commandLine = GuestAgentCommand.program().commandLine();
         commandLine.setOut(new PrintWriter(out, true));
         commandLine.setErr(new PrintWriter(err, true));
         int code = commandLine.execute(args);
@@ -66,9 +66,8 @@ class BallastCommandTest {
 
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err().strip())
-                .isEqualTo(
-                        "ballast agent: size '12 apples' is not a whole number of bytes with an optional K, M, G or T"
-                                + " (binary) suffix");
+                .isEqualTo("ballast agent: Invalid value for option '--size': size '12 apples' is not a whole number of"
+                        + " bytes with an optional K, M, G or T (binary) suffix");
         assertThat(run.out()).isEmpty();
     }
 

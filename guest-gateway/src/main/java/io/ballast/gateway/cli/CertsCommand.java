@@ -1,8 +1,9 @@
 package io.ballast.gateway.cli;
 
+import io.ballast.cli.ExitCode;
+import io.ballast.cli.Program;
 import io.ballast.gateway.identity.CertificateAuthority;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.util.List;
@@ -36,16 +37,11 @@ public final class CertsCommand implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        program().exit(args);
     }
 
-    static CommandLine commandLine() {
-        CommandLine commandLine = new CommandLine(new CertsCommand());
-        commandLine.setParameterExceptionHandler((exception, arguments) -> {
-            exception.getCommandLine().getErr().println("ballast certs: " + exception.getMessage());
-            return 2;
-        });
-        return commandLine;
+    static Program program() {
+        return Program.of(new CertsCommand());
     }
 
     /** The key stores' password: {@code BALLAST_CERTS_PASSWORD}, or {@value #DEFAULT_PASSWORD}. */
@@ -68,18 +64,9 @@ public final class CertsCommand implements Runnable {
         abstract String run() throws IOException, GeneralSecurityException;
 
         @Override
-        public Integer call() {
-            PrintWriter err = spec.commandLine().getErr();
-            try {
-                spec.commandLine().getOut().println(run());
-                return 0;
-            } catch (IllegalArgumentException e) {
-                err.println("ballast certs: " + e.getMessage());
-                return 2;
-            } catch (IOException | GeneralSecurityException e) {
-                err.println("ballast certs: " + e.getMessage());
-                return 1;
-            }
+        public Integer call() throws IOException, GeneralSecurityException {
+            spec.commandLine().getOut().println(run());
+            return ExitCode.DONE;
         }
     }
 

@@ -4,7 +4,7 @@ import com.google.protobuf.Message;
 import io.ballast.proto.events.v1.Envelope;
 import java.util.Optional;
 
-/** What {@link Events#decode} made of a Kafka record: an event to handle, or a record to skip. */
+/** What {@link Envelopes#decode} made of a stored event: an event to handle, or a record to skip. */
 public sealed interface Decoded {
 
     /** A valid event: its envelope and its parsed payload. */
@@ -17,7 +17,7 @@ public sealed interface Decoded {
     }
 
     /**
-     * A record that cannot be handled; it has been counted and logged once by the codec.
+     * A record that cannot be handled; the Kafka codec counts and logs it once.
      *
      * @param topicName the Kafka topic the record came from
      * @param detail what was wrong, naming the offending value

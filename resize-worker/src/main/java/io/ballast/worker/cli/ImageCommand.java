@@ -1,7 +1,9 @@
 package io.ballast.worker.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.ballast.linux.ByteSize;
+import io.ballast.cli.ByteSize;
+import io.ballast.cli.ExitCode;
+import io.ballast.cli.Program;
 import io.ballast.worker.image.ByteRange;
 import io.ballast.worker.image.Container;
 import io.ballast.worker.image.Containers;
@@ -50,8 +52,8 @@ import picocli.CommandLine.Spec;
         })
 public final class ImageCommand implements Runnable {
 
-    static final int FAILED = 1;
-    static final int REFUSED = 2;
+    static final int FAILED = ExitCode.FAILED;
+    static final int REFUSED = ExitCode.REFUSED;
 
     @Spec
     CommandLine.Model.CommandSpec spec;
@@ -62,21 +64,17 @@ public final class ImageCommand implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        program().exit(args);
     }
 
-    static CommandLine commandLine() {
-        CommandLine commandLine = new CommandLine(new ImageCommand());
-        commandLine.setParameterExceptionHandler((exception, arguments) -> {
-            exception.getCommandLine().getErr().println("ballast image: " + exception.getMessage());
-            // scan's exit codes 2 and 3 speak of alignment (as virt-alignment-scan's do); its errors are 1
-            return exception.getCommandLine().getCommandName().equals("scan") ? FAILED : REFUSED;
-        });
-        return commandLine;
+    static Program program() {
+        return Program.of(new ImageCommand()).refusing(ImageException.class);
     }
 
+    // scan's exit codes 2 and 3 speak of alignment (as virt-alignment-scan's do); its errors, usage ones too, are 1
     @Command(
             name = "scan",
+            exitCodeOnInvalidInput = ExitCode.FAILED,
             mixinStandardHelpOptions = true,
             description = {
                 "Show an image's container, partition table and partitions (filesystem, use, minimum size,"

@@ -1,7 +1,7 @@
 package io.ballast.worker.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.ballast.linux.ByteSize;
+import io.ballast.cli.ByteSize;
 import io.ballast.worker.resize.ImageResize;
 import io.ballast.worker.resize.Step;
 import java.io.PrintWriter;

@@ -2,7 +2,7 @@ package io.ballast.worker.jobs;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.ballast.linux.ByteSize;
+import io.ballast.cli.ByteSize;
 import io.ballast.worker.hypervisor.Hypervisor;
 import io.ballast.worker.image.ImageException;
 import io.ballast.worker.lease.VmLeases;

@@ -1,6 +1,6 @@
 package io.ballast.worker.resize;
 
-import io.ballast.linux.ByteSize;
+import io.ballast.cli.ByteSize;
 import io.ballast.linux.Syscalls;
 import io.ballast.worker.filesystem.FilesystemTools;
 import io.ballast.worker.filesystem.Filesystems;

@@ -2,7 +2,7 @@ package io.ballast.worker.resize;
 
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
-import io.ballast.linux.ByteSize;
+import io.ballast.cli.ByteSize;
 import io.ballast.worker.filesystem.Filesystems;
 
 /**

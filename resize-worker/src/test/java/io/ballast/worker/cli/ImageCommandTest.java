@@ -29,7 +29,7 @@ class ImageCommandTest {
     static Run image(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        var commandLine = ImageCommand.commandLine();
+        var commandLine = ImageCommand.program().commandLine();
         commandLine.setOut(new PrintWriter(out, true));
         commandLine.setErr(new PrintWriter(err, true));
         return new Run(commandLine.execute(args), out.toString(), err.toString());

@@ -42,7 +42,9 @@ class ReclaimerTest {
 
     @AfterEach
     void detach() {
-        ballasted.close();
+        if (ballasted != null) {
+            ballasted.close();
+        }
     }
 
     @Test

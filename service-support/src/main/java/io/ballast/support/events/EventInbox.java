@@ -1,7 +1,6 @@
 package io.ballast.support.events;
 
 import io.ballast.proto.events.Decoded;
-import io.ballast.proto.events.Events;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;

@@ -1,7 +1,6 @@
 package io.ballast.support.events;
 
 import com.google.protobuf.Message;
-import io.ballast.proto.events.Events;
 import io.ballast.proto.events.Topic;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;

@@ -1,7 +1,5 @@
 package io.ballast.support.events;
 
-import io.ballast.proto.events.EventMetrics;
-import io.ballast.proto.events.Events;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;

@@ -1,0 +1,126 @@
+package io.ballast.bench.agent;
+
+import io.ballast.agent.ballast.Ballasts;
+import io.ballast.bench.Machine;
+import io.ballast.bench.Report;
+import io.ballast.bench.Reports;
+import io.ballast.bench.Stats;
+import io.ballast.cli.ByteSize;
+import io.ballast.cli.ByteSizeConverter;
+import io.ballast.cli.ExitCode;
+import io.ballast.testsupport.Commands;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ./ballast bench agent}: how long inflating a ballast takes through the agent's own code, against
+ * {@code fallocate(1)} allocating the same size on the same filesystem in the same run. Each round deflates to zero
+ * first, so every inflate allocates the whole size.
+ */
+@Command(
+        name = "agent",
+        mixinStandardHelpOptions = true,
+        description = "Inflating a ballast on a mounted filesystem, against fallocate(1).")
+public final class InflateBench implements Callable<Integer> {
+
+    static final double GOAL_MS = 1000;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--mount", required = true, paramLabel = "DIR", description = "A mounted filesystem to use.")
+    Path mount;
+
+    @Option(
+            names = "--size",
+            paramLabel = "SIZE",
+            defaultValue = "10G",
+            converter = ByteSizeConverter.class,
+            description = "Ballast size (default: ${DEFAULT-VALUE}).")
+    long sizeBytes;
+
+    @Option(names = "--runs", paramLabel = "N", defaultValue = "5", description = "Rounds (default: ${DEFAULT-VALUE}).")
+    int runs;
+
+    @Option(names = "--json", description = "Print one JSON object of the figures.")
+    boolean json;
+
+    /** The figures of one run; times in milliseconds. */
+    public record Figures(
+            Machine machine,
+            long sizeBytes,
+            int runs,
+            double inflateMedianMs,
+            double inflateMaxMs,
+            double fallocateCommandMedianMs,
+            double ratioToFallocate,
+            boolean goalMet)
+            implements Report {
+
+        @Override
+        public String text() {
+            return String.format(
+                    Locale.ROOT,
+                    "inflate %s ballast: median %.1f ms over %d runs (max %.1f ms); fallocate(1) of the same size:"
+                            + " %.1f ms; paired ratio %.2f; goal under %.0f ms: %s",
+                    ByteSize.format(sizeBytes),
+                    inflateMedianMs,
+                    runs,
+                    inflateMaxMs,
+                    fallocateCommandMedianMs,
+                    ratioToFallocate,
+                    GOAL_MS,
+                    goalMet ? "met" : "NOT met");
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (runs < 1 || runs > 1000) {
+            throw new IllegalArgumentException("--runs must be 1 to 1000, not " + runs);
+        }
+        if (!Files.isDirectory(mount)) {
+            throw new IllegalArgumentException("--mount " + mount + " is not a directory");
+        }
+        Ballasts ballasts = Ballasts.ofThisSystem();
+        Path baseline = mount.resolve(".bench-fallocate");
+        List<Long> ours = new ArrayList<>();
+        List<Long> reference = new ArrayList<>();
+        try {
+            for (int run = 0; run < runs; run++) {
+                ballasts.set(mount, 0);
+                long start = System.nanoTime();
+                ballasts.set(mount, sizeBytes);
+                ours.add(System.nanoTime() - start);
+                ballasts.set(mount, 0);
+
+                start = System.nanoTime();
+                Commands.run("fallocate", "-l", Long.toString(sizeBytes), baseline.toString());
+                reference.add(System.nanoTime() - start);
+                Files.delete(baseline);
+            }
+        } finally {
+            Files.deleteIfExists(baseline);
+        }
+        double inflateMs = Stats.millis(Stats.median(ours));
+        Figures figures = new Figures(
+                Machine.here(),
+                sizeBytes,
+                runs,
+                inflateMs,
+                Stats.millis(ours.stream().mapToLong(Long::longValue).max().orElse(0)),
+                Stats.millis(Stats.median(reference)),
+                Stats.pairedRatio(ours, reference),
+                inflateMs < GOAL_MS);
+        Reports.print(spec.commandLine().getOut(), figures, json);
+        return ExitCode.DONE;
+    }
+}

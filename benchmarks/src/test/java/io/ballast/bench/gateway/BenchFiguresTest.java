@@ -1,0 +1,117 @@
+package io.ballast.bench.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ballast.bench.Machine;
+import io.ballast.bench.Reports;
+import io.ballast.bench.Stats;
+import java.util.List;
+import java.util.OptionalDouble;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Test;
+
+class BenchFiguresTest {
+
+    @Test
+    void percentilesAreNearestRank() {
+        long[] sorted = new long[100];
+        for (int i = 0; i < sorted.length; i++) {
+            sorted[i] = i + 1;
+        }
+        assertThat(Stats.percentile(sorted, 0.50)).isEqualTo(50);
+        assertThat(Stats.percentile(sorted, 0.99)).isEqualTo(99);
+        assertThat(Stats.percentile(sorted, 1.0)).isEqualTo(100);
+        assertThat(Stats.percentile(new long[] {7}, 0.99)).isEqualTo(7);
+        assertThat(Stats.percentile(new long[0], 0.99)).isZero();
+    }
+
+    @Test
+    void onlyCommandsPublishedInsideTheWindowAreCounted() throws Exception {
+        Deliveries deliveries = new Deliveries();
+        long before = System.nanoTime();
+        deliveries.delivered(before, before + 5);
+        deliveries.startWindow();
+        long inside = System.nanoTime();
+        deliveries.delivered(inside, inside + 3_000_000);
+        deliveries.superseded(inside);
+        deliveries.endWindow();
+        long after = System.nanoTime();
+        deliveries.delivered(after, after + 9);
+        deliveries.superseded(after);
+
+        assertThat(deliveries.sortedLatencies()).containsExactly(3_000_000);
+        assertThat(deliveries.superseded()).isEqualTo(1);
+    }
+
+    @Test
+    void prometheusSamplesAreSummedByNameAndLabels() {
+        String scrape = """
+                # HELP jvm_memory_used_bytes The amount of used memory
+                # TYPE jvm_memory_used_bytes gauge
+                jvm_memory_used_bytes{area="heap",id="G1 Eden Space"} 1.0E7
+                jvm_memory_used_bytes{area="heap",id="G1 Old Gen"} 3.0E7
+                jvm_memory_used_bytes{area="nonheap",id="Metaspace"} 5.0E7
+                jvm_memory_used_bytes_other{area="heap"} 1.0
+                jvm_memory_max_bytes{area="heap",id="G1 Eden Space"} -1.0
+                jvm_memory_max_bytes{area="heap",id="G1 Old Gen"} 1.073741824E9
+                ballast_gateway_agents_connected 10000.0
+                """;
+
+        assertThat(GatewayProbe.sum(scrape, "jvm_memory_used_bytes", "area=\"heap\""))
+                .hasValue(4.0e7);
+        assertThat(GatewayProbe.sum(scrape, "jvm_memory_max_bytes", "area=\"heap\""))
+                .hasValue(1.073741824e9);
+        assertThat(GatewayProbe.sum(scrape, "ballast_gateway_agents_connected")).hasValue(10_000);
+        assertThat(GatewayProbe.sum(scrape, "ballast_gateway_commands_pending")).isEmpty();
+    }
+
+    @Test
+    void pairedRatiosAreTheMedianOfEachRoundsRatio() {
+        // a slow second round slows both sides: paired, it is one round like the others
+        assertThat(Stats.pairedRatio(List.of(100, 400, 110), List.of(50, 200, 50)))
+                .isEqualTo(2.0);
+        assertThat(Stats.median(List.of(3, 1, 2))).isEqualTo(2.0);
+        assertThat(Stats.median(List.of(4, 1, 2, 3))).isEqualTo(2.5);
+        assertThatThrownBy(() -> Stats.pairedRatio(List.of(1), List.of(1, 2)))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void aReportIsOneJsonObjectWithItsMachine() throws Exception {
+        var figures = new GatewayBench.Figures(
+                Machine.here(),
+                20,
+                20,
+                20,
+                1.5,
+                0,
+                100,
+                3,
+                300,
+                99.5,
+                290,
+                10,
+                0,
+                0,
+                1.2,
+                4.5,
+                9.9,
+                OptionalDouble.of(2.5),
+                OptionalDouble.empty(),
+                OptionalDouble.of(1 << 30),
+                OptionalLong.of(1 << 29));
+
+        JsonNode json = new ObjectMapper().readTree(Reports.json(figures));
+
+        assertThat(json.get("machine").get("cpus").asInt())
+                .isEqualTo(Runtime.getRuntime().availableProcessors());
+        assertThat(json.get("latencyP99Ms").asDouble()).isEqualTo(4.5);
+        assertThat(json.get("gatewayDeliveryP99Ms").asDouble()).isEqualTo(2.5);
+        assertThat(json.get("gatewayHeapAfterGcBytes").isNull()).isTrue();
+        assertThat(json.get("latencyGoalMet").asBoolean()).isFalse();
+        assertThat(figures.text()).contains("p99 4.5 ms").contains("no GC");
+    }
+}
