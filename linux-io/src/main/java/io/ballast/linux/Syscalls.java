@@ -166,11 +166,11 @@ public final class Syscalls {
     }
 
     /**
-     * The ranges of {@code [fromBytes, toBytes)} that hold data ({@code SEEK_DATA}/{@code SEEK_HOLE}), as
-     * {@code {start, end}} pairs in ascending order; holes are left out.
+     * The ranges of {@code [fromBytes, toBytes)} that hold data ({@code SEEK_DATA}/{@code SEEK_HOLE}), in ascending
+     * order; holes are left out.
      */
-    public static List<long[]> dataRanges(int fd, long fromBytes, long toBytes) throws SyscallException {
-        List<long[]> ranges = new ArrayList<>();
+    public static List<DataRange> dataRanges(int fd, long fromBytes, long toBytes) throws SyscallException {
+        List<DataRange> ranges = new ArrayList<>();
         long position = fromBytes;
         while (position < toBytes) {
             long data = seek(fd, position, SEEK_DATA);
@@ -179,7 +179,7 @@ public final class Syscalls {
             }
             long hole = seek(fd, data, SEEK_HOLE);
             long end = Math.min(hole < 0 ? toBytes : hole, toBytes);
-            ranges.add(new long[] {data, end});
+            ranges.add(new DataRange(data, end));
             position = end;
         }
         return ranges;
@@ -188,8 +188,8 @@ public final class Syscalls {
     /** Bytes of {@code [fromBytes, toBytes)} that hold data. */
     public static long dataBytes(int fd, long fromBytes, long toBytes) throws SyscallException {
         long bytes = 0;
-        for (long[] range : dataRanges(fd, fromBytes, toBytes)) {
-            bytes += range[1] - range[0];
+        for (DataRange range : dataRanges(fd, fromBytes, toBytes)) {
+            bytes += range.lengthBytes();
         }
         return bytes;
     }

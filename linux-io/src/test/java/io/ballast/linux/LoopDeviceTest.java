@@ -33,10 +33,10 @@ class LoopDeviceTest {
             channel.truncate(0);
             channel.write(ByteBuffer.allocate(1), 8L * MIB - 1);
         }
-        int fd = Syscalls.open(file, Syscalls.O_RDWR | Syscalls.O_CLOEXEC, 0);
         Path device;
         String name;
-        try (Syscalls.LoopDevice loop = Syscalls.attachLoop(fd, file, 2L * MIB, 3L * MIB, false)) {
+        try (Fd fd = Fd.readWrite(file);
+                Syscalls.LoopDevice loop = fd.attachLoop(2L * MIB, 3L * MIB, false)) {
             device = loop.path();
             name = device.getFileName().toString();
             assertThat(Files.readString(Path.of("/sys/block", name, "size")).strip())
@@ -53,8 +53,6 @@ class LoopDeviceTest {
                 through.write(ByteBuffer.wrap(sevens), 4096);
                 through.force(true);
             }
-        } finally {
-            Syscalls.close(fd);
         }
         byte[] content = Files.readAllBytes(file);
         assertThat(Arrays.copyOfRange(content, 2 * MIB + 4096, 2 * MIB + 8192)).containsOnly(7);
@@ -70,14 +68,12 @@ class LoopDeviceTest {
     void aReadOnlyDeviceRefusesWrites() throws Exception {
         Path file = temp.resolve("ro.img");
         Files.write(file, new byte[MIB]);
-        int fd = Syscalls.open(file, Syscalls.O_RDONLY | Syscalls.O_CLOEXEC, 0);
-        try (Syscalls.LoopDevice loop = Syscalls.attachLoop(fd, file, 0, MIB, true)) {
+        try (Fd fd = Fd.readOnly(file);
+                Syscalls.LoopDevice loop = fd.attachLoop(0, MIB, true)) {
             assertThat(Files.readString(Path.of(
                                     "/sys/block", loop.path().getFileName().toString(), "ro"))
                             .strip())
                     .isEqualTo("1");
-        } finally {
-            Syscalls.close(fd);
         }
     }
 }

@@ -31,23 +31,20 @@ class SyscallsTest {
             }
             channel.force(true);
         }
-        int fd = Syscalls.open(file, Syscalls.O_RDWR | Syscalls.O_CLOEXEC, 0);
-        try {
-            long before = Syscalls.stat(fd).allocatedBytes();
-            assertThat(Syscalls.dataBytes(fd, 0, 4L * MIB)).isEqualTo(4L * MIB);
+        try (Fd fd = Fd.readWrite(file)) {
+            long before = fd.stat().allocatedBytes();
+            assertThat(fd.dataBytes(0, 4L * MIB)).isEqualTo(4L * MIB);
 
-            Syscalls.punchHole(fd, MIB, 2L * MIB);
-            Syscalls.fsync(fd);
+            fd.punchHole(MIB, 2L * MIB);
+            fd.fsync();
 
-            var stat = Syscalls.stat(fd);
+            var stat = fd.stat();
             assertThat(stat.sizeBytes()).isEqualTo(4L * MIB);
             assertThat(before - stat.allocatedBytes()).isEqualTo(2L * MIB);
-            assertThat(Syscalls.dataRanges(fd, 0, 4L * MIB))
-                    .containsExactly(new long[] {0, MIB}, new long[] {3L * MIB, 4L * MIB});
-            assertThat(Syscalls.dataBytes(fd, MIB, 3L * MIB)).isZero();
-            assertThat(Syscalls.dataBytes(fd, 512 * 1024, 3L * MIB + 4096)).isEqualTo(512 * 1024 + 4096);
-        } finally {
-            Syscalls.close(fd);
+            assertThat(fd.dataRanges(0, 4L * MIB))
+                    .containsExactly(new DataRange(0, MIB), new DataRange(3L * MIB, 4L * MIB));
+            assertThat(fd.dataBytes(MIB, 3L * MIB)).isZero();
+            assertThat(fd.dataBytes(512 * 1024, 3L * MIB + 4096)).isEqualTo(512 * 1024 + 4096);
         }
         byte[] content = Files.readAllBytes(file);
         assertThat(Arrays.copyOfRange(content, MIB, 3 * MIB)).containsOnly(0);
@@ -60,13 +57,21 @@ class SyscallsTest {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             channel.write(ByteBuffer.wrap(new byte[] {42}), 8L * MIB);
         }
-        int fd = Syscalls.open(file, Syscalls.O_RDONLY | Syscalls.O_CLOEXEC, 0);
-        try {
-            assertThat(Syscalls.dataBytes(fd, 0, 8L * MIB)).isZero();
-            assertThat(Syscalls.dataRanges(fd, 0, 9L * MIB)).hasSize(1);
-        } finally {
-            Syscalls.close(fd);
+        try (Fd fd = Fd.readOnly(file)) {
+            assertThat(fd.dataBytes(0, 8L * MIB)).isZero();
+            assertThat(fd.dataRanges(0, 9L * MIB)).hasSize(1);
         }
+    }
+
+    @Test
+    void aDescriptorClosesOnceAndADirectorySyncs() throws Exception {
+        Path file = Files.writeString(temp.resolve("once"), "x");
+        Fd fd = Fd.readOnly(file);
+        fd.close();
+        fd.close();
+        assertThatThrownBy(fd::fsync).isInstanceOfSatisfying(SyscallException.class, e -> assertThat(e.errno())
+                .isEqualTo(Errno.EBADF));
+        Fd.syncDirectoryOf(file);
     }
 
     @Test
@@ -86,14 +91,11 @@ class SyscallsTest {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             channel.write(ByteBuffer.wrap(new byte[MIB]), 0);
         }
-        int fd = Syscalls.open(file, Syscalls.O_RDWR | Syscalls.O_CLOEXEC, 0);
-        try {
-            Syscalls.startWriteback(fd, 0, MIB);
-            assertThatThrownBy(() -> Syscalls.startWriteback(fd, -1, MIB))
+        try (Fd fd = Fd.readWrite(file)) {
+            fd.startWriteback(0, MIB);
+            assertThatThrownBy(() -> fd.startWriteback(-1, MIB))
                     .isInstanceOfSatisfying(
                             SyscallException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
-        } finally {
-            Syscalls.close(fd);
         }
     }
 }

@@ -24,6 +24,8 @@ public final class Layering {
         "..client..",
         "..cli..",
         "..metrics..",
+        // Durable records of a transaction in progress (a resize's journal), written as JSON.
+        "..journal..",
         // Benchmarks drive a service from outside, through its real protocols.
         "..bench.."
     };
@@ -43,7 +45,8 @@ public final class Layering {
         "org.jboss..",
         "picocli..",
         "com.google.protobuf..",
-        "io.ballast.proto.."
+        "io.ballast.proto..",
+        "com.fasterxml.jackson.."
     };
 
     private Layering() {}
@@ -59,7 +62,7 @@ public final class Layering {
                 .dependOnClassesThat()
                 .resideInAnyPackage(FRAMEWORK_PACKAGES)
                 .because("domain code is plain Java; adapters (rest, grpc, events, store, config, health, client, cli,"
-                        + " metrics, bench) map at the edge")
+                        + " metrics, journal, bench) map at the edge")
                 // A module may not have domain classes yet; the rule still guards the first one.
                 .allowEmptyShould(true);
     }

@@ -9,6 +9,7 @@ import io.ballast.cli.ExitCode;
 import io.ballast.testsupport.Commands;
 import io.ballast.worker.move.ExtentMover;
 import io.ballast.worker.move.Move;
+import io.ballast.worker.plan.Alignment;
 import io.ballast.worker.resize.ImageResize;
 import io.ballast.worker.resize.ResizeOptions;
 import io.ballast.worker.resize.Sparsifier;
@@ -283,7 +284,13 @@ public final class ImageBench implements Callable<Integer> {
             long start = System.nanoTime();
             ImageResize.run(
                     ours,
-                    new ResizeOptions(java.util.Map.of(), null, "1m", java.util.Set.of(), false, false),
+                    new ResizeOptions(
+                            java.util.Map.of(),
+                            java.util.OptionalDouble.empty(),
+                            Alignment.MIB_1,
+                            java.util.Set.of(),
+                            false,
+                            false),
                     ImageResize.Listener.NONE);
             long oursNanos = System.nanoTime() - start;
 

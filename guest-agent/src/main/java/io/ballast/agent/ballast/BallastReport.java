@@ -1,6 +1,8 @@
 package io.ballast.agent.ballast;
 
+import io.ballast.agent.device.DiskLocation;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * The ballast of one filesystem after an operation.
@@ -8,8 +10,7 @@ import java.nio.file.Path;
  * @param sizeBytes the ballast file's size
  * @param allocatedBytes bytes the filesystem allocated to it (including its extent metadata)
  * @param device kernel name of the filesystem's block device, or its mount source if it has none
- * @param diskId the virtual disk holding the filesystem, empty when it cannot be mapped
- * @param partitionStartBytes where the filesystem's device starts on the virtual disk (0 when unmapped)
+ * @param location where the filesystem lies on its virtual disk, or why that cannot be said
  */
 public record BallastReport(
         Path path,
@@ -17,7 +18,12 @@ public record BallastReport(
         long sizeBytes,
         long allocatedBytes,
         String device,
-        String diskId,
-        long partitionStartBytes,
+        DiskLocation location,
         ExtentMap extents,
-        FilesystemUsage filesystem) {}
+        FilesystemUsage filesystem) {
+
+    /** The virtual disk and the partition's place on it, when the filesystem maps to one exactly. */
+    public Optional<DiskLocation.Mapped> disk() {
+        return location instanceof DiskLocation.Mapped mapped ? Optional.of(mapped) : Optional.empty();
+    }
+}

@@ -5,6 +5,7 @@ import io.ballast.agent.device.DiskLocation;
 import io.ballast.agent.device.MountPoint;
 import io.ballast.agent.device.Mounts;
 import io.ballast.linux.Errno;
+import io.ballast.linux.Fd;
 import io.ballast.linux.FiemapFlags;
 import io.ballast.linux.SyscallException;
 import io.ballast.linux.Syscalls;
@@ -59,25 +60,22 @@ public final class Ballasts {
             throw new BallastException.Refused(mount.mountPoint() + " is mounted read-only");
         }
         Path path = mount.mountPoint().resolve(FILE_NAME);
-        int fd = open(path, Syscalls.O_RDWR | Syscalls.O_CREAT);
-        try {
+        try (Fd fd = open(path, Syscalls.O_RDWR | Syscalls.O_CREAT)) {
             Stat before = checkedStat(fd, path, mount);
             if (before.permissions() != MODE) {
-                Syscalls.fchmod(fd, MODE);
+                fd.fchmod(MODE);
             }
             long previousBytes = before.sizeBytes();
             if (targetBytes > 0 && (targetBytes > previousBytes || before.allocatedBytes() < targetBytes)) {
                 inflate(fd, path, targetBytes, previousBytes);
             }
             if (targetBytes < previousBytes) {
-                Syscalls.ftruncate(fd, targetBytes);
+                fd.ftruncate(targetBytes);
             }
-            Syscalls.fsync(fd);
+            fd.fsync();
             return report(fd, path, mount);
         } catch (SyscallException e) {
             throw new BallastException.Failed(e.getMessage(), e);
-        } finally {
-            closeQuietly(fd);
         }
     }
 
@@ -85,22 +83,20 @@ public final class Ballasts {
     public BallastReport show(Path mountDirectory) throws BallastException {
         MountPoint mount = mountAt(mountDirectory);
         Path path = mount.mountPoint().resolve(FILE_NAME);
-        int fd;
+        Fd fd;
         try {
-            fd = Syscalls.open(path, Syscalls.O_RDONLY | Syscalls.O_NOFOLLOW | Syscalls.O_CLOEXEC, 0);
+            fd = Fd.open(path, Syscalls.O_RDONLY | Syscalls.O_NOFOLLOW, 0);
         } catch (SyscallException e) {
             if (e.errno() == Errno.ENOENT) {
                 return absent(path, mount);
             }
             throw openFailure(path, e);
         }
-        try {
+        try (fd) {
             checkedStat(fd, path, mount);
             return report(fd, path, mount);
         } catch (SyscallException e) {
             throw new BallastException.Failed(e.getMessage(), e);
-        } finally {
-            closeQuietly(fd);
         }
     }
 
@@ -121,39 +117,33 @@ public final class Ballasts {
                     + ((ExtentMap.Unavailable) report.extents()).reason());
         }
         Path device = devices.resolve(report.device());
-        int fd;
-        try {
-            fd = Syscalls.open(device, Syscalls.O_RDWR | Syscalls.O_CLOEXEC, 0);
-        } catch (SyscallException e) {
-            throw new BallastException.Failed(e.getMessage(), e);
-        }
-        try {
+        // Extents are only ever mapped for a filesystem that lies on a known disk.
+        long partitionStart = report.disk().orElseThrow().partitionStartBytes();
+        try (Fd fd = Fd.readWrite(device)) {
             long discarded = 0;
             for (Extent extent : mapped.extents()) {
-                Syscalls.discard(fd, extent.diskOffsetBytes() - report.partitionStartBytes(), extent.lengthBytes());
+                fd.discard(extent.diskOffsetBytes() - partitionStart, extent.lengthBytes());
                 discarded += extent.lengthBytes();
             }
-            Syscalls.fsync(fd);
+            fd.fsync();
             return discarded;
         } catch (SyscallException e) {
             throw new BallastException.Failed(e.getMessage(), e);
-        } finally {
-            closeQuietly(fd);
         }
     }
 
-    private static void inflate(int fd, Path path, long targetBytes, long previousBytes) throws BallastException {
+    private static void inflate(Fd fd, Path path, long targetBytes, long previousBytes) throws BallastException {
         try {
-            Syscalls.fallocate(fd, 0, targetBytes);
+            fd.fallocate(0, targetBytes);
         } catch (SyscallException e) {
             if (!e.isNoSpace()) {
                 throw new BallastException.Failed(e.getMessage(), e);
             }
             try {
                 // fallocate may have allocated part of the range before it ran out: cut back to where it was.
-                Syscalls.ftruncate(fd, previousBytes);
-                Syscalls.fsync(fd);
-                FsUsage usage = Syscalls.usage(fd);
+                fd.ftruncate(previousBytes);
+                fd.fsync();
+                FsUsage usage = fd.usage();
                 throw new BallastException.NoSpace(
                         path.toString(), targetBytes, previousBytes, usage.availableBytes(), e);
             } catch (SyscallException restore) {
@@ -182,9 +172,9 @@ public final class Ballasts {
         }
     }
 
-    private static int open(Path path, int flags) throws BallastException {
+    private static Fd open(Path path, int flags) throws BallastException {
         try {
-            return Syscalls.open(path, flags | Syscalls.O_NOFOLLOW | Syscalls.O_CLOEXEC, MODE);
+            return Fd.open(path, flags | Syscalls.O_NOFOLLOW, MODE);
         } catch (SyscallException e) {
             throw openFailure(path, e);
         }
@@ -199,8 +189,8 @@ public final class Ballasts {
         };
     }
 
-    private static Stat checkedStat(int fd, Path path, MountPoint mount) throws SyscallException, BallastException {
-        Stat stat = Syscalls.stat(fd);
+    private static Stat checkedStat(Fd fd, Path path, MountPoint mount) throws SyscallException, BallastException {
+        Stat stat = fd.stat();
         if (!stat.isRegularFile()) {
             throw new BallastException.Refused(path + " is not a regular file; the ballast must be a file");
         }
@@ -211,13 +201,13 @@ public final class Ballasts {
         return stat;
     }
 
-    private BallastReport report(int fd, Path path, MountPoint mount) throws SyscallException {
-        Stat stat = Syscalls.stat(fd);
-        FsUsage usage = Syscalls.usage(fd);
+    private BallastReport report(Fd fd, Path path, MountPoint mount) throws SyscallException {
+        Stat stat = fd.stat();
+        FsUsage usage = fd.usage();
         DiskLocation location = locate(mount);
         ExtentMap extents =
                 switch (location) {
-                    case DiskLocation.Mapped mapped -> map(Syscalls.extents(fd, true), mapped);
+                    case DiskLocation.Mapped mapped -> map(fd.extents(true), mapped);
                     case DiskLocation.Unmappable unmappable -> new ExtentMap.Unavailable(unmappable.reason());
                 };
         return new BallastReport(
@@ -226,20 +216,13 @@ public final class Ballasts {
                 stat.sizeBytes(),
                 stat.allocatedBytes(),
                 device(location, mount),
-                location instanceof DiskLocation.Mapped mapped ? mapped.diskId() : "",
-                location instanceof DiskLocation.Mapped mapped ? mapped.partitionStartBytes() : 0,
+                location,
                 extents,
                 usage(mount, usage, stat.allocatedBytes()));
     }
 
     private BallastReport absent(Path path, MountPoint mount) throws BallastException {
-        int fd;
-        try {
-            fd = Syscalls.open(mount.mountPoint(), Syscalls.O_RDONLY | Syscalls.O_CLOEXEC, 0);
-        } catch (SyscallException e) {
-            throw new BallastException.Failed(e.getMessage(), e);
-        }
-        try {
+        try (Fd fd = Fd.readOnly(mount.mountPoint())) {
             DiskLocation location = locate(mount);
             return new BallastReport(
                     path,
@@ -247,16 +230,13 @@ public final class Ballasts {
                     0,
                     0,
                     device(location, mount),
-                    location instanceof DiskLocation.Mapped mapped ? mapped.diskId() : "",
-                    location instanceof DiskLocation.Mapped mapped ? mapped.partitionStartBytes() : 0,
+                    location,
                     location instanceof DiskLocation.Unmappable unmappable
                             ? new ExtentMap.Unavailable(unmappable.reason())
                             : new ExtentMap.Mapped(List.of()),
-                    usage(mount, Syscalls.usage(fd), 0));
+                    usage(mount, fd.usage(), 0));
         } catch (SyscallException e) {
             throw new BallastException.Failed(e.getMessage(), e);
-        } finally {
-            closeQuietly(fd);
         }
     }
 
@@ -315,14 +295,6 @@ public final class Ballasts {
                 usage.freeBytes(),
                 usage.availableBytes(),
                 ballastBytes);
-    }
-
-    private static void closeQuietly(int fd) {
-        try {
-            Syscalls.close(fd);
-        } catch (SyscallException e) {
-            // Nothing was written through this descriptor after fsync; a failed close loses nothing.
-        }
     }
 
     private static String describe(IOException e) {

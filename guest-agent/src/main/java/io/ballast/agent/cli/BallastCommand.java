@@ -6,6 +6,7 @@ import io.ballast.agent.ballast.Ballasts;
 import io.ballast.agent.ballast.Extent;
 import io.ballast.agent.ballast.ExtentMap;
 import io.ballast.agent.ballast.FilesystemUsage;
+import io.ballast.agent.device.DiskLocation;
 import io.ballast.cli.ByteSize;
 import io.ballast.cli.ByteSizeConverter;
 import io.ballast.cli.ExitCode;
@@ -102,8 +103,10 @@ final class BallastCommand {
         map.put("sizeBytes", report.sizeBytes());
         map.put("allocatedBytes", report.allocatedBytes());
         map.put("device", report.device());
-        map.put("diskId", report.diskId());
-        map.put("partitionStartBytes", report.partitionStartBytes());
+        map.put("diskId", report.disk().map(DiskLocation.Mapped::diskId).orElse(null));
+        map.put(
+                "partitionStartBytes",
+                report.disk().map(DiskLocation.Mapped::partitionStartBytes).orElse(null));
         switch (report.extents()) {
             case ExtentMap.Mapped mapped ->
                 map.put(
@@ -147,9 +150,10 @@ final class BallastCommand {
                 .append(ByteSize.format(report.allocatedBytes()))
                 .append('\n');
         text.append("device      ").append(report.device());
-        if (!report.diskId().isEmpty()) {
-            text.append(" on disk ").append(report.diskId()).append(" at byte ").append(report.partitionStartBytes());
-        }
+        report.disk().ifPresent(disk -> text.append(" on disk ")
+                .append(disk.diskId())
+                .append(" at byte ")
+                .append(disk.partitionStartBytes()));
         text.append('\n');
         switch (report.extents()) {
             case ExtentMap.Mapped mapped -> {

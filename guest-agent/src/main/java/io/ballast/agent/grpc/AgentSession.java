@@ -9,6 +9,7 @@ import io.ballast.agent.ballast.Outcome;
 import io.ballast.agent.ballast.SetSize;
 import io.ballast.agent.ballast.Telemetry;
 import io.ballast.agent.config.AgentConfig;
+import io.ballast.agent.device.DiskLocation;
 import io.ballast.proto.agent.v1.AgentSessionServiceGrpc;
 import io.ballast.proto.agent.v1.ConnectRequest;
 import io.ballast.proto.agent.v1.ConnectResponse;
@@ -140,14 +141,14 @@ final class AgentSession {
         Hello.Builder hello = Hello.newBuilder().setAgentVersion(version).setVmId(vmId);
         Map<String, String> disks = new LinkedHashMap<>();
         for (BallastReport report : AgentDaemon.reports(ballasts, config.mounts())) {
-            if (!report.diskId().isEmpty()) {
-                disks.putIfAbsent(report.diskId(), report.device());
-            }
+            report.disk().ifPresent(disk -> disks.putIfAbsent(disk.diskId(), report.device()));
             hello.addFilesystems(GuestFilesystem.newBuilder()
                     .setMountPoint(report.filesystem().mountPoint())
                     .setDevice(report.device())
-                    .setDiskId(report.diskId())
-                    .setPartitionStartBytes(report.partitionStartBytes())
+                    .setDiskId(diskIdOf(report))
+                    .setPartitionStartBytes(report.disk()
+                            .map(DiskLocation.Mapped::partitionStartBytes)
+                            .orElse(0L))
                     .setTotalBytes(report.filesystem().totalBytes())
                     .setLastAppliedGeneration(lastGeneration(report.filesystem().mountPoint())));
         }
@@ -195,7 +196,7 @@ final class AgentSession {
             return;
         }
         try {
-            String diskId = ballasts.show(Path.of(mount)).diskId();
+            String diskId = diskIdOf(ballasts.show(Path.of(mount)));
             if (!diskId.isEmpty() && !diskId.equals(command.getDiskId())) {
                 fail(
                         command,
@@ -325,7 +326,7 @@ final class AgentSession {
             var fs = report.filesystem();
             usage.addFilesystems(FilesystemUsage.newBuilder()
                     .setMountPoint(fs.mountPoint())
-                    .setDiskId(report.diskId())
+                    .setDiskId(diskIdOf(report))
                     .setTotalBytes(fs.totalBytes())
                     .setUtilizedBytes(fs.utilizedBytes())
                     .setFreeBytes(fs.freeBytes())
@@ -336,9 +337,14 @@ final class AgentSession {
         send(ConnectRequest.newBuilder().setUsage(usage).build());
     }
 
+    /** The report's disk id as the contract carries it: empty when the filesystem maps to no disk exactly. */
+    private static String diskIdOf(BallastReport report) {
+        return report.disk().map(DiskLocation.Mapped::diskId).orElse("");
+    }
+
     private String diskOf(String mount) {
         try {
-            return ballasts.show(Path.of(mount)).diskId();
+            return diskIdOf(ballasts.show(Path.of(mount)));
         } catch (io.ballast.agent.ballast.BallastException e) {
             return "";
         }

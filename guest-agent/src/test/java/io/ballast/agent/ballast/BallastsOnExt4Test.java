@@ -44,9 +44,9 @@ class BallastsOnExt4Test {
 
         assertThat(report.sizeBytes()).isEqualTo(64 * MIB);
         assertThat(report.allocatedBytes()).isGreaterThanOrEqualTo(64 * MIB);
-        assertThat(report.diskId()).isEqualTo(disk.image().toString());
+        assertThat(report.disk().orElseThrow().diskId()).isEqualTo(disk.image().toString());
         assertThat(report.device()).isEqualTo(disk.partition(2).getFileName().toString());
-        assertThat(report.partitionStartBytes())
+        assertThat(report.disk().orElseThrow().partitionStartBytes())
                 .isEqualTo(disk.partitionStartBytes(2))
                 .isEqualTo(133120L * 512);
         assertThat(report.extents())

@@ -4,18 +4,19 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ballast.cli.ByteSize;
 import io.ballast.cli.ExitCode;
 import io.ballast.cli.Program;
+import io.ballast.cli.Refusal;
 import io.ballast.worker.image.ByteRange;
 import io.ballast.worker.image.Container;
-import io.ballast.worker.image.Containers;
 import io.ballast.worker.image.DiskLayout;
 import io.ballast.worker.image.ImageException;
+import io.ballast.worker.plan.Alignment;
 import io.ballast.worker.plan.LayoutPlanner;
 import io.ballast.worker.reclaim.ReclaimResult;
 import io.ballast.worker.reclaim.Reclaimer;
 import io.ballast.worker.resize.ImageGuard;
 import io.ballast.worker.resize.ImageResize;
-import io.ballast.worker.resize.ResizeJournal;
 import io.ballast.worker.resize.ResizeOptions;
+import io.ballast.worker.resize.ResizePlan;
 import io.ballast.worker.resize.Sparsifier;
 import io.ballast.worker.resize.Step;
 import io.ballast.worker.scan.ImageScan;
@@ -28,6 +29,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -38,7 +41,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code ./ballast image ...}: the worker's disk-image operations on the command line. Exit codes: 0 done, 1 failed
- * (an I/O error), 2 refused (bad usage, or an image or input Ballast will not work on; nothing changed).
+ * (an I/O error, or a resize stopped mid-way: the message says how to continue it), 2 refused (bad usage, or an image
+ * or input Ballast will not work on; nothing changed). {@code scan} keeps 2 and 3 for its alignment verdicts.
  */
 @Command(
         name = "ballast image",
@@ -51,9 +55,6 @@ import picocli.CommandLine.Spec;
             ImageCommand.Reclaim.class
         })
 public final class ImageCommand implements Runnable {
-
-    static final int FAILED = ExitCode.FAILED;
-    static final int REFUSED = ExitCode.REFUSED;
 
     @Spec
     CommandLine.Model.CommandSpec spec;
@@ -68,7 +69,7 @@ public final class ImageCommand implements Runnable {
     }
 
     static Program program() {
-        return Program.of(new ImageCommand()).refusing(ImageException.class);
+        return Program.of(new ImageCommand()).refusing(ImageException.Refused.class);
     }
 
     // scan's exit codes 2 and 3 speak of alignment (as virt-alignment-scan's do); its errors, usage ones too, are 1
@@ -98,9 +99,9 @@ public final class ImageCommand implements Runnable {
             ImageScan.Report report;
             try {
                 report = ImageScan.scan(image);
-            } catch (ImageException | IOException e) {
-                spec.commandLine().getErr().println("ballast image: " + e.getMessage());
-                return FAILED;
+            } catch (ImageException e) {
+                // 2 and 3 speak of alignment here: an image scan could not read fails with 1 whatever the reason
+                throw new ScanFailed(e.getMessage(), e);
             }
             PrintWriter out = spec.commandLine().getOut();
             if (json) {
@@ -202,19 +203,17 @@ public final class ImageCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
-            PrintWriter err = spec.commandLine().getErr();
             List<ByteRange> ranges;
             try {
                 ranges = ExtentsInput.parse(readExtents());
-            } catch (IllegalArgumentException | IOException e) {
-                err.println("ballast image: " + e.getMessage());
-                return REFUSED;
+            } catch (IOException e) {
+                throw new Refusal(e.getMessage());
             }
             Reclaimer reclaimer = new Reclaimer();
             long rangesBytes = ranges.stream().mapToLong(ByteRange::lengthBytes).sum();
             Map<String, Object> report = new LinkedHashMap<>();
             report.put("image", image.toString());
-            try {
+            {
                 if (check) {
                     long backed = reclaimer.backedInRanges(image, ranges);
                     report.put("rangesBytes", rangesBytes);
@@ -240,13 +239,7 @@ public final class ImageCommand implements Runnable {
                                             + " bytes, freed "
                                             + result.freedBytes());
                 }
-                return 0;
-            } catch (ImageException e) {
-                err.println("ballast image: " + e.getMessage());
-                return REFUSED;
-            } catch (IOException e) {
-                err.println("ballast image: " + e.getMessage());
-                return FAILED;
+                return ExitCode.DONE;
             }
         }
 
@@ -270,8 +263,9 @@ public final class ImageCommand implements Runnable {
                         + " places, rewrite the table, optionally punch unused space and cut the image to its new end.",
                 "Every step is journaled next to the image (IMAGE.ballast-resize); after an interruption, the same"
                         + " command continues where it stopped.",
-                "Exit codes: 0 done (or nothing to do), 1 failed (an I/O or tool error; the journal stays), 2 refused"
-                        + " (bad usage, an image in use, a plan that does not fit; nothing changed)."
+                "Exit codes: 0 done (or nothing to do), 1 failed (an I/O or tool error; when it stopped mid-resize,"
+                        + " the journal stays and the message gives the command that continues it), 2 refused (bad"
+                        + " usage, an image in use, a plan that does not fit; nothing changed)."
             })
     static final class Resize implements Callable<Integer> {
 
@@ -291,14 +285,15 @@ public final class ImageCommand implements Runnable {
                 names = "--free-ratio",
                 paramLabel = "R",
                 description = "Size the filesystems not named by --partition to leave this share free (0 to below 1).")
-        Double freeRatio;
+        Optional<Double> freeRatio = Optional.empty();
 
         @Option(
                 names = "--align",
                 paramLabel = "64k|1m|cylinder|none",
                 defaultValue = "1m",
+                converter = AlignmentConverter.class,
                 description = "Where partitions start (default: ${DEFAULT-VALUE}).")
-        String align;
+        Alignment align;
 
         @Option(names = "--no-align", paramLabel = "N", description = "Keep partition N's start. Repeatable.")
         List<Integer> noAlign = new ArrayList<>();
@@ -319,70 +314,62 @@ public final class ImageCommand implements Runnable {
                 names = "--progress",
                 paramLabel = "human|json",
                 defaultValue = "human",
-                description = "Progress on stderr as text or as JSON lines (default: ${DEFAULT-VALUE}).")
+                description = "Progress on stderr as text or as JSON lines, with each step's time (default:"
+                        + " ${DEFAULT-VALUE}).")
         String progress;
 
         @Override
         public Integer call() throws Exception {
+            if (!progress.equals("human") && !progress.equals("json")) {
+                throw new Refusal("--progress is human or json, not '" + progress + "'");
+            }
+            Map<Integer, Long> targets = new LinkedHashMap<>();
+            for (Map.Entry<Integer, String> entry : partitions.entrySet()) {
+                targets.put(entry.getKey(), ByteSize.parse(entry.getValue()));
+            }
+            ResizeOptions options = new ResizeOptions(
+                    targets,
+                    freeRatio.map(OptionalDouble::of).orElse(OptionalDouble.empty()),
+                    align,
+                    Set.copyOf(noAlign),
+                    sparsify,
+                    truncate);
             PrintWriter out = spec.commandLine().getOut();
-            PrintWriter err = spec.commandLine().getErr();
-            ResizeOptions options;
-            try {
-                if (!progress.equals("human") && !progress.equals("json")) {
-                    throw new IllegalArgumentException("--progress is human or json, not '" + progress + "'");
-                }
-                Map<Integer, Long> targets = new LinkedHashMap<>();
-                for (Map.Entry<Integer, String> entry : partitions.entrySet()) {
-                    targets.put(entry.getKey(), ByteSize.parse(entry.getValue()));
-                }
-                options = new ResizeOptions(targets, freeRatio, align, Set.copyOf(noAlign), sparsify, truncate);
-                options.request();
-            } catch (IllegalArgumentException e) {
-                err.println("ballast image: " + e.getMessage());
-                return REFUSED;
+            if (dryRun) {
+                print(out, new ResizeReport.Planned(ImageResize.preview(image, options)));
+                return ExitCode.DONE;
             }
             try {
-                if (dryRun) {
-                    ImageResize.Preview preview = ImageResize.preview(image, options);
-                    print(out, preview, null);
-                    return 0;
-                }
-                ImageResize.Outcome outcome = ImageResize.run(image, options, new ProgressPrinter(err, progress));
-                print(out, outcome.preview(), outcome);
-                return 0;
-            } catch (ImageException e) {
-                err.println("ballast image: " + e.getMessage());
-                return REFUSED;
-            } catch (IOException e) {
-                err.println("ballast image: " + e.getMessage());
-                if (Files.exists(ResizeJournal.of(Containers.detect(image).data()))) {
-                    err.println("ballast image: the resize is recorded in "
-                            + ResizeJournal.of(Containers.detect(image).data())
-                            + "; run the same command again to continue it");
-                }
-                return FAILED;
+                ImageResize.Outcome outcome = ImageResize.run(
+                        image, options, new ProgressPrinter(spec.commandLine().getErr(), progress));
+                print(out, new ResizeReport.Resized(outcome));
+                return ExitCode.DONE;
+            } catch (ImageException.Interrupted e) {
+                throw new ResizeStopped(
+                        e.getMessage() + "; to continue it, run: ./ballast image resize "
+                                + ShellWords.quote(image.toString()) + " " + options.describe(),
+                        e);
             }
         }
 
-        private void print(PrintWriter out, ImageResize.Preview preview, ImageResize.Outcome outcome)
-                throws IOException {
+        private void print(PrintWriter out, ResizeReport report) throws IOException {
+            ResizePlan plan = report.plan();
             if (json) {
-                Map<String, Object> report = new LinkedHashMap<>();
-                report.put("image", image.toString());
-                report.put("dryRun", outcome == null);
-                report.put("resumed", outcome != null && outcome.resumed());
-                if (preview.layout() != null) {
-                    report.put("table", preview.layout().table().scheme().name());
-                    report.put("diskBytes", preview.layout().diskBytes());
-                }
-                report.put("finalDiskBytes", preview.finalDiskBytes());
+                Map<String, Object> fields = new LinkedHashMap<>();
+                fields.put("image", image.toString());
+                fields.put("dryRun", report instanceof ResizeReport.Planned);
+                fields.put(
+                        "resumed",
+                        report instanceof ResizeReport.Resized resized
+                                && resized.outcome().resumed());
+                fields.put("table", plan.scheme().name());
+                fields.put("diskBytes", plan.diskBytes());
+                fields.put("finalDiskBytes", plan.finalDiskBytes());
                 List<Map<String, Object>> placed = new ArrayList<>();
-                for (LayoutPlanner.Placed p : preview.placed()) {
+                for (LayoutPlanner.Placed p : plan.layout()) {
                     Map<String, Object> entry = new LinkedHashMap<>();
                     entry.put("number", p.number());
-                    preview.partitions().stream()
-                            .filter(info -> info.partition().number() == p.number())
-                            .findFirst()
+                    plan.partition(p.number())
                             .ifPresent(info ->
                                     entry.put("filesystem", info.filesystem().label()));
                     entry.put("fromStartBytes", p.from().startBytes());
@@ -391,27 +378,32 @@ public final class ImageCommand implements Runnable {
                     entry.put("toSizeBytes", p.to().lengthBytes());
                     placed.add(entry);
                 }
-                report.put("partitions", placed);
-                report.put("steps", preview.steps().stream().map(Step::describe).toList());
-                if (outcome != null) {
-                    report.put("stepsRun", outcome.stepsRun());
-                    report.put("fileBytesBefore", outcome.fileBytesBefore());
-                    report.put("fileBytesAfter", outcome.fileBytesAfter());
-                    report.put("allocatedBytesBefore", outcome.allocatedBytesBefore());
-                    report.put("allocatedBytesAfter", outcome.allocatedBytesAfter());
-                    report.put("movedBytes", outcome.movedDataBytes());
+                fields.put("partitions", placed);
+                fields.put("steps", plan.steps().stream().map(Step::describe).toList());
+                if (report instanceof ResizeReport.Resized(ImageResize.Outcome outcome)) {
+                    fields.put("stepsRun", outcome.stepsRun());
+                    fields.put("fileBytesBefore", outcome.fileBytesBefore());
+                    fields.put("fileBytesAfter", outcome.fileBytesAfter());
+                    fields.put("allocatedBytesBefore", outcome.allocatedBytesBefore());
+                    fields.put("allocatedBytesAfter", outcome.allocatedBytesAfter());
+                    fields.put("movedBytes", outcome.movedDataBytes());
+                    fields.put(
+                            "stepMillis",
+                            outcome.stepTimes().stream()
+                                    .map(time -> time.took().toMillis())
+                                    .toList());
                 }
-                out.println(new ObjectMapper().writeValueAsString(report));
+                out.println(new ObjectMapper().writeValueAsString(fields));
                 return;
             }
-            out.println((outcome == null ? "plan for " : "resized ")
-                    + image
-                    + (outcome != null && outcome.resumed() ? " (continued an interrupted resize)" : ""));
-            for (LayoutPlanner.Placed p : preview.placed()) {
-                String filesystem = preview.partitions().stream()
-                        .filter(info -> info.partition().number() == p.number())
+            switch (report) {
+                case ResizeReport.Planned planned -> out.println("plan for " + image);
+                case ResizeReport.Resized(ImageResize.Outcome outcome) ->
+                    out.println("resized " + image + (outcome.resumed() ? " (continued an interrupted resize)" : ""));
+            }
+            for (LayoutPlanner.Placed p : plan.layout()) {
+                String filesystem = plan.partition(p.number())
                         .map(info -> ", " + info.filesystem().label())
-                        .findFirst()
                         .orElse("");
                 out.println("  partition " + p.number() + filesystem + ": start "
                         + p.from().startBytes() + " -> "
@@ -419,13 +411,13 @@ public final class ImageCommand implements Runnable {
                         + ByteSize.human(p.from().lengthBytes()) + " -> "
                         + ByteSize.human(p.to().lengthBytes()));
             }
-            if (preview.steps().isEmpty()) {
+            if (plan.steps().isEmpty()) {
                 out.println("  nothing to do: the layout already is what was asked");
             }
-            for (int i = 0; i < preview.steps().size(); i++) {
-                out.println("  " + (i + 1) + ". " + preview.steps().get(i).describe());
+            for (int i = 0; i < plan.steps().size(); i++) {
+                out.println("  " + (i + 1) + ". " + plan.steps().get(i).describe());
             }
-            if (outcome != null) {
+            if (report instanceof ResizeReport.Resized(ImageResize.Outcome outcome)) {
                 out.println("  image " + ByteSize.human(outcome.fileBytesBefore()) + " -> "
                         + ByteSize.human(outcome.fileBytesAfter()) + ", allocated "
                         + ByteSize.human(outcome.allocatedBytesBefore()) + " -> "
@@ -434,13 +426,53 @@ public final class ImageCommand implements Runnable {
         }
     }
 
+    /** What a resize command prints: the plan of a dry run, or what a resize did. */
+    sealed interface ResizeReport {
+        ResizePlan plan();
+
+        record Planned(ResizePlan plan) implements ResizeReport {}
+
+        record Resized(ImageResize.Outcome outcome) implements ResizeReport {
+            @Override
+            public ResizePlan plan() {
+                return outcome.plan();
+            }
+        }
+    }
+
+    /** A resize stopped mid-transaction: exit 1, with the command that continues it in the message. */
+    static final class ResizeStopped extends Exception {
+        ResizeStopped(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** A scan that could not read the image: exit 1 (2 and 3 are scan's alignment verdicts). */
+    static final class ScanFailed extends Exception {
+        ScanFailed(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** {@code --align}'s values as {@link Alignment}s. */
+    static final class AlignmentConverter implements CommandLine.ITypeConverter<Alignment> {
+        @Override
+        public Alignment convert(String value) {
+            try {
+                return Alignment.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
     @Command(
             name = "sparsify",
             mixinStandardHelpOptions = true,
             description = {
-                "Punch out of an image everything that holds nothing: space outside the partitions, the free blocks"
-                        + " of ext filesystems, swap contents. The image keeps its size. Offline: the VM must be"
-                        + " stopped.",
+                "Punch out of an image what its layout proves unused: space between and after the partitions, the"
+                        + " free blocks of ext filesystems, swap contents. What lies before the first partition (boot"
+                        + " code) is kept. The image keeps its size. Offline: the VM must be stopped.",
                 "Exit codes: 0 done, 1 failed, 2 refused (an image in use or not one Ballast works on)."
             })
     static final class Sparsify implements Callable<Integer> {
@@ -457,41 +489,32 @@ public final class ImageCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
-            PrintWriter err = spec.commandLine().getErr();
-            try {
-                DiskLayout layout = DiskLayout.read(image);
-                if (layout.container() instanceof Container.BlockDevice) {
-                    throw new ImageException(image + " is a block device; sparsify punches holes in image files");
-                }
-                Sparsifier.Result result;
-                long before;
-                long after;
-                try (ImageGuard guard = ImageGuard.acquire(layout.container())) {
-                    before = Sparsifier.allocatedBytes(layout.container().data());
-                    result = Sparsifier.punch(layout.container().data(), layout.diskBytes(), (done, total) -> {});
-                    after = Sparsifier.allocatedBytes(layout.container().data());
-                }
-                Map<String, Object> report = new LinkedHashMap<>();
-                report.put("image", image.toString());
-                report.put("gapBytes", result.gapBytes());
-                report.put("freeFilesystemBytes", result.freeFilesystemBytes());
-                report.put("swapBytes", result.swapBytes());
-                report.put("allocatedBytesBefore", before);
-                report.put("allocatedBytesAfter", after);
-                out.println(
-                        json
-                                ? new ObjectMapper().writeValueAsString(report)
-                                : "sparsified " + image + ": allocated " + ByteSize.human(before) + " -> "
-                                        + ByteSize.human(after) + " (checked " + ByteSize.human(result.totalBytes())
-                                        + " of unused space)");
-                return 0;
-            } catch (ImageException e) {
-                err.println("ballast image: " + e.getMessage());
-                return REFUSED;
-            } catch (IOException e) {
-                err.println("ballast image: " + e.getMessage());
-                return FAILED;
+            DiskLayout layout = DiskLayout.read(image);
+            if (layout.container() instanceof Container.BlockDevice) {
+                throw new ImageException.Refused(image + " is a block device; sparsify punches holes in image files");
             }
+            Sparsifier.Result result;
+            long before;
+            long after;
+            try (ImageGuard guard = ImageGuard.acquire(layout.container())) {
+                before = Sparsifier.allocatedBytes(layout.container().data());
+                result = Sparsifier.punch(layout.container().data(), layout.diskBytes(), (done, total) -> {});
+                after = Sparsifier.allocatedBytes(layout.container().data());
+            }
+            Map<String, Object> report = new LinkedHashMap<>();
+            report.put("image", image.toString());
+            report.put("gapBytes", result.gapBytes());
+            report.put("freeFilesystemBytes", result.freeFilesystemBytes());
+            report.put("swapBytes", result.swapBytes());
+            report.put("allocatedBytesBefore", before);
+            report.put("allocatedBytesAfter", after);
+            out.println(
+                    json
+                            ? new ObjectMapper().writeValueAsString(report)
+                            : "sparsified " + image + ": allocated " + ByteSize.human(before) + " -> "
+                                    + ByteSize.human(after) + " (checked " + ByteSize.human(result.totalBytes())
+                                    + " of unused space)");
+            return ExitCode.DONE;
         }
     }
 }

@@ -6,12 +6,15 @@ import io.ballast.worker.resize.ImageResize;
 import io.ballast.worker.resize.Step;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 
 /**
- * Progress of a resize on stderr: a line per step and, within long steps, a line every 10 % or so; or, with
- * {@code --progress=json}, one JSON object per line ({@code {"event":"step",...}}, {@code {"event":"progress",...}}).
+ * Progress of a resize on stderr: a line per step, within long steps a line every 10 % or so, and the time each step
+ * took; or, with {@code --progress=json}, one JSON object per line ({@code {"event":"step",...}},
+ * {@code {"event":"progress",...}}, {@code {"event":"finished","millis":...}}).
  */
 final class ProgressPrinter implements ImageResize.Listener {
 
@@ -36,7 +39,7 @@ final class ProgressPrinter implements ImageResize.Listener {
             event.put("event", "step");
             event.put("number", number);
             event.put("count", count);
-            event.put("step", step);
+            event.put("kind", step.kind());
             event.put("description", step.describe());
             event.put("resumed", resumed);
             emit(event);
@@ -66,6 +69,21 @@ final class ProgressPrinter implements ImageResize.Listener {
         } else {
             err.println(
                     "  " + percent + " % (" + ByteSize.human(doneBytes) + " of " + ByteSize.human(totalBytes) + ")");
+        }
+        err.flush();
+    }
+
+    @Override
+    public void finished(int number, Step step, Duration took) {
+        if (json) {
+            Map<String, Object> event = new LinkedHashMap<>();
+            event.put("event", "finished");
+            event.put("number", number);
+            event.put("kind", step.kind());
+            event.put("millis", took.toMillis());
+            emit(event);
+        } else {
+            err.printf(Locale.ROOT, "  done in %.1f s%n", took.toNanos() / 1e9);
         }
         err.flush();
     }

@@ -1,6 +1,7 @@
 package io.ballast.worker.filesystem;
 
 import io.ballast.worker.image.ByteRange;
+import io.ballast.worker.tools.Tool;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -1,5 +1,6 @@
 package io.ballast.worker.filesystem;
 
+import io.ballast.worker.tools.Tool;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -29,24 +29,26 @@ public final class Containers {
 
     public static Container detect(Path image) throws ImageException, IOException {
         if (!Files.exists(image, LinkOption.NOFOLLOW_LINKS) && !Files.exists(image)) {
-            throw new ImageException(image + " does not exist");
+            throw new ImageException.Refused(image + " does not exist");
         }
         if (isBlockDevice(image)) {
             return new Container.BlockDevice(image);
         }
         if (!Files.isRegularFile(image)) {
-            throw new ImageException(image + " is neither a regular file nor a block device");
+            throw new ImageException.Refused(image + " is neither a regular file nor a block device");
         }
         byte[] head = head(image, 64);
         if (startsWith(head, QCOW2_MAGIC)) {
-            throw new ImageException(image + " is qcow2: the host cannot punch or move its blocks in place; while the"
-                    + " VM runs, reclaim through the guest (BLKDISCARD, with discard enabled in the hypervisor), or"
-                    + " convert it first (qemu-img convert -O raw)");
+            throw new ImageException.Refused(
+                    image + " is qcow2: the host cannot punch or move its blocks in place; while the"
+                            + " VM runs, reclaim through the guest (BLKDISCARD, with discard enabled in the hypervisor), or"
+                            + " convert it first (qemu-img convert -O raw)");
         }
         if (startsWith(head, VMDK_SPARSE_MAGIC)) {
-            throw new ImageException(image + " is a sparse VMDK (monolithicSparse or streamOptimized): the host cannot"
-                    + " punch or move its blocks in place; reclaim through the guest, or convert it first (qemu-img"
-                    + " convert -O vmdk -o subformat=monolithicFlat)");
+            throw new ImageException.Refused(
+                    image + " is a sparse VMDK (monolithicSparse or streamOptimized): the host cannot"
+                            + " punch or move its blocks in place; reclaim through the guest, or convert it first (qemu-img"
+                            + " convert -O vmdk -o subformat=monolithicFlat)");
         }
         if (new String(head, StandardCharsets.ISO_8859_1).startsWith(VMDK_DESCRIPTOR_START)) {
             return vmdkDescriptor(image);
@@ -56,7 +58,7 @@ public final class Containers {
 
     private static Container vmdkDescriptor(Path descriptor) throws ImageException, IOException {
         if (Files.size(descriptor) > MAX_DESCRIPTOR_BYTES) {
-            throw new ImageException("VMDK descriptor " + descriptor + " is " + Files.size(descriptor)
+            throw new ImageException.Refused("VMDK descriptor " + descriptor + " is " + Files.size(descriptor)
                     + " bytes, more than a descriptor can be (" + MAX_DESCRIPTOR_BYTES + ")");
         }
         String createType = null;
@@ -73,25 +75,26 @@ public final class Containers {
             }
         }
         if (!"monolithicFlat".equals(createType)) {
-            throw new ImageException("VMDK descriptor " + descriptor + " has createType '" + createType
+            throw new ImageException.Refused("VMDK descriptor " + descriptor + " has createType '" + createType
                     + "'; in-place work takes monolithicFlat only (convert with qemu-img convert -O vmdk -o"
                     + " subformat=monolithicFlat)");
         }
         if (extents.size() != 1) {
-            throw new ImageException(
+            throw new ImageException.Refused(
                     "VMDK descriptor " + descriptor + " lists " + extents.size() + " extents, not exactly one");
         }
         Matcher extent = extents.getFirst();
         if (!extent.group(3).equals("FLAT")) {
-            throw new ImageException("VMDK extent of " + descriptor + " is " + extent.group(3) + ", not FLAT");
+            throw new ImageException.Refused("VMDK extent of " + descriptor + " is " + extent.group(3) + ", not FLAT");
         }
         if (extent.group(5) != null && Long.parseLong(extent.group(5)) != 0) {
-            throw new ImageException(
+            throw new ImageException.Refused(
                     "VMDK extent of " + descriptor + " starts at sector " + extent.group(5) + " of its file, not 0");
         }
         Path data = descriptor.resolveSibling(extent.group(4));
         if (!Files.isRegularFile(data)) {
-            throw new ImageException("VMDK extent file " + data + " named by " + descriptor + " does not exist");
+            throw new ImageException.Refused(
+                    "VMDK extent file " + data + " named by " + descriptor + " does not exist");
         }
         return new Container.VmdkFlat(descriptor, data, Long.parseLong(extent.group(2)));
     }
@@ -102,7 +105,7 @@ public final class Containers {
      */
     public static void rewriteVmdkSize(Container.VmdkFlat flat, long diskBytes) throws IOException, ImageException {
         if (diskBytes % 512 != 0) {
-            throw new ImageException("a VMDK extent is whole sectors, not " + diskBytes + " bytes");
+            throw new ImageException.Refused("a VMDK extent is whole sectors, not " + diskBytes + " bytes");
         }
         long sectors = diskBytes / 512;
         List<String> lines = Files.readAllLines(flat.descriptor(), StandardCharsets.UTF_8);

@@ -10,9 +10,9 @@ public record DiskLayout(Container container, long diskBytes, PartitionTable tab
 
     /**
      * Reads {@code image}: detects the container, checks a VMDK's flat extent against its descriptor, reads the
-     * table.
+     * table, and has libblkid confirm it ({@link DiskLabels}).
      *
-     * @throws ImageException when the container or the table is not one Ballast can work on
+     * @throws ImageException.Refused when the container or the table is not one Ballast can work on
      */
     public static DiskLayout read(Path image) throws ImageException, IOException {
         Container container = Containers.detect(image);
@@ -22,11 +22,13 @@ public record DiskLayout(Container container, long diskBytes, PartitionTable tab
             if (container instanceof Container.VmdkFlat flat) {
                 diskBytes = flat.sectors() * PartitionTables.SECTOR_BYTES;
                 if (dataBytes < diskBytes) {
-                    throw new ImageException("VMDK extent " + flat.data() + " is " + dataBytes
+                    throw new ImageException.Refused("VMDK extent " + flat.data() + " is " + dataBytes
                             + " bytes, shorter than the " + diskBytes + " bytes its descriptor declares");
                 }
             }
-            return new DiskLayout(container, diskBytes, PartitionTables.read(channel, diskBytes));
+            PartitionTable table = PartitionTables.read(channel, diskBytes);
+            DiskLabels.requireAgreement(container.data(), channel, table.scheme());
+            return new DiskLayout(container, diskBytes, table);
         }
     }
 }

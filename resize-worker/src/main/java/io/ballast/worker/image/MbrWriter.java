@@ -25,8 +25,8 @@ import java.util.Map;
  * start and end are recomputed for the geometry the disk's table already used (255 heads and 63 sectors per track
  * when it says nothing), and set to the 1023/254/63 marker past what CHS can address.
  *
- * <p>Order of writes: the EBRs first, then the MBR, then a sync. Writing from the snapshot makes a rewrite
- * repeatable: a crash inside it is undone by writing again.
+ * <p>The new table is a {@link TableWrite}: the EBRs first, synced, then the MBR, synced. It is computed from the
+ * snapshot, never from the disk, so a write cut off anywhere is finished by writing the same sectors again.
  */
 public final class MbrWriter {
 
@@ -73,69 +73,83 @@ public final class MbrWriter {
             FileChannel image, TableSnapshot original, long newDiskBytes, Map<Integer, ByteRange> ranges)
             throws ImageException, IOException {
         if (newDiskBytes > image.size()) {
-            throw new ImageException(
+            throw new ImageException.Refused(
                     "the new disk size " + newDiskBytes + " is past the end of the " + image.size() + "-byte image");
         }
-        Sectors sectors = build(original, newDiskBytes, ranges);
-        for (int i = 0; i < sectors.ebrs().size(); i++) {
-            write(image, sectors.ebrs().get(i), sectors.ebrLbas().get(i) * SECTOR_BYTES);
-        }
-        image.force(false);
-        write(image, sectors.mbr(), 0);
-        image.force(false);
+        plan(original, newDiskBytes, ranges).apply(image);
     }
 
     /**
-     * Checks that {@link #rewrite} would take this layout, writing nothing: a resize asks before it changes anything.
+     * The sectors of the new table, computed from the snapshot (writing nothing).
      *
-     * @throws ImageException as {@link #rewrite} would
+     * @throws ImageException.Refused as {@link #rewrite} would
      */
-    public static void check(TableSnapshot original, long newDiskBytes, Map<Integer, ByteRange> ranges)
+    public static TableWrite plan(TableSnapshot original, long newDiskBytes, Map<Integer, ByteRange> ranges)
             throws ImageException {
-        build(original, newDiskBytes, ranges);
+        Sectors built = build(original, newDiskBytes, ranges);
+        List<TableWrite.Sector> sectors = new ArrayList<>();
+        for (int i = 0; i < built.ebrs().size(); i++) {
+            sectors.add(new TableWrite.Sector(
+                    built.ebrLbas().get(i) * SECTOR_BYTES,
+                    built.ebrs().get(i).array(),
+                    i == built.ebrs().size() - 1));
+        }
+        sectors.add(new TableWrite.Sector(0, built.mbr().array(), true));
+        return new TableWrite(sectors);
     }
 
     /** The MBR and the EBRs, at their LBAs, for the new layout. */
     private record Sectors(ByteBuffer mbr, List<ByteBuffer> ebrs, List<Long> ebrLbas) {}
 
+    /** Sectors {@code [start, end)} of the disk. */
+    private record SectorRange(long start, long end) {
+        long count() {
+            return end - start;
+        }
+
+        boolean overlaps(SectorRange other) {
+            return start < other.end && other.start < end;
+        }
+    }
+
     private static Sectors build(TableSnapshot original, long newDiskBytes, Map<Integer, ByteRange> ranges)
             throws ImageException {
         Parsed table = parse(original);
         if (newDiskBytes % SECTOR_BYTES != 0) {
-            throw new ImageException("the new disk size " + newDiskBytes + " is not whole sectors");
+            throw new ImageException.Refused("the new disk size " + newDiskBytes + " is not whole sectors");
         }
         long diskSectors = newDiskBytes / SECTOR_BYTES;
         for (int number : ranges.keySet()) {
             if (!table.numbers().contains(number)) {
-                throw new ImageException("the MBR table has no partition " + number);
+                throw new ImageException.Refused("the MBR table has no partition " + number);
             }
         }
         Geometry geometry = geometry(table);
         ByteBuffer mbr = ByteBuffer.wrap(original.pieces().getFirst().bytes()).order(ByteOrder.LITTLE_ENDIAN);
-        List<long[]> layout = new ArrayList<>();
+        List<SectorRange> layout = new ArrayList<>();
         for (int slot = 0; slot < 4; slot++) {
             int entry = MBR_ENTRIES_OFFSET + slot * MBR_ENTRY_BYTES;
             int type = Byte.toUnsignedInt(mbr.get(entry + ENTRY_TYPE));
             if (type == 0 || slot == table.extendedSlot()) {
                 continue;
             }
-            long[] sectors = sectors(slot + 1, ranges, table, 1, diskSectors);
+            SectorRange sectors = sectors(slot + 1, ranges, table, 1, diskSectors);
             layout.add(sectors);
-            setEntry(mbr, entry, sectors[0], sectors[1] - sectors[0], geometry);
+            setEntry(mbr, entry, sectors.start(), sectors.count(), geometry);
         }
 
         List<ByteBuffer> ebrs = new ArrayList<>();
         List<Long> ebrLbas = new ArrayList<>();
         if (table.extendedSlot() >= 0) {
-            List<long[]> logicals = new ArrayList<>();
+            List<SectorRange> logicals = new ArrayList<>();
             for (int i = 0; i < table.logicalEntries().size(); i++) {
-                long[] sectors = sectors(5 + i, ranges, table, 1 + EBR_GAP_SECTORS, diskSectors);
+                SectorRange sectors = sectors(5 + i, ranges, table, 1 + EBR_GAP_SECTORS, diskSectors);
                 logicals.add(sectors);
-                ebrLbas.add(sectors[0] - EBR_GAP_SECTORS);
-                layout.add(new long[] {sectors[0] - EBR_GAP_SECTORS, sectors[1]});
+                ebrLbas.add(sectors.start() - EBR_GAP_SECTORS);
+                layout.add(new SectorRange(sectors.start() - EBR_GAP_SECTORS, sectors.end()));
             }
             long extendedStart = ebrLbas.getFirst();
-            long extendedEnd = logicals.getLast()[1];
+            long extendedEnd = logicals.getLast().end();
             if (table.extendedReachedDiskEnd()) {
                 extendedEnd = diskSectors;
             }
@@ -143,14 +157,14 @@ public final class MbrWriter {
                 ByteBuffer ebr = ByteBuffer.allocate(SECTOR_BYTES).order(ByteOrder.LITTLE_ENDIAN);
                 ebr.put(MBR_ENTRIES_OFFSET, table.logicalEntries().get(i));
                 long ebrLba = ebrLbas.get(i);
-                long[] sectors = logicals.get(i);
-                setEntry(ebr, MBR_ENTRIES_OFFSET, sectors[0], sectors[1] - sectors[0], geometry);
-                ebr.putInt(MBR_ENTRIES_OFFSET + ENTRY_START_LBA, (int) (sectors[0] - ebrLba));
+                SectorRange sectors = logicals.get(i);
+                setEntry(ebr, MBR_ENTRIES_OFFSET, sectors.start(), sectors.count(), geometry);
+                ebr.putInt(MBR_ENTRIES_OFFSET + ENTRY_START_LBA, (int) (sectors.start() - ebrLba));
                 if (i + 1 < logicals.size()) {
                     int link = MBR_ENTRIES_OFFSET + MBR_ENTRY_BYTES;
                     long nextEbr = ebrLbas.get(i + 1);
                     ebr.put(link + ENTRY_TYPE, (byte) table.linkType());
-                    setEntry(ebr, link, nextEbr, logicals.get(i + 1)[1] - nextEbr, geometry);
+                    setEntry(ebr, link, nextEbr, logicals.get(i + 1).end() - nextEbr, geometry);
                     ebr.putInt(link + ENTRY_START_LBA, (int) (nextEbr - extendedStart));
                 }
                 ebr.putShort(MBR_SIGNATURE_OFFSET, (short) 0xAA55);
@@ -177,11 +191,11 @@ public final class MbrWriter {
         if (pieces.isEmpty()
                 || pieces.getFirst().offsetBytes() != 0
                 || pieces.getFirst().bytes().length != SECTOR_BYTES) {
-            throw new ImageException("the snapshot does not begin with an MBR sector");
+            throw new ImageException.Refused("the snapshot does not begin with an MBR sector");
         }
         ByteBuffer mbr = ByteBuffer.wrap(pieces.getFirst().bytes()).order(ByteOrder.LITTLE_ENDIAN);
         if (Short.toUnsignedInt(mbr.getShort(MBR_SIGNATURE_OFFSET)) != 0xAA55) {
-            throw new ImageException("the snapshot's sector 0 has no MBR signature");
+            throw new ImageException.Refused("the snapshot's sector 0 has no MBR signature");
         }
         List<Integer> numbers = new ArrayList<>();
         List<byte[]> allEntries = new ArrayList<>();
@@ -191,7 +205,7 @@ public final class MbrWriter {
             int entry = MBR_ENTRIES_OFFSET + slot * MBR_ENTRY_BYTES;
             int type = Byte.toUnsignedInt(mbr.get(entry + ENTRY_TYPE));
             if (type == PartitionTables.TYPE_GPT_PROTECTIVE) {
-                throw new ImageException("the snapshot is a GPT's protective MBR, not an MBR table");
+                throw new ImageException.Refused("the snapshot is a GPT's protective MBR, not an MBR table");
             }
             if (type == 0) {
                 continue;
@@ -211,7 +225,7 @@ public final class MbrWriter {
         for (int i = 1; i < pieces.size(); i++) {
             ByteBuffer ebr = ByteBuffer.wrap(pieces.get(i).bytes()).order(ByteOrder.LITTLE_ENDIAN);
             if (Byte.toUnsignedInt(ebr.get(MBR_ENTRIES_OFFSET + ENTRY_TYPE)) == 0) {
-                throw new ImageException("EBR at byte " + pieces.get(i).offsetBytes() + " holds no partition; a"
+                throw new ImageException.Refused("EBR at byte " + pieces.get(i).offsetBytes() + " holds no partition; a"
                         + " chain with empty links would renumber the logical partitions after it");
             }
             byte[] entry = entry(ebr, MBR_ENTRIES_OFFSET);
@@ -224,7 +238,7 @@ public final class MbrWriter {
             }
         }
         if (extendedSlot >= 0 && logicals.isEmpty()) {
-            throw new ImageException("the extended partition holds no logical partitions; remove it (sfdisk"
+            throw new ImageException.Refused("the extended partition holds no logical partitions; remove it (sfdisk"
                     + " --delete) before resizing");
         }
         return new Parsed(numbers, extendedSlot, logicals, linkType, reachedEnd, allEntries);
@@ -255,27 +269,27 @@ public final class MbrWriter {
         return Geometry.DEFAULT;
     }
 
-    private static long[] sectors(
+    private static SectorRange sectors(
             int number, Map<Integer, ByteRange> ranges, Parsed table, long firstAllowed, long diskSectors)
             throws ImageException {
         ByteRange range = ranges.get(number);
         if (range == null) {
-            throw new ImageException("partition " + number + " has no place in the new layout");
+            throw new ImageException.Refused("partition " + number + " has no place in the new layout");
         }
         if (range.startBytes() % SECTOR_BYTES != 0 || range.endBytes() % SECTOR_BYTES != 0) {
-            throw new ImageException("partition " + number + ": " + range + " is not whole sectors");
+            throw new ImageException.Refused("partition " + number + ": " + range + " is not whole sectors");
         }
         long start = range.startBytes() / SECTOR_BYTES;
         long end = range.endBytes() / SECTOR_BYTES;
         if (start < firstAllowed || end > diskSectors || end <= start) {
-            throw new ImageException("partition " + number + ": sectors [" + start + ", " + end + ") are not inside"
-                    + " the disk's sectors [" + firstAllowed + ", " + diskSectors + ")");
+            throw new ImageException.Refused("partition " + number + ": sectors [" + start + ", " + end
+                    + ") are not inside" + " the disk's sectors [" + firstAllowed + ", " + diskSectors + ")");
         }
         if (end > 0xFFFFFFFFL) {
-            throw new ImageException("partition " + number + " would end at sector " + end + ", past what MBR"
+            throw new ImageException.Refused("partition " + number + " would end at sector " + end + ", past what MBR"
                     + " can address (2^32 sectors); use GPT");
         }
-        return new long[] {start, end};
+        return new SectorRange(start, end);
     }
 
     private static void setEntry(ByteBuffer sector, int entry, long start, long count, Geometry geometry) {
@@ -285,13 +299,14 @@ public final class MbrWriter {
         sector.put(entry + CHS_END, geometry.chs(start + count - 1));
     }
 
-    private static void checkNoOverlap(List<long[]> layout) throws ImageException {
+    private static void checkNoOverlap(List<SectorRange> layout) throws ImageException {
         for (int i = 0; i < layout.size(); i++) {
             for (int j = i + 1; j < layout.size(); j++) {
-                long[] a = layout.get(i);
-                long[] b = layout.get(j);
-                if (a[0] < b[1] && b[0] < a[1]) {
-                    throw new ImageException("sectors [" + a[0] + ", " + a[1] + ") and [" + b[0] + ", " + b[1]
+                SectorRange a = layout.get(i);
+                SectorRange b = layout.get(j);
+                if (a.overlaps(b)) {
+                    throw new ImageException.Refused("sectors [" + a.start() + ", " + a.end() + ") and [" + b.start()
+                            + ", " + b.end()
                             + ") overlap in the new layout (an EBR goes two sectors before its logical partition)");
                 }
             }
@@ -302,12 +317,5 @@ public final class MbrWriter {
         byte[] entry = new byte[MBR_ENTRY_BYTES];
         sector.get(offset, entry);
         return entry;
-    }
-
-    private static void write(FileChannel image, ByteBuffer buffer, long offset) throws IOException {
-        ByteBuffer source = buffer.duplicate().clear();
-        while (source.hasRemaining()) {
-            image.write(source, offset + source.position());
-        }
     }
 }

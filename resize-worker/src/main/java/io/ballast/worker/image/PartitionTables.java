@@ -53,7 +53,7 @@ public final class PartitionTables {
     /** The partition table of the disk in {@code image}, whose size is {@code diskBytes}. */
     public static PartitionTable read(FileChannel image, long diskBytes) throws ImageException, IOException {
         if (diskBytes < SECTOR_BYTES) {
-            throw new ImageException("the disk is " + diskBytes + " bytes, shorter than one sector");
+            throw new ImageException.Refused("the disk is " + diskBytes + " bytes, shorter than one sector");
         }
         long diskSectors = diskBytes / SECTOR_BYTES;
         ByteBuffer mbr = sector(image, 0);
@@ -65,7 +65,8 @@ public final class PartitionTables {
             return new PartitionTable(
                     PartitionTable.Scheme.NONE,
                     List.of(new Partition(0, new ByteRange(0, diskBytes), "none")),
-                    List.of());
+                    List.of(),
+                    0);
         }
         for (int i = 0; i < 4; i++) {
             if (Byte.toUnsignedInt(mbr.get(MBR_ENTRIES_OFFSET + i * MBR_ENTRY_BYTES + ENTRY_TYPE))
@@ -98,7 +99,7 @@ public final class PartitionTables {
             }
         }
         checkNoOverlap(partitions, tableRanges);
-        return new PartitionTable(PartitionTable.Scheme.MBR, partitions, tableRanges);
+        return new PartitionTable(PartitionTable.Scheme.MBR, partitions, tableRanges, 0);
     }
 
     /** Walks the EBR chain of the extended partition at {@code extendedStart}. */
@@ -116,19 +117,19 @@ public final class PartitionTables {
         int number = 5;
         while (true) {
             if (!visited.add(ebr)) {
-                throw new ImageException("the EBR chain loops back to sector " + ebr);
+                throw new ImageException.Refused("the EBR chain loops back to sector " + ebr);
             }
             if (number - 5 >= MAX_LOGICAL_PARTITIONS) {
-                throw new ImageException(
+                throw new ImageException.Refused(
                         "the EBR chain has more than " + MAX_LOGICAL_PARTITIONS + " logical partitions");
             }
             if (ebr < extendedStart || ebr >= extendedEnd) {
-                throw new ImageException("EBR at sector " + ebr + " is outside the extended partition [" + extendedStart
-                        + ", " + extendedEnd + ")");
+                throw new ImageException.Refused("EBR at sector " + ebr + " is outside the extended partition ["
+                        + extendedStart + ", " + extendedEnd + ")");
             }
             ByteBuffer record = sector(image, ebr);
             if (Short.toUnsignedInt(record.getShort(MBR_SIGNATURE_OFFSET)) != 0xAA55) {
-                throw new ImageException("EBR at sector " + ebr + " has signature 0x"
+                throw new ImageException.Refused("EBR at sector " + ebr + " has signature 0x"
                         + Integer.toHexString(Short.toUnsignedInt(record.getShort(MBR_SIGNATURE_OFFSET)))
                         + ", not 0xaa55");
             }
@@ -140,7 +141,7 @@ public final class PartitionTables {
                 String where = "logical partition " + number + " (EBR at sector " + ebr + ")";
                 checkExtent(where, start, sectors, ebr + 1, diskSectors);
                 if (start + sectors > extendedEnd) {
-                    throw new ImageException(where + " ends at sector " + (start + sectors)
+                    throw new ImageException.Refused(where + " ends at sector " + (start + sectors)
                             + ", past the extended partition's end " + extendedEnd);
                 }
                 partitions.add(new Partition(number, range(start, sectors), hex(type)));
@@ -152,8 +153,8 @@ public final class PartitionTables {
                 return;
             }
             if (!TYPES_EXTENDED.contains(nextType)) {
-                throw new ImageException("EBR at sector " + ebr + " links to an entry of type 0x" + hex(nextType)
-                        + ", not an extended one");
+                throw new ImageException.Refused("EBR at sector " + ebr + " links to an entry of type 0x"
+                        + hex(nextType) + ", not an extended one");
             }
             ebr = extendedStart + Integer.toUnsignedLong(record.getInt(next + ENTRY_START_LBA));
         }
@@ -161,16 +162,17 @@ public final class PartitionTables {
 
     private static PartitionTable gpt(FileChannel image, long diskSectors) throws ImageException, IOException {
         if (diskSectors < 3) {
-            throw new ImageException("the disk has " + diskSectors + " sectors, too few for a GPT");
+            throw new ImageException.Refused("the disk has " + diskSectors + " sectors, too few for a GPT");
         }
         ByteBuffer header = sector(image, 1);
         if (header.getLong(0) != GPT_SIGNATURE) {
-            throw new ImageException("the protective MBR announces a GPT, but LBA 1 has no 'EFI PART' signature");
+            throw new ImageException.Refused(
+                    "the protective MBR announces a GPT, but LBA 1 has no 'EFI PART' signature");
         }
         long headerBytes = Integer.toUnsignedLong(header.getInt(GPT_HEADER_SIZE));
         if (headerBytes < GPT_MIN_HEADER_BYTES || headerBytes > SECTOR_BYTES) {
-            throw new ImageException("GPT header size " + headerBytes + " is outside [" + GPT_MIN_HEADER_BYTES + ", "
-                    + SECTOR_BYTES + "]");
+            throw new ImageException.Refused("GPT header size " + headerBytes + " is outside [" + GPT_MIN_HEADER_BYTES
+                    + ", " + SECTOR_BYTES + "]");
         }
         long storedHeaderCrc = Integer.toUnsignedLong(header.getInt(GPT_HEADER_CRC));
         ByteBuffer copy = ByteBuffer.allocate((int) headerBytes).order(ByteOrder.LITTLE_ENDIAN);
@@ -178,8 +180,8 @@ public final class PartitionTables {
         copy.putInt(GPT_HEADER_CRC, 0);
         long headerCrc = crc(copy.array(), (int) headerBytes);
         if (headerCrc != storedHeaderCrc) {
-            throw new ImageException("GPT header CRC32 is 0x" + Long.toHexString(storedHeaderCrc) + " but the header"
-                    + " sums to 0x" + Long.toHexString(headerCrc));
+            throw new ImageException.Refused("GPT header CRC32 is 0x" + Long.toHexString(storedHeaderCrc)
+                    + " but the header" + " sums to 0x" + Long.toHexString(headerCrc));
         }
         long myLba = header.getLong(GPT_MY_LBA);
         long alternateLba = header.getLong(GPT_ALTERNATE_LBA);
@@ -189,34 +191,36 @@ public final class PartitionTables {
         long entryCount = Integer.toUnsignedLong(header.getInt(GPT_ENTRY_COUNT));
         long entrySize = Integer.toUnsignedLong(header.getInt(GPT_ENTRY_SIZE));
         if (myLba != 1) {
-            throw new ImageException("GPT primary header says it is at LBA " + myLba + ", not 1");
+            throw new ImageException.Refused("GPT primary header says it is at LBA " + myLba + ", not 1");
         }
         if (entryCount == 0 || entryCount > GPT_MAX_ENTRIES) {
-            throw new ImageException("GPT entry count " + entryCount + " is outside [1, " + GPT_MAX_ENTRIES + "]");
+            throw new ImageException.Refused(
+                    "GPT entry count " + entryCount + " is outside [1, " + GPT_MAX_ENTRIES + "]");
         }
         if (entrySize < 128 || entrySize > 4096 || entrySize % 8 != 0) {
-            throw new ImageException("GPT entry size " + entrySize + " is not a multiple of 8 in [128, 4096]");
+            throw new ImageException.Refused("GPT entry size " + entrySize + " is not a multiple of 8 in [128, 4096]");
         }
         long entriesSectors = (entryCount * entrySize + SECTOR_BYTES - 1) / SECTOR_BYTES;
         if (entriesLba < 2 || entriesLba + entriesSectors > diskSectors) {
-            throw new ImageException("GPT entry array at LBA " + entriesLba + " (" + entriesSectors
+            throw new ImageException.Refused("GPT entry array at LBA " + entriesLba + " (" + entriesSectors
                     + " sectors) is not inside the disk's " + diskSectors + " sectors after the header");
         }
         if (alternateLba <= entriesLba || alternateLba >= diskSectors) {
-            throw new ImageException("GPT alternate header LBA " + alternateLba + " is not inside the disk's "
+            throw new ImageException.Refused("GPT alternate header LBA " + alternateLba + " is not inside the disk's "
                     + diskSectors + " sectors");
         }
         if (firstUsable < entriesLba + entriesSectors || lastUsable < firstUsable || lastUsable >= alternateLba) {
-            throw new ImageException("GPT usable LBAs [" + firstUsable + ", " + lastUsable + "] do not lie between the"
-                    + " primary entries (end " + (entriesLba + entriesSectors) + ") and the alternate header ("
-                    + alternateLba + ")");
+            throw new ImageException.Refused(
+                    "GPT usable LBAs [" + firstUsable + ", " + lastUsable + "] do not lie between the"
+                            + " primary entries (end " + (entriesLba + entriesSectors) + ") and the alternate header ("
+                            + alternateLba + ")");
         }
         int arrayBytes = (int) (entryCount * entrySize);
         ByteBuffer entries = read(image, entriesLba * SECTOR_BYTES, arrayBytes);
         long storedEntriesCrc = Integer.toUnsignedLong(header.getInt(GPT_ENTRIES_CRC));
         long entriesCrc = crc(entries.array(), arrayBytes);
         if (entriesCrc != storedEntriesCrc) {
-            throw new ImageException("GPT entry array CRC32 is 0x" + Long.toHexString(storedEntriesCrc)
+            throw new ImageException.Refused("GPT entry array CRC32 is 0x" + Long.toHexString(storedEntriesCrc)
                     + " but the entries sum to 0x" + Long.toHexString(entriesCrc));
         }
         List<Partition> partitions = new ArrayList<>();
@@ -228,28 +232,34 @@ public final class PartitionTables {
             long first = entries.getLong(base + GPT_ENTRY_FIRST_LBA);
             long last = entries.getLong(base + GPT_ENTRY_LAST_LBA);
             if (first < firstUsable || last > lastUsable || last < first) {
-                throw new ImageException("GPT entry " + (i + 1) + " spans LBA [" + first + ", " + last
+                throw new ImageException.Refused("GPT entry " + (i + 1) + " spans LBA [" + first + ", " + last
                         + "], not inside the usable LBAs [" + firstUsable + ", " + lastUsable + "]");
             }
             partitions.add(new Partition(i + 1, range(first, last - first + 1), guid(entries, base)));
+        }
+        if (alternateLba - entriesSectors <= lastUsable) {
+            throw new ImageException.Refused("GPT backup entry array (LBA " + (alternateLba - entriesSectors) + ", "
+                    + entriesSectors + " sectors before the alternate header) overlaps the usable LBAs up to "
+                    + lastUsable);
         }
         List<ByteRange> tableRanges = List.of(
                 new ByteRange(0, (entriesLba + entriesSectors) * SECTOR_BYTES),
                 new ByteRange((alternateLba - entriesSectors) * SECTOR_BYTES, (alternateLba + 1) * SECTOR_BYTES));
         checkNoOverlap(partitions, tableRanges);
-        return new PartitionTable(PartitionTable.Scheme.GPT, partitions, tableRanges);
+        return new PartitionTable(
+                PartitionTable.Scheme.GPT, partitions, tableRanges, (entriesSectors + 1) * SECTOR_BYTES);
     }
 
     private static void checkExtent(String where, long start, long sectors, long firstAllowed, long diskSectors)
             throws ImageException {
         if (sectors == 0) {
-            throw new ImageException(where + " has 0 sectors");
+            throw new ImageException.Refused(where + " has 0 sectors");
         }
         if (start < firstAllowed) {
-            throw new ImageException(where + " starts at sector " + start + ", before sector " + firstAllowed);
+            throw new ImageException.Refused(where + " starts at sector " + start + ", before sector " + firstAllowed);
         }
         if (start + sectors > diskSectors) {
-            throw new ImageException(
+            throw new ImageException.Refused(
                     where + " ends at sector " + (start + sectors) + ", past the disk's " + diskSectors + " sectors");
         }
     }
@@ -260,13 +270,13 @@ public final class PartitionTables {
             for (int j = i + 1; j < partitions.size(); j++) {
                 Partition b = partitions.get(j);
                 if (a.range().overlaps(b.range())) {
-                    throw new ImageException("partitions " + a.number() + " " + a.range() + " and " + b.number() + " "
-                            + b.range() + " overlap");
+                    throw new ImageException.Refused("partitions " + a.number() + " " + a.range() + " and " + b.number()
+                            + " " + b.range() + " overlap");
                 }
             }
             for (ByteRange table : tableRanges) {
                 if (a.range().overlaps(table)) {
-                    throw new ImageException(
+                    throw new ImageException.Refused(
                             "partition " + a.number() + " " + a.range() + " overlaps the partition table at " + table);
                 }
             }
@@ -286,8 +296,8 @@ public final class PartitionTables {
         while (buffer.hasRemaining()) {
             int read = image.read(buffer, offset + buffer.position());
             if (read < 0) {
-                throw new ImageException("the image ends at byte " + (offset + buffer.position()) + ", inside the "
-                        + length + " bytes of its partition table at byte " + offset);
+                throw new ImageException.Refused("the image ends at byte " + (offset + buffer.position())
+                        + ", inside the " + length + " bytes of its partition table at byte " + offset);
             }
         }
         return buffer.flip();

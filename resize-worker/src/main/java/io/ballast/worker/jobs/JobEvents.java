@@ -5,13 +5,17 @@ public interface JobEvents {
 
     void started(String jobId);
 
-    void step(String jobId, String step, String detail);
+    void step(String jobId, JobStep step, String detail);
 
-    void progress(String jobId, String step, long doneBytes, long totalBytes);
+    /** Step {@code number} of {@code count} of the resize transaction began. */
+    void resizeStep(String jobId, int number, int count, String detail);
+
+    /** Bytes done within the resize step that {@code stepDescription} describes. */
+    void progress(String jobId, String stepDescription, long doneBytes, long totalBytes);
 
     /** Sizes before and after, and the new layout as lines of text. */
     void finished(String jobId, long imageBefore, long imageAfter, long backedBefore, long backedAfter, String layout);
 
     /** {@code rolledBack}: the disk and the VM are as they were before the job. */
-    void failed(String jobId, String step, String reason, boolean rolledBack);
+    void failed(String jobId, JobStep step, String reason, boolean rolledBack);
 }

@@ -1,5 +1,6 @@
 package io.ballast.worker.jobs;
 
+import io.ballast.worker.resize.ResizeOptions;
 import java.nio.file.Path;
 
 /**
@@ -9,7 +10,7 @@ import java.nio.file.Path;
  *
  * @param image the disk's image as the VM knows it
  * @param jobImage the name the image carries while the job owns it (nothing can start the VM on it)
- * @param options the resize options as JSON
+ * @param detail why the VM is powered off, or why the job ended as it did; empty when there is nothing to say
  */
 public record JobRecord(
         String jobId,
@@ -19,9 +20,9 @@ public record JobRecord(
         String domain,
         Path image,
         Path jobImage,
-        String options,
+        ResizeOptions options,
         State state,
-        String step,
+        JobStep step,
         boolean wasRunning,
         boolean poweredOff,
         String detail,
@@ -33,7 +34,7 @@ public record JobRecord(
         FAILED
     }
 
-    public JobRecord at(String newStep) {
+    public JobRecord at(JobStep newStep) {
         return new JobRecord(
                 jobId,
                 hostId,

@@ -1,15 +1,13 @@
 package io.ballast.worker.jobs;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ballast.cli.ByteSize;
 import io.ballast.worker.hypervisor.Hypervisor;
 import io.ballast.worker.image.ImageException;
 import io.ballast.worker.lease.VmLeases;
 import io.ballast.worker.plan.LayoutPlanner;
 import io.ballast.worker.resize.ImageResize;
-import io.ballast.worker.resize.ResizeJournal;
 import io.ballast.worker.resize.ResizeOptions;
+import io.ballast.worker.resize.ResizePlan;
 import io.ballast.worker.resize.Step;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -18,8 +16,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * A resize job from lease to release: lease the VM (fencing token), power it off, rename its image to a job-owned
@@ -30,8 +26,7 @@ import java.util.logging.Logger;
  */
 public final class ResizeJobRunner {
 
-    private static final Logger LOG = Logger.getLogger(ResizeJobRunner.class.getName());
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final System.Logger LOG = System.getLogger(ResizeJobRunner.class.getName());
 
     /** A resize job as the runner takes it. */
     public record Request(
@@ -77,8 +72,8 @@ public final class ResizeJobRunner {
         }
         Optional<JobRecord> known = records.find(request.jobId());
         if (known.isPresent() && known.get().state() == JobRecord.State.FINISHED) {
-            LOG.info(() -> "job " + request.jobId() + " finished before; nothing to do");
-            events.step(request.jobId(), "done", "finished before");
+            LOG.log(System.Logger.Level.INFO, "job={0} finished before; nothing to do", request.jobId());
+            events.step(request.jobId(), JobStep.DONE, "finished before");
             return;
         }
         Optional<VmLeases.Lease> lease = leases.acquire(request.vmId(), hostId, leaseTtl);
@@ -86,7 +81,7 @@ public final class ResizeJobRunner {
             String holder = leases.current(request.vmId())
                     .map(l -> l.holder() + " until " + l.expiresAt())
                     .orElse("someone else");
-            events.failed(request.jobId(), "lease", "VM " + request.vmId() + " is leased by " + holder, true);
+            events.failed(request.jobId(), JobStep.LEASE, "VM " + request.vmId() + " is leased by " + holder, true);
             return;
         }
         JobRecord record;
@@ -95,7 +90,7 @@ public final class ResizeJobRunner {
                     .ended(JobRecord.State.RUNNING, "")
                     .under(lease.get().token());
             if (!records.update(record)) {
-                events.failed(request.jobId(), "lease", "the lease was lost while taking the job back", true);
+                events.failed(request.jobId(), JobStep.LEASE, "the lease was lost while taking the job back", true);
                 return;
             }
         } else {
@@ -107,9 +102,9 @@ public final class ResizeJobRunner {
                     request.domain(),
                     request.image(),
                     request.image().resolveSibling(request.image().getFileName() + ".ballast-job-" + request.jobId()),
-                    json(request.options()),
+                    request.options(),
                     JobRecord.State.RUNNING,
-                    "lease",
+                    JobStep.LEASE,
                     false,
                     false,
                     "",
@@ -124,13 +119,20 @@ public final class ResizeJobRunner {
         for (JobRecord record : records.running(hostId)) {
             Optional<VmLeases.Lease> lease = leases.acquire(record.vmId(), hostId, leaseTtl);
             if (lease.isEmpty()) {
-                LOG.warning(() -> "job " + record.jobId() + " cannot be continued: VM " + record.vmId()
-                        + " is leased by someone else");
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        "job={0} vm={1} not continued: the VM is leased by someone else",
+                        record.jobId(),
+                        record.vmId());
                 continue;
             }
             JobRecord adopted = record.under(lease.get().token());
             if (records.update(adopted)) {
-                LOG.info(() -> "continuing job " + record.jobId() + " from step " + record.step());
+                LOG.log(
+                        System.Logger.Level.INFO,
+                        "job={0} continued from step={1}",
+                        record.jobId(),
+                        record.step().wireName());
                 events.started(record.jobId());
                 carryOn(adopted, lease.get());
             }
@@ -143,9 +145,9 @@ public final class ResizeJobRunner {
         Path jobImage = start.jobImage();
         boolean resized = false;
         try {
-            ResizeOptions options = JSON.readValue(start.options(), ResizeOptions.class);
+            ResizeOptions options = start.options();
 
-            held.step("power-off", "");
+            held.step(JobStep.POWER_OFF, "");
             if (!held.record.poweredOff()) {
                 boolean running = hypervisor.state(start.domain()) == Hypervisor.PowerState.RUNNING;
                 // The record says the VM is off because of this job before it is.
@@ -158,18 +160,19 @@ public final class ResizeJobRunner {
                 }
             }
 
-            held.step("lock", "image renamed to " + jobImage.getFileName());
+            held.step(JobStep.LOCK, "image renamed to " + jobImage.getFileName());
             if (Files.exists(image) && !Files.exists(jobImage)) {
                 rename(image, jobImage);
             } else if (!Files.exists(jobImage)) {
-                throw new ImageException("neither " + image + " nor " + jobImage + " exists");
+                throw new ImageException.Refused("neither " + image + " nor " + jobImage + " exists");
             }
 
-            held.step("resize", "");
+            held.step(JobStep.RESIZE, "");
             ImageResize.Outcome outcome = ImageResize.run(jobImage, options, new ImageResize.Listener() {
                 @Override
                 public void step(int number, int count, Step step, boolean resumed) {
-                    held.step("resize " + number + "/" + count, step.describe() + (resumed ? " (continuing)" : ""));
+                    held.renewIfDue();
+                    events.resizeStep(start.jobId(), number, count, step.describe() + (resumed ? " (continuing)" : ""));
                 }
 
                 @Override
@@ -180,11 +183,11 @@ public final class ResizeJobRunner {
             });
             resized = true;
 
-            held.step("unlock", "image renamed back to " + image.getFileName());
+            held.step(JobStep.UNLOCK, "image renamed back to " + image.getFileName());
             rename(jobImage, image);
 
             if (held.record.wasRunning()) {
-                held.step("power-on", "");
+                held.step(JobStep.POWER_ON, "");
                 hypervisor.powerOn(start.domain());
             }
             held.write(held.record.powered(held.record.wasRunning(), false, "").ended(JobRecord.State.FINISHED, ""));
@@ -197,7 +200,7 @@ public final class ResizeJobRunner {
                     outcome.allocatedBytesAfter(),
                     layout(outcome));
         } catch (LeaseLost e) {
-            LOG.warning(() -> "job " + start.jobId() + " stopped: " + e.getMessage());
+            LOG.log(System.Logger.Level.WARNING, "job={0} stopped: {1}", start.jobId(), e.getMessage());
             events.failed(start.jobId(), held.record.step(), e.getMessage(), false);
         } catch (Exception e) {
             fail(held, e, resized);
@@ -205,20 +208,21 @@ public final class ResizeJobRunner {
     }
 
     /**
-     * A job that cannot go on. Before the resize changed anything (it had not finished and left no journal), the
+     * A job that cannot go on. Before the resize changed anything (refused, or failed before its first step), the
      * image gets its name back and the VM is powered on again: rolled back. After the resize finished, what is left
-     * (the name, the power) is put right as far as it goes. In between, the image keeps the job's name and the VM
-     * stays off, and the record says so: the same job sent again continues it.
+     * (the name, the power) is put right as far as it goes. In between (the resize was interrupted), the image keeps
+     * the job's name and the VM stays off, and the record says so: the same job sent again continues it.
      */
     private void fail(Held held, Exception cause, boolean resized) {
         JobRecord record = held.record;
         String reason = cause.getMessage() == null ? cause.toString() : cause.getMessage();
-        boolean midResize = !resized && Files.exists(ResizeJournal.of(record.jobImage()));
+        boolean midResize = cause instanceof ImageException.Interrupted;
         boolean rolledBack = false;
         String detail;
         try {
             if (midResize) {
-                detail = "stopped at " + record.step() + ": " + reason + "; the image stays at " + record.jobImage()
+                detail = "stopped at " + record.step().wireName() + ": " + reason + "; the image stays at "
+                        + record.jobImage()
                         + " with its resize journal and the VM stays off; send the job again to continue it";
                 held.write(record.ended(JobRecord.State.FAILED, detail));
             } else {
@@ -229,35 +233,37 @@ public final class ResizeJobRunner {
                     hypervisor.powerOn(record.domain());
                 }
                 rolledBack = !resized;
-                detail = (resized ? "resized, then failed at " : "refused at ") + record.step() + ": " + reason
+                detail = (resized ? "resized, then failed at " : "refused at ")
+                        + record.step().wireName() + ": "
+                        + reason
                         + (resized ? "" : "; image and VM as before");
                 held.write(record.powered(record.wasRunning(), false, detail).ended(JobRecord.State.FAILED, detail));
             }
             leases.release(held.lease);
         } catch (Exception during) {
             detail = reason + " (and while stopping: " + during.getMessage() + ")";
-            LOG.log(Level.WARNING, "job " + record.jobId() + " could not stop cleanly", during);
+            LOG.log(System.Logger.Level.WARNING, "job=" + record.jobId() + " could not stop cleanly", during);
         }
         events.failed(record.jobId(), record.step(), detail, rolledBack);
     }
 
     private void plan(Request request) {
         try {
-            ImageResize.Preview preview = ImageResize.preview(request.image(), request.options());
+            ResizePlan plan = ImageResize.preview(request.image(), request.options());
             long size = Files.size(request.image());
-            events.finished(request.jobId(), size, size, 0, 0, layout(preview));
+            events.finished(request.jobId(), size, size, 0, 0, layout(plan));
         } catch (ImageException | IOException e) {
-            events.failed(request.jobId(), "plan", e.getMessage(), true);
+            events.failed(request.jobId(), JobStep.PLAN, e.getMessage(), true);
         }
     }
 
     private static String layout(ImageResize.Outcome outcome) {
-        return layout(outcome.preview());
+        return layout(outcome.plan());
     }
 
-    private static String layout(ImageResize.Preview preview) {
+    private static String layout(ResizePlan plan) {
         StringBuilder text = new StringBuilder();
-        for (LayoutPlanner.Placed placed : preview.placed()) {
+        for (LayoutPlanner.Placed placed : plan.layout()) {
             text.append("partition ")
                     .append(placed.number())
                     .append(": start ")
@@ -274,14 +280,6 @@ public final class ResizeJobRunner {
             Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
         } catch (AtomicMoveNotSupportedException e) {
             throw new IOException("cannot rename " + from + " to " + to + " atomically", e);
-        }
-    }
-
-    private static String json(ResizeOptions options) {
-        try {
-            return JSON.writeValueAsString(options);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
         }
     }
 
@@ -303,7 +301,7 @@ public final class ResizeJobRunner {
             this.lease = lease;
         }
 
-        void step(String step, String detail) {
+        void step(JobStep step, String detail) {
             renewIfDue();
             write(record.at(step));
             events.step(record.jobId(), step, detail);

@@ -1,6 +1,7 @@
 package io.ballast.worker.move;
 
-import io.ballast.linux.SyscallException;
+import io.ballast.linux.DataRange;
+import io.ballast.linux.Fd;
 import io.ballast.linux.Syscalls;
 import io.ballast.worker.image.ByteRange;
 import io.ballast.worker.image.ImageException;
@@ -107,7 +108,7 @@ public final class ExtentMover {
         MoveJournal open = journal.get();
         if (open.chunksDone() != open.move().chunks(open.chunkBytes())) {
             open.close();
-            throw new ImageException("the move recorded in " + open.file() + " (" + open.move()
+            throw new ImageException.Refused("the move recorded in " + open.file() + " (" + open.move()
                     + ") is not finished; resume it instead of releasing it");
         }
         open.delete();
@@ -125,7 +126,7 @@ public final class ExtentMover {
             if (!journal.move().equals(move)) {
                 boolean finished = journal.chunksDone() == journal.move().chunks(journal.chunkBytes());
                 journal.close();
-                throw new ImageException(
+                throw new ImageException.Refused(
                         finished
                                 ? "an earlier move of " + image + " (" + journal.move() + ") is finished but not yet"
                                         + " released by the job that made it (journal " + journal.file() + ")"
@@ -156,8 +157,8 @@ public final class ExtentMover {
         try (journal;
                 Image image = Image.open(path)) {
             if (!image.identity().equals(journal.image())) {
-                throw new ImageException("move journal " + journal.file() + " belongs to another file than " + path
-                        + " (device/inode differ); it is left as it is");
+                throw new ImageException.Refused("move journal " + journal.file() + " belongs to another file than "
+                        + path + " (device/inode differ); it is left as it is");
             }
             Move move = journal.move();
             image.check(move);
@@ -182,7 +183,7 @@ public final class ExtentMover {
                     checkpointed = index;
                     sinceCheckpoint = 0;
                 }
-                List<long[]> ranges;
+                List<ByteRange> ranges;
                 Optional<MoveJournal.SavedChunk> saved = index == start && resumed
                         ? journal.saved(buffer).filter(s -> s.index() == start)
                         : Optional.empty();
@@ -201,8 +202,8 @@ public final class ExtentMover {
                 }
                 holes += image.write(destination, ranges, buffer);
                 image.startWriteback(destination);
-                for (long[] range : ranges) {
-                    data += range[1] - range[0];
+                for (ByteRange range : ranges) {
+                    data += range.lengthBytes();
                 }
                 sinceCheckpoint += part.lengthBytes();
                 if (destination.overlaps(source)) {
@@ -240,11 +241,11 @@ public final class ExtentMover {
     private static final class Image implements AutoCloseable {
         private final Path path;
         private final FileChannel channel;
-        private final int fd;
+        private final Fd fd;
         private final Syscalls.Stat stat;
         private final long sizeBytes;
 
-        private Image(Path path, FileChannel channel, int fd, Syscalls.Stat stat, long sizeBytes) {
+        private Image(Path path, FileChannel channel, Fd fd, Syscalls.Stat stat, long sizeBytes) {
             this.path = path;
             this.channel = channel;
             this.fd = fd;
@@ -254,18 +255,18 @@ public final class ExtentMover {
 
         static Image open(Path path) throws IOException {
             FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            int fd;
+            Fd fd;
             try {
-                fd = Syscalls.open(path, Syscalls.O_RDWR | Syscalls.O_CLOEXEC, 0);
+                fd = Fd.readWrite(path);
             } catch (IOException e) {
                 channel.close();
                 throw e;
             }
             try {
-                return new Image(path, channel, fd, Syscalls.stat(fd), channel.size());
+                return new Image(path, channel, fd, fd.stat(), channel.size());
             } catch (IOException e) {
                 channel.close();
-                closeQuietly(fd);
+                fd.close();
                 throw e;
             }
         }
@@ -276,29 +277,30 @@ public final class ExtentMover {
 
         void check(Move move) throws ImageException {
             if (move.source().endBytes() > sizeBytes || move.destination().endBytes() > sizeBytes) {
-                throw new ImageException(
+                throw new ImageException.Refused(
                         "cannot move " + move + " within " + path + ": it is " + sizeBytes + " bytes long");
             }
         }
 
         /** The data ranges of {@code range}, relative to its start; all of it on a block device. */
-        List<long[]> dataRanges(ByteRange range) throws IOException {
+        List<ByteRange> dataRanges(ByteRange range) throws IOException {
             if (!stat.isRegularFile()) {
-                return List.of(new long[] {0, range.lengthBytes()});
+                return List.of(new ByteRange(0, range.lengthBytes()));
             }
-            List<long[]> relative = new ArrayList<>();
-            for (long[] data : Syscalls.dataRanges(fd, range.startBytes(), range.endBytes())) {
-                relative.add(new long[] {data[0] - range.startBytes(), data[1] - range.startBytes()});
+            List<ByteRange> relative = new ArrayList<>();
+            for (DataRange data : fd.dataRanges(range.startBytes(), range.endBytes())) {
+                relative.add(
+                        new ByteRange(data.startBytes() - range.startBytes(), data.endBytes() - range.startBytes()));
             }
             return relative;
         }
 
         /** Reads the data ranges of the chunk starting at {@code start} into {@code buffer}, packed one after another. */
-        void read(long start, List<long[]> ranges, ByteBuffer buffer) throws IOException {
+        void read(long start, List<ByteRange> ranges, ByteBuffer buffer) throws IOException {
             buffer.clear();
-            for (long[] range : ranges) {
-                long at = start + range[0];
-                int end = buffer.position() + (int) (range[1] - range[0]);
+            for (ByteRange range : ranges) {
+                long at = start + range.startBytes();
+                int end = buffer.position() + (int) range.lengthBytes();
                 buffer.limit(end);
                 while (buffer.hasRemaining()) {
                     int read = channel.read(buffer, at);
@@ -315,19 +317,19 @@ public final class ExtentMover {
          * Writes the packed data of {@code ranges} to {@code destination} and punches the rest of it; returns the hole
          * bytes punched.
          */
-        long write(ByteRange destination, List<long[]> ranges, ByteBuffer packed) throws IOException {
+        long write(ByteRange destination, List<ByteRange> ranges, ByteBuffer packed) throws IOException {
             ByteBuffer source = packed.duplicate();
             source.rewind();
             long cursor = 0;
             long holes = 0;
-            for (long[] range : ranges) {
-                holes += punch(destination.startBytes() + cursor, range[0] - cursor);
-                source.limit(source.position() + (int) (range[1] - range[0]));
-                long at = destination.startBytes() + range[0];
+            for (ByteRange range : ranges) {
+                holes += punch(destination.startBytes() + cursor, range.startBytes() - cursor);
+                source.limit(source.position() + (int) range.lengthBytes());
+                long at = destination.startBytes() + range.startBytes();
                 while (source.hasRemaining()) {
                     at += channel.write(source, at);
                 }
-                cursor = range[1];
+                cursor = range.endBytes();
             }
             holes += punch(destination.startBytes() + cursor, destination.lengthBytes() - cursor);
             return holes;
@@ -340,40 +342,30 @@ public final class ExtentMover {
             if (!stat.isRegularFile()) {
                 throw new IOException("a hole in a block device's range: " + offset);
             }
-            Syscalls.punchHole(fd, offset, length);
+            fd.punchHole(offset, length);
             return length;
         }
 
         void sync() throws IOException {
-            Syscalls.fsync(fd);
+            fd.fsync();
         }
 
         /** Starts writing {@code range} back now, so the next {@link #sync} finds little left to write. */
         void readAhead(ByteRange range) throws IOException {
             long end = Math.min(range.endBytes(), sizeBytes);
             if (end > range.startBytes()) {
-                Syscalls.adviseWillNeed(fd, range.startBytes(), end - range.startBytes());
+                fd.adviseWillNeed(range.startBytes(), end - range.startBytes());
             }
         }
 
         void startWriteback(ByteRange range) throws IOException {
-            Syscalls.startWriteback(fd, range.startBytes(), range.lengthBytes());
+            fd.startWriteback(range.startBytes(), range.lengthBytes());
         }
 
         @Override
         public void close() throws IOException {
-            try {
+            try (fd) {
                 channel.close();
-            } finally {
-                closeQuietly(fd);
-            }
-        }
-
-        private static void closeQuietly(int fd) {
-            try {
-                Syscalls.close(fd);
-            } catch (SyscallException e) {
-                // every change was synced before; a failed close loses nothing
             }
         }
     }

@@ -1,6 +1,8 @@
 package io.ballast.worker.move;
 
+import io.ballast.linux.Fd;
 import io.ballast.linux.Syscalls;
+import io.ballast.worker.image.ByteRange;
 import io.ballast.worker.image.ImageException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -46,7 +48,7 @@ final class MoveJournal implements AutoCloseable {
     }
 
     /** A chunk's source as saved: data ranges relative to the chunk's start, and their bytes one after the other. */
-    record SavedChunk(long index, List<long[]> ranges, ByteBuffer bytes) {}
+    record SavedChunk(long index, List<ByteRange> ranges, ByteBuffer bytes) {}
 
     private final Path file;
     private final FileChannel channel;
@@ -95,7 +97,7 @@ final class MoveJournal implements AutoCloseable {
             MoveJournal journal = new MoveJournal(file, channel, image, move, chunkBytes, 0);
             journal.checkpoint(0);
             Files.move(partial, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            syncDirectory(file);
+            Fd.syncDirectoryOf(file);
             return journal;
         } catch (IOException | RuntimeException e) {
             channel.close();
@@ -124,21 +126,23 @@ final class MoveJournal implements AutoCloseable {
             int end = header.position();
             int storedCrc = header.getInt();
             if (!Arrays.equals(magic, MAGIC) || storedCrc != crc(header.array(), 0, end)) {
-                throw new ImageException(
+                throw new ImageException.Refused(
                         "move journal " + file + " has no valid header; it was not written by this version or is"
                                 + " damaged (the move it records cannot be resumed from it)");
             }
             if (chunkBytes <= 0 || chunkBytes % Move.SECTOR_BYTES != 0) {
-                throw new ImageException("move journal " + file + " names a chunk size of " + chunkBytes + " bytes");
+                throw new ImageException.Refused(
+                        "move journal " + file + " names a chunk size of " + chunkBytes + " bytes");
             }
             Move move;
             try {
                 move = new Move(source, destination, length);
             } catch (IllegalArgumentException | ArithmeticException e) {
-                throw new ImageException("move journal " + file + " records an impossible move: " + e.getMessage());
+                throw new ImageException.Refused(
+                        "move journal " + file + " records an impossible move: " + e.getMessage());
             }
             MoveJournal journal = new MoveJournal(file, channel, new ImageIdentity(device, inode), move, chunkBytes, 0);
-            journal.sequence = journal.latestCheckpoint()[0];
+            journal.sequence = journal.latestCheckpoint().sequence();
             return Optional.of(journal);
         } catch (IOException | ImageException | RuntimeException e) {
             channel.close();
@@ -164,7 +168,7 @@ final class MoveJournal implements AutoCloseable {
 
     /** Chunks known to be copied and synced. */
     long chunksDone() throws IOException {
-        return latestCheckpoint()[1];
+        return latestCheckpoint().chunksDone();
     }
 
     /** Records that the first {@code chunksDone} chunks are copied (the image must be synced already); synced. */
@@ -180,11 +184,11 @@ final class MoveJournal implements AutoCloseable {
     }
 
     /** Saves chunk {@code index}'s source (its data ranges and their bytes); synced before it returns. */
-    void save(long index, List<long[]> ranges, ByteBuffer bytes) throws IOException {
+    void save(long index, List<ByteRange> ranges, ByteBuffer bytes) throws IOException {
         ByteBuffer head = ByteBuffer.allocate(4 + 8 + 4 + 8 + ranges.size() * 16);
         head.putInt(SLOT_MAGIC).putLong(index).putInt(ranges.size()).putLong(bytes.remaining());
-        for (long[] range : ranges) {
-            head.putLong(range[0]).putLong(range[1]);
+        for (ByteRange range : ranges) {
+            head.putLong(range.startBytes()).putLong(range.endBytes());
         }
         head.flip();
         CRC32C crc = new CRC32C();
@@ -233,7 +237,7 @@ final class MoveJournal implements AutoCloseable {
         if ((int) crc.getValue() != stored.flip().getInt()) {
             return Optional.empty();
         }
-        List<long[]> ranges = new ArrayList<>(count);
+        List<ByteRange> ranges = new ArrayList<>(count);
         long total = 0;
         rangeBytes.rewind();
         for (int i = 0; i < count; i++) {
@@ -243,7 +247,7 @@ final class MoveJournal implements AutoCloseable {
                 return Optional.empty();
             }
             total += end - start;
-            ranges.add(new long[] {start, end});
+            ranges.add(new ByteRange(start, end));
         }
         if (total != payload) {
             return Optional.empty();
@@ -256,7 +260,7 @@ final class MoveJournal implements AutoCloseable {
     void delete() throws IOException {
         channel.close();
         Files.delete(file);
-        syncDirectory(file);
+        Fd.syncDirectoryOf(file);
     }
 
     @Override
@@ -264,9 +268,12 @@ final class MoveJournal implements AutoCloseable {
         channel.close();
     }
 
-    /** {sequence, chunks done} of the valid checkpoint with the higher sequence. */
-    private long[] latestCheckpoint() throws IOException {
-        long[] best = {-1, 0};
+    /** One of the two checkpoint copies: its sequence number and the chunks it records as done. */
+    private record Checkpoint(long sequence, long chunksDone) {}
+
+    /** The valid checkpoint with the higher sequence. */
+    private Checkpoint latestCheckpoint() throws IOException {
+        Checkpoint best = new Checkpoint(-1, 0);
         for (int copy = 0; copy < 2; copy++) {
             ByteBuffer block = ByteBuffer.allocate(BLOCK);
             long at = BLOCK * (1L + copy);
@@ -278,11 +285,14 @@ final class MoveJournal implements AutoCloseable {
             long seq = block.getLong();
             long done = block.getLong();
             int stored = block.getInt();
-            if (stored == crc(block.array(), 0, 16) && seq > best[0] && done >= 0 && done <= move.chunks(chunkBytes)) {
-                best = new long[] {seq, done};
+            if (stored == crc(block.array(), 0, 16)
+                    && seq > best.sequence()
+                    && done >= 0
+                    && done <= move.chunks(chunkBytes)) {
+                best = new Checkpoint(seq, done);
             }
         }
-        if (best[0] < 0) {
+        if (best.sequence() < 0) {
             throw new IOException("move journal " + file + " has no valid checkpoint");
         }
         return best;
@@ -310,13 +320,6 @@ final class MoveJournal implements AutoCloseable {
                 throw new IOException("move journal ends at " + at + ", before the record it should hold");
             }
             at += read;
-        }
-    }
-
-    private static void syncDirectory(Path file) throws IOException {
-        Path directory = file.toAbsolutePath().getParent();
-        try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
-            dir.force(true);
         }
     }
 }

@@ -21,10 +21,7 @@ import java.util.Set;
 public final class LayoutPlanner {
 
     static final long SECTOR = 512;
-    /** GPT keeps 34 sectors at the start (protective MBR, header, 128 entries) and 33 at the end (backup). */
-    static final long GPT_HEAD_BYTES = 34 * SECTOR;
 
-    static final long GPT_TAIL_BYTES = 33 * SECTOR;
     /**
      * Room before a logical partition: its EBR, and a second sector because Linux sees the extended partition as two
      * sectors long and refuses a first logical partition that overlaps them.
@@ -34,43 +31,26 @@ public final class LayoutPlanner {
     /** The cylinder of the geometry every current tool assumes: 255 heads, 63 sectors per track. */
     public static final long CYLINDER_BYTES = 255L * 63 * SECTOR;
 
-    /** Where partitions start: on multiples of this many bytes. */
-    public enum Alignment {
-        NONE(SECTOR),
-        KIB_64(64L << 10),
-        MIB_1(1L << 20),
-        CYLINDER(CYLINDER_BYTES);
-
-        private final long bytes;
-
-        Alignment(long bytes) {
-            this.bytes = bytes;
-        }
-
-        public long bytes() {
-            return bytes;
-        }
-
-        /** {@code 64k}, {@code 1m}, {@code cylinder} or {@code none}. */
-        public static Alignment parse(String text) {
-            return switch (text) {
-                case "none" -> NONE;
-                case "64k" -> KIB_64;
-                case "1m" -> MIB_1;
-                case "cylinder" -> CYLINDER;
-                default ->
-                    throw new IllegalArgumentException(
-                            "alignment '" + text + "' is not one of 64k, 1m, cylinder, none");
-            };
-        }
-    }
-
     /**
      * A partition as it is: its place, whether it is an MBR logical partition (it needs a sector before it for its
-     * EBR), and, when its filesystem is known, the bytes in use and the smallest size it can shrink to.
+     * EBR), whether its place is fixed (boot code points at its sectors, e.g. a GPT BIOS boot partition: it is never
+     * moved or resized), and, when its filesystem is known, the bytes in use and the smallest size it can shrink to.
      */
     public record Current(
-            int number, ByteRange range, boolean logical, OptionalLong usedBytes, OptionalLong minimumBytes) {}
+            int number,
+            ByteRange range,
+            boolean logical,
+            boolean fixed,
+            OptionalLong usedBytes,
+            OptionalLong minimumBytes) {}
+
+    /**
+     * The disk the partitions are placed on.
+     *
+     * @param tailBytes what the table keeps at the disk's end, after the last partition (GPT: its backup entry array
+     *     and header, as many sectors as the table's own entry count needs; 0 for MBR)
+     */
+    public record Disk(PartitionTable.Scheme scheme, long diskBytes, long tailBytes) {}
 
     /** What is asked: explicit sizes by partition number, a free ratio for the rest, alignment, do-not-align. */
     public record Request(
@@ -103,33 +83,45 @@ public final class LayoutPlanner {
     private LayoutPlanner() {}
 
     /**
-     * @throws ImageException naming the partition when a target is below its filesystem's minimum, a target names
-     *     no partition, a do-not-align partition would be overlapped, or the layout does not fit the disk
+     * Nothing is placed below the lowest partition's present start: the bytes between the table and the first
+     * partition are not proved free (GRUB's core.img lives after the MBR), so they stay as they are.
+     *
+     * @throws ImageException.Refused naming the partition when a target is below its filesystem's minimum, a target
+     *     names no partition or a fixed one, a do-not-align or fixed partition would be overlapped, or the layout
+     *     does not fit the disk
      */
-    public static Plan plan(PartitionTable.Scheme scheme, long diskBytes, List<Current> partitions, Request request)
-            throws ImageException {
+    public static Plan plan(Disk disk, List<Current> partitions, Request request) throws ImageException {
         for (int number : request.targetBytes().keySet()) {
-            if (partitions.stream().noneMatch(p -> p.number() == number)) {
-                throw new ImageException("there is no partition " + number + " to resize");
+            Current target = partitions.stream()
+                    .filter(p -> p.number() == number)
+                    .findFirst()
+                    .orElseThrow(() -> new ImageException.Refused("there is no partition " + number + " to resize"));
+            if (target.fixed()
+                    && request.targetBytes().get(number) != target.range().lengthBytes()) {
+                throw new ImageException.Refused("partition " + number + " keeps its place and size: boot code"
+                        + " points at its sectors (a BIOS boot partition)");
             }
         }
         long align = request.alignment().bytes();
-        long firstUsable = scheme == PartitionTable.Scheme.GPT ? GPT_HEAD_BYTES : SECTOR;
-        long tail = scheme == PartitionTable.Scheme.GPT ? GPT_TAIL_BYTES : 0;
         List<Current> ordered = new ArrayList<>(partitions);
         ordered.sort(Comparator.comparingLong(p -> p.range().startBytes()));
 
         List<Placed> placed = new ArrayList<>();
-        long cursor = scheme == PartitionTable.Scheme.NONE ? 0 : firstUsable;
+        long cursor = ordered.isEmpty()
+                ? 0
+                : ordered.getFirst().range().startBytes() - (ordered.getFirst().logical() ? LOGICAL_GAP_BYTES : 0);
         for (Current partition : ordered) {
-            long size = size(partition, request, align);
+            long size = partition.fixed() ? partition.range().lengthBytes() : size(partition, request, align);
             long earliest = cursor + (partition.logical() ? LOGICAL_GAP_BYTES : 0);
             long start;
-            if (request.doNotAlign().contains(partition.number()) || scheme == PartitionTable.Scheme.NONE) {
+            if (partition.fixed()
+                    || request.doNotAlign().contains(partition.number())
+                    || disk.scheme() == PartitionTable.Scheme.NONE) {
                 start = partition.range().startBytes();
                 if (start < earliest) {
-                    throw new ImageException("partition " + partition.number() + " keeps its start at " + start
-                            + " (do not align), but the partitions before it now end at " + cursor);
+                    throw new ImageException.Refused("partition " + partition.number() + " keeps its start at " + start
+                            + (partition.fixed() ? " (boot code points at it)" : " (do not align)")
+                            + ", but the partitions before it now end at " + cursor);
                 }
             } else {
                 start = roundUp(earliest, align);
@@ -138,9 +130,10 @@ public final class LayoutPlanner {
             placed.add(new Placed(partition.number(), partition.range(), to));
             cursor = to.endBytes();
         }
-        long required = cursor + tail;
-        if (required > diskBytes) {
-            throw new ImageException("the new layout needs " + required + " bytes but the disk has " + diskBytes);
+        long required = cursor + disk.tailBytes();
+        if (required > disk.diskBytes()) {
+            throw new ImageException.Refused(
+                    "the new layout needs " + required + " bytes but the disk has " + disk.diskBytes());
         }
         return new Plan(placed, required);
     }
@@ -151,7 +144,7 @@ public final class LayoutPlanner {
         long size;
         if (target != null) {
             if (target <= 0 || target % SECTOR != 0) {
-                throw new ImageException("partition " + partition.number() + ": target size " + target
+                throw new ImageException.Refused("partition " + partition.number() + ": target size " + target
                         + " is not a positive whole number of sectors");
             }
             size = target;
@@ -164,13 +157,13 @@ public final class LayoutPlanner {
         long minimum = partition.minimumBytes().orElse(0);
         if (size < minimum) {
             if (target != null) {
-                throw new ImageException("partition " + partition.number() + ": target " + size
+                throw new ImageException.Refused("partition " + partition.number() + ": target " + size
                         + " bytes is below its filesystem's minimum of " + minimum + " bytes");
             }
             size = roundUp(minimum, align);
         }
         if (size < current && partition.minimumBytes().isEmpty()) {
-            throw new ImageException("partition " + partition.number() + " holds a filesystem Ballast cannot"
+            throw new ImageException.Refused("partition " + partition.number() + " holds a filesystem Ballast cannot"
                     + " shrink; it can move, and keep or grow its size, not shrink");
         }
         return size;

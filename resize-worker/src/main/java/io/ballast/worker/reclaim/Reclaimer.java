@@ -1,8 +1,9 @@
 package io.ballast.worker.reclaim;
 
+import io.ballast.linux.Fd;
 import io.ballast.linux.SyscallException;
-import io.ballast.linux.Syscalls;
 import io.ballast.worker.image.ByteRange;
+import io.ballast.worker.image.ByteRanges;
 import io.ballast.worker.image.Container;
 import io.ballast.worker.image.Containers;
 import io.ballast.worker.image.DiskLayout;
@@ -39,35 +40,29 @@ public final class Reclaimer {
     public ReclaimResult reclaim(Path image, List<ByteRange> ranges, Progress progress)
             throws ImageException, IOException {
         Plan plan = plan(image, ranges);
-        int fd = open(plan.container().data(), Syscalls.O_RDWR);
-        try {
-            long backedBefore = backed(fd);
+        try (Fd fd = Fd.readWrite(plan.container().data())) {
+            long backedBefore = fd.stat().allocatedBytes();
             long backedInRanges = backedIn(plan, fd);
             long done = 0;
             for (ByteRange range : plan.ranges()) {
-                Syscalls.punchHole(fd, range.startBytes(), range.lengthBytes());
+                fd.punchHole(range.startBytes(), range.lengthBytes());
                 done += range.lengthBytes();
                 progress.reclaimed(done, plan.totalBytes());
             }
-            Syscalls.fsync(fd);
-            return new ReclaimResult(backedBefore, backed(fd), backedInRanges, plan.totalBytes());
+            fd.fsync();
+            return new ReclaimResult(backedBefore, fd.stat().allocatedBytes(), backedInRanges, plan.totalBytes());
         } catch (SyscallException e) {
             throw new IOException("reclaiming " + image + " failed: " + e.getMessage(), e);
-        } finally {
-            closeQuietly(fd);
         }
     }
 
     /** Bytes inside the ranges that hold data now, changing nothing: the tamper check after a reclaim. */
     public long backedInRanges(Path image, List<ByteRange> ranges) throws ImageException, IOException {
         Plan plan = plan(image, ranges);
-        int fd = open(plan.container().data(), Syscalls.O_RDONLY);
-        try {
+        try (Fd fd = Fd.readOnly(plan.container().data())) {
             return backedIn(plan, fd);
         } catch (SyscallException e) {
             throw new IOException("reading " + image + " failed: " + e.getMessage(), e);
-        } finally {
-            closeQuietly(fd);
         }
     }
 
@@ -81,7 +76,7 @@ public final class Reclaimer {
     static Plan plan(Path image, List<ByteRange> ranges) throws ImageException, IOException {
         Container container = Containers.detect(image);
         if (container instanceof Container.BlockDevice) {
-            throw new ImageException(image + " is a block device: the host reclaims from image files; a block"
+            throw new ImageException.Refused(image + " is a block device: the host reclaims from image files; a block"
                     + " device's space goes back through the guest (BLKDISCARD, with discard enabled in the"
                     + " hypervisor)");
         }
@@ -91,22 +86,22 @@ public final class Reclaimer {
         for (ByteRange range : sorted) {
             check(range, layout.diskBytes(), layout.table());
         }
-        return new Plan(container, layout.diskBytes(), merge(sorted));
+        return new Plan(container, layout.diskBytes(), ByteRanges.merge(sorted));
     }
 
     private static void check(ByteRange range, long diskBytes, PartitionTable table) throws ImageException {
         if (range.lengthBytes() == 0) {
-            throw new ImageException("range " + range + " is empty");
+            throw new ImageException.Refused("range " + range + " is empty");
         }
         if (range.startBytes() % ALIGNMENT != 0 || range.endBytes() % ALIGNMENT != 0) {
-            throw new ImageException("range " + range + " is not aligned to " + ALIGNMENT + "-byte sectors");
+            throw new ImageException.Refused("range " + range + " is not aligned to " + ALIGNMENT + "-byte sectors");
         }
         if (range.endBytes() > diskBytes) {
-            throw new ImageException("range " + range + " ends past the disk's " + diskBytes + " bytes");
+            throw new ImageException.Refused("range " + range + " ends past the disk's " + diskBytes + " bytes");
         }
         for (ByteRange tableRange : table.tableRanges()) {
             if (range.overlaps(tableRange)) {
-                throw new ImageException("range " + range + " overlaps the partition table at " + tableRange);
+                throw new ImageException.Refused("range " + range + " overlaps the partition table at " + tableRange);
             }
         }
         for (Partition partition : table.partitions()) {
@@ -114,25 +109,7 @@ public final class Reclaimer {
                 return;
             }
         }
-        throw new ImageException("range " + range + " is not inside any partition");
-    }
-
-    private static List<ByteRange> merge(List<ByteRange> sorted) {
-        List<ByteRange> merged = new ArrayList<>();
-        for (ByteRange range : sorted) {
-            if (!merged.isEmpty() && merged.getLast().endBytes() >= range.startBytes()) {
-                ByteRange last = merged.removeLast();
-                merged.add(new ByteRange(last.startBytes(), Math.max(last.endBytes(), range.endBytes())));
-            } else {
-                merged.add(range);
-            }
-        }
-        return merged;
-    }
-
-    /** Allocated bytes of the image file. */
-    private static long backed(int fd) throws SyscallException {
-        return Syscalls.stat(fd).allocatedBytes();
+        throw new ImageException.Refused("range " + range + " is not inside any partition");
     }
 
     /**
@@ -140,32 +117,16 @@ public final class Reclaimer {
      * ends inside a block of the host filesystem (a guest with 1 KiB blocks on a host with 4 KiB ones), punching
      * zeroes that part but cannot free the block, so it would look backed without the guest having written there.
      */
-    private static long backedIn(Plan plan, int fd) throws SyscallException {
-        long block = Math.max(PartitionTables.SECTOR_BYTES, Syscalls.usage(fd).blockSizeBytes());
+    private static long backedIn(Plan plan, Fd fd) throws SyscallException {
+        long block = Math.max(PartitionTables.SECTOR_BYTES, fd.usage().blockSizeBytes());
         long bytes = 0;
         for (ByteRange range : plan.ranges()) {
             long start = Math.ceilDiv(range.startBytes(), block) * block;
             long end = Math.floorDiv(range.endBytes(), block) * block;
             if (start < end) {
-                bytes += Syscalls.dataBytes(fd, start, end);
+                bytes += fd.dataBytes(start, end);
             }
         }
         return bytes;
-    }
-
-    private static int open(Path data, int mode) throws IOException {
-        try {
-            return Syscalls.open(data, mode | Syscalls.O_CLOEXEC, 0);
-        } catch (SyscallException e) {
-            throw new IOException(e.getMessage(), e);
-        }
-    }
-
-    private static void closeQuietly(int fd) {
-        try {
-            Syscalls.close(fd);
-        } catch (SyscallException e) {
-            // The data was made durable with fsync before; a failed close loses nothing.
-        }
     }
 }

@@ -40,8 +40,8 @@ public final class ImageGuard implements AutoCloseable {
         List<String> users = loopDevicesOver(data, LOOP_GRACE);
         users.addAll(processesWithOpen(data));
         if (!users.isEmpty()) {
-            throw new ImageException(data + " is in use (" + String.join("; ", users) + "); stop the VM or detach"
-                    + " it before resizing");
+            throw new ImageException.Refused(data + " is in use (" + String.join("; ", users)
+                    + "); stop the VM or detach" + " it before resizing");
         }
         FileChannel channel = FileChannel.open(data, StandardOpenOption.READ, StandardOpenOption.WRITE);
         FileLock lock;
@@ -55,8 +55,9 @@ public final class ImageGuard implements AutoCloseable {
         }
         if (lock == null && !(container instanceof Container.BlockDevice)) {
             channel.close();
-            throw new ImageException(data + " is locked by another process (a running VM, or another Ballast job);"
-                    + " stop it before resizing");
+            throw new ImageException.Refused(
+                    data + " is locked by another process (a running VM, or another Ballast job);"
+                            + " stop it before resizing");
         }
         return new ImageGuard(channel, lock);
     }

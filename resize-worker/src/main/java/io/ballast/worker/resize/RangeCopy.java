@@ -1,6 +1,7 @@
 package io.ballast.worker.resize;
 
-import io.ballast.linux.Syscalls;
+import io.ballast.linux.DataRange;
+import io.ballast.linux.Fd;
 import io.ballast.worker.image.ByteRange;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -32,44 +33,44 @@ final class RangeCopy {
                         StandardOpenOption.CREATE,
                         StandardOpenOption.TRUNCATE_EXISTING,
                         StandardOpenOption.WRITE)) {
-            int fd = Syscalls.open(data, Syscalls.O_RDONLY | Syscalls.O_CLOEXEC, 0);
-            try {
-                for (long[] extent : Syscalls.dataRanges(fd, range.startBytes(), range.endBytes())) {
-                    transfer(source, extent[0], target, extent[0] - range.startBytes(), extent[1] - extent[0]);
+            try (Fd fd = Fd.readOnly(data)) {
+                for (DataRange extent : fd.dataRanges(range.startBytes(), range.endBytes())) {
+                    transfer(
+                            source,
+                            extent.startBytes(),
+                            target,
+                            extent.startBytes() - range.startBytes(),
+                            extent.lengthBytes());
                 }
-            } finally {
-                Syscalls.close(fd);
             }
             if (target.size() < range.lengthBytes()) {
                 // the range ends in a hole: the copy gets its length without data
-                int copyFd = Syscalls.open(partial, Syscalls.O_RDWR | Syscalls.O_CLOEXEC, 0);
-                try {
-                    Syscalls.ftruncate(copyFd, range.lengthBytes());
-                } finally {
-                    Syscalls.close(copyFd);
+                try (Fd copyFd = Fd.readWrite(partial)) {
+                    copyFd.ftruncate(range.lengthBytes());
                 }
             }
             target.force(true);
         }
         Files.move(partial, copy, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        ResizeJournal.syncDirectory(copy);
+        Fd.syncDirectoryOf(copy);
     }
 
     /** Puts the copy back over the range: its data where it has data, holes where it has holes. */
     static void restore(Path data, ByteRange range, Path copy) throws IOException {
         try (FileChannel source = FileChannel.open(copy, StandardOpenOption.READ);
                 FileChannel target = FileChannel.open(data, StandardOpenOption.WRITE)) {
-            int imageFd = Syscalls.open(data, Syscalls.O_RDWR | Syscalls.O_CLOEXEC, 0);
-            int copyFd = Syscalls.open(copy, Syscalls.O_RDONLY | Syscalls.O_CLOEXEC, 0);
-            try {
-                Syscalls.punchHole(imageFd, range.startBytes(), range.lengthBytes());
-                for (long[] extent : Syscalls.dataRanges(copyFd, 0, range.lengthBytes())) {
-                    transfer(source, extent[0], target, range.startBytes() + extent[0], extent[1] - extent[0]);
+            try (Fd imageFd = Fd.readWrite(data);
+                    Fd copyFd = Fd.readOnly(copy)) {
+                imageFd.punchHole(range.startBytes(), range.lengthBytes());
+                for (DataRange extent : copyFd.dataRanges(0, range.lengthBytes())) {
+                    transfer(
+                            source,
+                            extent.startBytes(),
+                            target,
+                            range.startBytes() + extent.startBytes(),
+                            extent.lengthBytes());
                 }
-                Syscalls.fsync(imageFd);
-            } finally {
-                Syscalls.close(copyFd);
-                Syscalls.close(imageFd);
+                imageFd.fsync();
             }
         }
     }

@@ -1,5 +1,6 @@
 package io.ballast.worker.resize;
 
+import io.ballast.worker.plan.Alignment;
 import io.ballast.worker.plan.LayoutPlanner;
 import java.util.Map;
 import java.util.OptionalDouble;
@@ -11,13 +12,14 @@ import java.util.TreeSet;
  * What a resize is asked to do: target sizes by partition number, a free ratio for the others, the alignment and
  * the partitions that keep their start, whether to punch unused space and whether to cut the image to its new end.
  *
- * @param freeRatio from 0 to below 1, or null for none
- * @param alignment {@code 64k}, {@code 1m}, {@code cylinder} or {@code none}
+ * @param targetBytes new sizes by partition number
+ * @param freeRatio the share the filesystems without a target keep free, from 0 to below 1
+ * @throws IllegalArgumentException for a free ratio outside [0, 1) or a target that is not a positive size
  */
 public record ResizeOptions(
         Map<Integer, Long> targetBytes,
-        Double freeRatio,
-        String alignment,
+        OptionalDouble freeRatio,
+        Alignment alignment,
         Set<Integer> doNotAlign,
         boolean sparsify,
         boolean truncate) {
@@ -25,27 +27,35 @@ public record ResizeOptions(
     public ResizeOptions {
         targetBytes = new TreeMap<>(targetBytes);
         doNotAlign = new TreeSet<>(doNotAlign);
-        LayoutPlanner.Alignment.parse(alignment);
+        if (alignment == null) {
+            throw new IllegalArgumentException("an alignment is required");
+        }
+        targetBytes.forEach((number, bytes) -> {
+            if (number < 1 || bytes <= 0) {
+                throw new IllegalArgumentException(
+                        "target for partition " + number + " of " + bytes + " bytes is not a partition and a size");
+            }
+        });
+        request(targetBytes, freeRatio, alignment, doNotAlign);
     }
 
-    /** The planner's request; throws IllegalArgumentException for a free ratio outside [0, 1). */
+    /** The planner's request. */
     public LayoutPlanner.Request request() {
-        return new LayoutPlanner.Request(
-                targetBytes,
-                freeRatio == null ? OptionalDouble.empty() : OptionalDouble.of(freeRatio),
-                LayoutPlanner.Alignment.parse(alignment),
-                doNotAlign);
+        return request(targetBytes, freeRatio, alignment, doNotAlign);
     }
 
-    /** As given on the command line, for messages. */
+    private static LayoutPlanner.Request request(
+            Map<Integer, Long> targetBytes, OptionalDouble freeRatio, Alignment alignment, Set<Integer> doNotAlign) {
+        return new LayoutPlanner.Request(targetBytes, freeRatio, alignment, doNotAlign);
+    }
+
+    /** As {@code ./ballast image resize} takes them, for messages and the command that continues a resize. */
     public String describe() {
         StringBuilder text = new StringBuilder();
         targetBytes.forEach((number, bytes) ->
                 text.append(" --partition ").append(number).append('=').append(bytes));
-        if (freeRatio != null) {
-            text.append(" --free-ratio ").append(freeRatio);
-        }
-        text.append(" --align ").append(alignment);
+        freeRatio.ifPresent(ratio -> text.append(" --free-ratio ").append(ratio));
+        text.append(" --align ").append(alignment.text());
         doNotAlign.forEach(number -> text.append(" --no-align ").append(number));
         if (sparsify) {
             text.append(" --sparsify");

@@ -1,9 +1,10 @@
 package io.ballast.worker.resize;
 
-import io.ballast.linux.Syscalls;
+import io.ballast.linux.Fd;
 import io.ballast.worker.filesystem.FilesystemTools;
 import io.ballast.worker.filesystem.Filesystems;
 import io.ballast.worker.image.ByteRange;
+import io.ballast.worker.image.ByteRanges;
 import io.ballast.worker.image.ImageException;
 import io.ballast.worker.image.Partition;
 import io.ballast.worker.image.PartitionTable;
@@ -14,14 +15,17 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 
 /**
- * Punches out of an image every byte that holds nothing: space outside the table and the partitions, the free
- * blocks of ext filesystems (from their block bitmaps) and the contents of swap areas (past the header page). The
- * image keeps its size; what reads as zeros stops taking space on the datastore. NTFS, XFS and unknown contents are
- * left as they are.
+ * Punches out of an image every byte the layout proves holds nothing: the gaps between partitions and after the
+ * last one (outside the table's own sectors), the free blocks of ext filesystems (from their block bitmaps) and the
+ * contents of swap areas (past the header page). The image keeps its size; what reads as zeros stops taking space on
+ * the datastore.
+ *
+ * <p>What lies before the first partition is never punched: the gap after the MBR (or after a GPT's entries) is
+ * where boot loaders put their code (GRUB's core.img), and nothing in a table says it is free. NTFS, XFS and unknown
+ * contents are left as they are.
  */
 public final class Sparsifier {
 
@@ -62,51 +66,44 @@ public final class Sparsifier {
             }
         }
         List<ByteRange> gaps = gaps(table, diskBytes);
-        long total = sum(gaps) + sum(free) + sum(swap);
-        long[] done = {0};
-        int fd = Syscalls.open(data, Syscalls.O_RDWR | Syscalls.O_CLOEXEC, 0);
-        try {
+        long total = ByteRanges.totalBytes(gaps) + ByteRanges.totalBytes(free) + ByteRanges.totalBytes(swap);
+        long done = 0;
+        try (Fd fd = Fd.readWrite(data)) {
             for (List<ByteRange> ranges : List.of(gaps, free, swap)) {
                 for (ByteRange range : ranges) {
-                    if (Syscalls.dataBytes(fd, range.startBytes(), range.endBytes()) > 0) {
-                        Syscalls.punchHole(fd, range.startBytes(), range.lengthBytes());
+                    if (fd.dataBytes(range.startBytes(), range.endBytes()) > 0) {
+                        fd.punchHole(range.startBytes(), range.lengthBytes());
                     }
-                    done[0] += range.lengthBytes();
-                    progress.moved(done[0], total);
+                    done += range.lengthBytes();
+                    progress.moved(done, total);
                 }
             }
-            Syscalls.fsync(fd);
-        } finally {
-            Syscalls.close(fd);
+            fd.fsync();
         }
-        return new Result(sum(gaps), sum(free), sum(swap));
+        return new Result(ByteRanges.totalBytes(gaps), ByteRanges.totalBytes(free), ByteRanges.totalBytes(swap));
     }
 
     /** Bytes the file {@code data} takes on its filesystem. */
     public static long allocatedBytes(Path data) throws IOException {
-        return ImageResize.stat(data).allocatedBytes();
+        return Fd.stat(data).allocatedBytes();
     }
 
-    /** Everything in {@code [0, diskBytes)} that neither the table nor a partition occupies. */
+    /**
+     * The bytes of {@code [0, diskBytes)} the layout proves unused: from the first partition's start on, what
+     * neither the table nor a partition occupies. Nothing before the first partition, and nothing at all on a disk
+     * without partitions.
+     */
     static List<ByteRange> gaps(PartitionTable table, long diskBytes) {
+        if (table.partitions().isEmpty()) {
+            return List.of();
+        }
+        long firstStart = table.partitions().stream()
+                .mapToLong(p -> p.range().startBytes())
+                .min()
+                .orElseThrow();
         List<ByteRange> used = new ArrayList<>(table.tableRanges());
         table.partitions().forEach(p -> used.add(p.range()));
-        used.sort(Comparator.comparingLong(ByteRange::startBytes));
-        List<ByteRange> gaps = new ArrayList<>();
-        long cursor = 0;
-        for (ByteRange range : used) {
-            if (range.startBytes() > cursor) {
-                gaps.add(new ByteRange(cursor, Math.min(range.startBytes(), diskBytes)));
-            }
-            cursor = Math.max(cursor, range.endBytes());
-        }
-        if (cursor < diskBytes) {
-            gaps.add(new ByteRange(cursor, diskBytes));
-        }
-        return gaps;
-    }
-
-    private static long sum(List<ByteRange> ranges) {
-        return ranges.stream().mapToLong(ByteRange::lengthBytes).sum();
+        used.add(new ByteRange(0, firstStart));
+        return ByteRanges.subtract(List.of(new ByteRange(0, diskBytes)), used);
     }
 }

@@ -5,13 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.ballast.worker.resize.ResizeJournal;
+import io.ballast.worker.move.ExtentMover;
+import io.ballast.worker.plan.Alignment;
 import io.ballast.worker.resize.ResizeOptions;
 import io.ballast.worker.resize.TestImages;
+import io.ballast.worker.resize.journal.ResizeJournal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -114,7 +117,8 @@ class ImageResizeCommandTest {
     @Test
     void anInterruptedResizeContinuesWithTheSameCommandAndOnlyWithIt() throws Exception {
         Path image = built.image();
-        ResizeOptions options = new ResizeOptions(Map.of(), 0.3, "1m", Set.of(), false, true);
+        ResizeOptions options =
+                new ResizeOptions(Map.of(), OptionalDouble.of(0.3), Alignment.MIB_1, Set.of(), false, true);
         TestImages.interruptAt(image, options, 4);
         assertThat(ResizeJournal.of(image)).exists();
 
@@ -128,6 +132,38 @@ class ImageResizeCommandTest {
         assertThat(same.out()).contains("continued an interrupted resize");
         assertThat(same.err()).contains("step 4/").contains("(continuing)").doesNotContain("step 3/");
         assertThat(TestImages.leftovers(image)).isEmpty();
+        TestImages.assertExtKept(built, image, 1, 5);
+    }
+
+    @Test
+    void aResizeThatStopsMidWaySaysSoExitsOneAndGivesTheCommandThatContinuesIt() throws Exception {
+        Path image = built.image();
+        ResizeOptions options =
+                new ResizeOptions(Map.of(), OptionalDouble.of(0.3), Alignment.MIB_1, Set.of(), false, true);
+        TestImages.interruptAt(image, options, 4);
+        // the next step is a move, and the move's own journal is damaged: it cannot go on, but nothing is lost
+        Files.write(ExtentMover.journalOf(image), new byte[] {1, 2, 3, 4, 5, 6, 7, 8});
+
+        ImageCommandTest.Run stopped =
+                ImageCommandTest.image("resize", image.toString(), "--free-ratio", "0.3", "--truncate");
+
+        assertThat(stopped.exitCode()).as(stopped.err()).isEqualTo(1);
+        String error = stopped.err()
+                .lines()
+                .filter(line -> line.startsWith("ballast image: "))
+                .reduce((first, last) -> last)
+                .orElseThrow();
+        assertThat(error)
+                .contains("step 4 of ")
+                .contains("the image is mid-resize, recorded in " + ResizeJournal.of(image))
+                .endsWith("to continue it, run: ./ballast image resize " + image + " --free-ratio 0.3 --align 1m"
+                        + " --truncate");
+        assertThat(ResizeJournal.of(image)).exists();
+
+        Files.delete(ExtentMover.journalOf(image));
+        ImageCommandTest.Run continued =
+                ImageCommandTest.image("resize", image.toString(), "--free-ratio", "0.3", "--truncate");
+        assertThat(continued.exitCode()).as(continued.err()).isZero();
         TestImages.assertExtKept(built, image, 1, 5);
     }
 

@@ -42,7 +42,7 @@ class ContainersTest {
         Commands.run("qemu-img", "create", "-q", "-f", "qcow2", qcow2.toString(), "64M");
 
         assertThatThrownBy(() -> Containers.detect(qcow2))
-                .isInstanceOf(ImageException.class)
+                .isInstanceOf(ImageException.Refused.class)
                 .hasMessageContaining(qcow2 + " is qcow2")
                 .hasMessageContaining("BLKDISCARD")
                 .hasMessageContaining("qemu-img convert -O raw");
@@ -58,7 +58,7 @@ class ContainersTest {
 
             assertThatThrownBy(() -> Containers.detect(vmdk))
                     .as(subformat)
-                    .isInstanceOf(ImageException.class)
+                    .isInstanceOf(ImageException.Refused.class)
                     .hasMessageContaining("is a sparse VMDK");
         }
     }
@@ -71,17 +71,17 @@ class ContainersTest {
                 "qemu-img", "create", "-q", "-f", "vmdk", "-o", "subformat=twoGbMaxExtentFlat", vmdk.toString(), "64M");
 
         assertThatThrownBy(() -> Containers.detect(vmdk))
-                .isInstanceOf(ImageException.class)
+                .isInstanceOf(ImageException.Refused.class)
                 .hasMessageContaining("createType 'twoGbMaxExtentFlat'");
     }
 
     @Test
     void aMissingImageOrADirectoryIsRefused() throws Exception {
         assertThatThrownBy(() -> Containers.detect(temp.resolve("nope.img")))
-                .isInstanceOf(ImageException.class)
+                .isInstanceOf(ImageException.Refused.class)
                 .hasMessage(temp.resolve("nope.img") + " does not exist");
         assertThatThrownBy(() -> Containers.detect(Files.createDirectory(temp.resolve("dir"))))
-                .isInstanceOf(ImageException.class)
+                .isInstanceOf(ImageException.Refused.class)
                 .hasMessageContaining("is neither a regular file nor a block device");
     }
 }

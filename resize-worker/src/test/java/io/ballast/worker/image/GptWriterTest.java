@@ -105,26 +105,26 @@ class GptWriterTest {
         try (FileChannel channel = FileChannel.open(image, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             assertThatThrownBy(() -> GptWriter.rewrite(
                             channel, 256 * MIB, 256 * MIB, Map.of(3, ByteRange.ofLength(100 * MIB, 32 * MIB))))
-                    .isInstanceOf(ImageException.class)
+                    .isInstanceOf(ImageException.Refused.class)
                     .hasMessageContaining("overlaps");
             assertThatThrownBy(() -> GptWriter.rewrite(
                             channel, 256 * MIB, 256 * MIB, Map.of(4, ByteRange.ofLength(200 * MIB, MIB))))
-                    .isInstanceOf(ImageException.class)
+                    .isInstanceOf(ImageException.Refused.class)
                     .hasMessage("the GPT has no partition 4");
             assertThatThrownBy(() -> GptWriter.rewrite(
                             channel, 256 * MIB, 256 * MIB, Map.of(3, ByteRange.ofLength(250 * MIB, 10 * MIB))))
-                    .isInstanceOf(ImageException.class)
+                    .isInstanceOf(ImageException.Refused.class)
                     .hasMessageContaining("is not inside the usable LBAs");
             assertThatThrownBy(() -> GptWriter.rewrite(
                             channel, 256 * MIB, 256 * MIB, Map.of(3, ByteRange.ofLength(200 * MIB + 100, MIB))))
-                    .isInstanceOf(ImageException.class)
+                    .isInstanceOf(ImageException.Refused.class)
                     .hasMessageContaining("is not whole sectors");
             assertThatThrownBy(() -> GptWriter.rewrite(channel, 256 * MIB, 100 * MIB, Map.of()))
-                    .isInstanceOf(ImageException.class)
+                    .isInstanceOf(ImageException.Refused.class)
                     .hasMessageContaining("is not inside the usable LBAs");
             assertThatThrownBy(() -> GptWriter.rewrite(channel, 256 * MIB, 300 * MIB, Map.of()))
-                    .isInstanceOf(ImageException.class)
-                    .hasMessageContaining("must be whole sectors within the");
+                    .isInstanceOf(ImageException.Refused.class)
+                    .hasMessageContaining("is past the end of the");
         }
         assertThat(sha256(image)).isEqualTo(before);
     }

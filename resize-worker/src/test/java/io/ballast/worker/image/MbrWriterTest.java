@@ -143,10 +143,10 @@ class MbrWriterTest {
                 6, sectors(167936, 32768),
                 7, sectors(204800, 20480));
         assertThatThrownBy(() -> rewrite(layout, 256 * MIB))
-                .isInstanceOf(ImageException.class)
+                .isInstanceOf(ImageException.Refused.class)
                 .hasMessageContaining("overlap");
         assertThatThrownBy(() -> rewrite(Map.of(1, sectors(2048, 131072), 9, sectors(300000, 8)), 256 * MIB))
-                .isInstanceOf(ImageException.class)
+                .isInstanceOf(ImageException.Refused.class)
                 .hasMessageContaining("no partition 9");
         assertThat(sha256(image)).isEqualTo(before);
     }

@@ -95,7 +95,7 @@ class PartitionTablesTest {
         put(image, 512 + 40, (byte) (get(image, 512 + 40) ^ 1));
 
         assertThatThrownBy(() -> read(image))
-                .isInstanceOf(ImageException.class)
+                .isInstanceOf(ImageException.Refused.class)
                 .hasMessageMatching("GPT header CRC32 is 0x[0-9a-f]+ but the header sums to 0x[0-9a-f]+");
     }
 
@@ -105,7 +105,7 @@ class PartitionTablesTest {
         put(image, 1024 + 32, (byte) (get(image, 1024 + 32) ^ 1));
 
         assertThatThrownBy(() -> read(image))
-                .isInstanceOf(ImageException.class)
+                .isInstanceOf(ImageException.Refused.class)
                 .hasMessageMatching("GPT entry array CRC32 is 0x[0-9a-f]+ but the entries sum to 0x[0-9a-f]+");
     }
 
@@ -118,7 +118,7 @@ class PartitionTablesTest {
         put(image, secondEbr + 446 + 16 + 4, (byte) 0x05);
 
         assertThatThrownBy(() -> read(image))
-                .isInstanceOf(ImageException.class)
+                .isInstanceOf(ImageException.Refused.class)
                 .hasMessage("the EBR chain loops back to sector 22528");
     }
 
@@ -128,7 +128,7 @@ class PartitionTablesTest {
         put32(image, 446 + 16 + 8, 20000);
 
         assertThatThrownBy(() -> read(image))
-                .isInstanceOf(ImageException.class)
+                .isInstanceOf(ImageException.Refused.class)
                 .hasMessage("partitions 1 [1048576, 11534336) and 2 [10240000, 20725760) overlap");
     }
 
@@ -138,7 +138,7 @@ class PartitionTablesTest {
         put32(image, 446 + 12, 1_000_000);
 
         assertThatThrownBy(() -> read(image))
-                .isInstanceOf(ImageException.class)
+                .isInstanceOf(ImageException.Refused.class)
                 .hasMessage("MBR entry 1 ends at sector 1002048, past the disk's 131072 sectors");
     }
 
@@ -150,7 +150,7 @@ class PartitionTablesTest {
         }
 
         assertThatThrownBy(() -> read(image))
-                .isInstanceOf(ImageException.class)
+                .isInstanceOf(ImageException.Refused.class)
                 .hasMessageContaining("GPT entry array at LBA 2 (32 sectors) is not inside the disk's 3 sectors");
     }
 
@@ -159,7 +159,7 @@ class PartitionTablesTest {
         Path image = Files.write(temp.resolve("tiny.img"), new byte[100]);
 
         assertThatThrownBy(() -> read(image))
-                .isInstanceOf(ImageException.class)
+                .isInstanceOf(ImageException.Refused.class)
                 .hasMessage("the disk is 100 bytes, shorter than one sector");
     }
 

@@ -3,7 +3,7 @@ package io.ballast.worker.move;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.ballast.linux.Syscalls;
+import io.ballast.linux.Fd;
 import io.ballast.worker.image.ImageException;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -63,11 +63,8 @@ class ExtentMoverTest {
     }
 
     private static long allocated(Path image, long from, long to) throws Exception {
-        int fd = Syscalls.open(image, Syscalls.O_RDONLY, 0);
-        try {
-            return Syscalls.dataBytes(fd, from, to);
-        } finally {
-            Syscalls.close(fd);
+        try (Fd fd = Fd.readOnly(image)) {
+            return fd.dataBytes(from, to);
         }
     }
 
@@ -95,7 +92,7 @@ class ExtentMoverTest {
         assertThat(again.resumedFromBytes()).isEqualTo(move.lengthBytes());
         assertThat(Files.readAllBytes(image)).isEqualTo(expected);
         assertThatThrownBy(() -> new ExtentMover().move(image, new Move(0, MIB, MIB), ExtentMover.Progress.NONE))
-                .isInstanceOf(ImageException.class)
+                .isInstanceOf(ImageException.Refused.class)
                 .hasMessageContaining("is finished but not yet released");
         ExtentMover.release(image);
         assertThat(ExtentMover.journalOf(image)).doesNotExist();
@@ -203,11 +200,11 @@ class ExtentMoverTest {
         }
 
         assertThatThrownBy(() -> new ExtentMover().move(image, new Move(0, MIB, MIB), ExtentMover.Progress.NONE))
-                .isInstanceOf(ImageException.class)
+                .isInstanceOf(ImageException.Refused.class)
                 .hasMessageContaining("another move of " + image + " is unfinished (" + pending + ")");
         assertThat(ExtentMover.pending(image)).contains(pending);
         assertThatThrownBy(() -> ExtentMover.release(image))
-                .isInstanceOf(ImageException.class)
+                .isInstanceOf(ImageException.Refused.class)
                 .hasMessageContaining("is not finished; resume it");
         assertThat(Files.readAllBytes(image)).isEqualTo(before);
 
@@ -228,14 +225,14 @@ class ExtentMoverTest {
                 .close();
 
         assertThatThrownBy(() -> new ExtentMover().resume(image, ExtentMover.Progress.NONE))
-                .isInstanceOf(ImageException.class)
+                .isInstanceOf(ImageException.Refused.class)
                 .hasMessageContaining("belongs to another file");
 
         try (FileChannel journal = FileChannel.open(ExtentMover.journalOf(image), StandardOpenOption.WRITE)) {
             journal.write(ByteBuffer.wrap(new byte[] {0x7f}), 20);
         }
         assertThatThrownBy(() -> new ExtentMover().resume(image, ExtentMover.Progress.NONE))
-                .isInstanceOf(ImageException.class)
+                .isInstanceOf(ImageException.Refused.class)
                 .hasMessageContaining("has no valid header");
         assertThat(Files.readAllBytes(image)).isEqualTo(before);
     }
@@ -247,7 +244,7 @@ class ExtentMoverTest {
 
         assertThatThrownBy(() -> new ExtentMover()
                         .move(image, new Move(512 * KIB, 768 * KIB, 512 * KIB), ExtentMover.Progress.NONE))
-                .isInstanceOf(ImageException.class)
+                .isInstanceOf(ImageException.Refused.class)
                 .hasMessageContaining("it is " + MIB + " bytes long");
         assertThat(ExtentMover.journalOf(image)).doesNotExist();
         assertThat(Files.readAllBytes(image)).isEqualTo(before);
@@ -256,11 +253,6 @@ class ExtentMoverTest {
     }
 
     private static MoveJournal.ImageIdentity identity(Path image) throws Exception {
-        int fd = Syscalls.open(image, Syscalls.O_RDONLY, 0);
-        try {
-            return MoveJournal.ImageIdentity.of(Syscalls.stat(fd));
-        } finally {
-            Syscalls.close(fd);
-        }
+        return MoveJournal.ImageIdentity.of(Fd.stat(image));
     }
 }

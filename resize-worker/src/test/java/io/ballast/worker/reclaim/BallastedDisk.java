@@ -2,7 +2,7 @@ package io.ballast.worker.reclaim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.ballast.linux.Syscalls;
+import io.ballast.linux.Fd;
 import io.ballast.testsupport.Commands;
 import io.ballast.testsupport.Filefrag;
 import io.ballast.testsupport.LoopDisk;
@@ -59,12 +59,7 @@ public final class BallastedDisk implements AutoCloseable {
 
     /** Bytes the image file occupies on the host. */
     public long allocatedBytes() throws IOException {
-        int fd = Syscalls.open(image(), Syscalls.O_RDONLY | Syscalls.O_CLOEXEC, 0);
-        try {
-            return Syscalls.stat(fd).allocatedBytes();
-        } finally {
-            Syscalls.close(fd);
-        }
+        return Fd.stat(image()).allocatedBytes();
     }
 
     @Override

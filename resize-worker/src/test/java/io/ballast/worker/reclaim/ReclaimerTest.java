@@ -130,7 +130,7 @@ class ReclaimerTest {
 
     private void assertRefused(List<ByteRange> ranges, String message) {
         assertThatThrownBy(() -> reclaimer.reclaim(disk.image(), ranges, Reclaimer.Progress.NONE))
-                .isInstanceOf(ImageException.class)
+                .isInstanceOf(ImageException.Refused.class)
                 .hasMessageContaining(message);
     }
 

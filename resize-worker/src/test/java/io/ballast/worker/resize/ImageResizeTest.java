@@ -7,10 +7,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.ballast.testsupport.Commands;
 import io.ballast.worker.filesystem.Filesystems;
 import io.ballast.worker.image.ImageException;
+import io.ballast.worker.plan.Alignment;
 import io.ballast.worker.plan.LayoutPlanner;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
@@ -29,7 +31,7 @@ class ImageResizeTest {
     }
 
     private static ResizeOptions freeRatio(double ratio, boolean sparsify, boolean truncate) {
-        return new ResizeOptions(Map.of(), ratio, "1m", Set.of(), sparsify, truncate);
+        return new ResizeOptions(Map.of(), OptionalDouble.of(ratio), Alignment.MIB_1, Set.of(), sparsify, truncate);
     }
 
     @Test
@@ -48,7 +50,7 @@ class ImageResizeTest {
                     .as("partition %d on a 1 MiB boundary", number)
                     .isZero();
         }
-        for (LayoutPlanner.Placed placed : outcome.preview().placed()) {
+        for (LayoutPlanner.Placed placed : outcome.plan().layout()) {
             assertThat(layout.get(placed.number()))
                     .containsExactly(placed.to().startBytes() / 512, placed.to().lengthBytes() / 512);
         }
@@ -60,9 +62,7 @@ class ImageResizeTest {
                 "blkid", "-p", "-o", "export", "--offset", Long.toString(layout.get(6)[0] * 512), image.toString());
         assertThat(line(swapAfter, "UUID")).isEqualTo(line(swapBefore, "UUID"));
         assertThat(line(swapAfter, "LABEL")).isEqualTo("LABEL=ballast-swap");
-        assertThat(Files.size(image))
-                .isEqualTo(outcome.preview().finalDiskBytes())
-                .isLessThan(300 * MIB);
+        assertThat(Files.size(image)).isEqualTo(outcome.plan().finalDiskBytes()).isLessThan(300 * MIB);
         assertThat(outcome.allocatedBytesAfter()).isLessThan(outcome.allocatedBytesBefore());
         assertThat(TestImages.leftovers(image)).isEmpty();
     }
@@ -71,13 +71,15 @@ class ImageResizeTest {
     void gptPartitionGrowsWhileTheOneAfterItShrinksAndMovesRight() throws Exception {
         TestImages.Built built = TestImages.gpt(temp);
         Path image = built.image();
-        ResizeOptions options = new ResizeOptions(Map.of(1, 192 * MIB, 2, 96 * MIB), null, "1m", Set.of(), false, true);
+        ResizeOptions options = new ResizeOptions(
+                Map.of(1, 192 * MIB, 2, 96 * MIB), OptionalDouble.empty(), Alignment.MIB_1, Set.of(), false, true);
 
         ImageResize.Outcome outcome = ImageResize.run(image, options, ImageResize.Listener.NONE);
 
-        assertThat(outcome.preview().steps())
+        assertThat(outcome.plan().steps())
                 .extracting(step -> step.getClass().getSimpleName())
-                .containsExactly("ShrinkFilesystem", "MoveData", "WriteTable", "GrowFilesystem", "Truncate");
+                .containsExactly(
+                        "ShrinkFilesystem", "MoveData", "WriteTable", "PunchVacated", "GrowFilesystem", "Truncate");
         String verify = Commands.run("sgdisk", "-v", image.toString());
         assertThat(verify).contains("No problems found");
         Map<Integer, long[]> layout = TestImages.sfdiskLayout(image);
@@ -117,7 +119,7 @@ class ImageResizeTest {
         ImageResize.Outcome outcome =
                 ImageResize.run(descriptor, freeRatio(0.3, false, true), ImageResize.Listener.NONE);
 
-        long sectors = outcome.preview().finalDiskBytes() / 512;
+        long sectors = outcome.plan().finalDiskBytes() / 512;
         assertThat(Files.size(flat)).isEqualTo(sectors * 512);
         assertThat(Files.readString(descriptor))
                 .contains("RW " + sectors + " FLAT \"vm-flat.vmdk\" 0")
@@ -136,7 +138,7 @@ class ImageResizeTest {
 
         ImageResize.run(
                 image,
-                new ResizeOptions(Map.of(1, 96 * MIB), null, "1m", Set.of(), false, true),
+                new ResizeOptions(Map.of(1, 96 * MIB), OptionalDouble.empty(), Alignment.MIB_1, Set.of(), false, true),
                 ImageResize.Listener.NONE);
 
         Map<Integer, long[]> layout = TestImages.sfdiskLayout(image);
@@ -151,6 +153,13 @@ class ImageResizeTest {
         assertThat(TestImages.ntfsFiles(image, MIB, 96 * MIB))
                 .isEqualTo(built.files().get(1));
         assertThat(Files.size(image)).isEqualTo((1 + 96) * MIB);
+        java.nio.ByteBuffer backup = bootSector(image, MIB + 96 * MIB - 512);
+        assertThat(backup.array())
+                .as("the backup boot sector in the partition's last sector, the same as the primary")
+                .isEqualTo(boot.array());
+        assertThat(TestImages.ntfsCheck(image, MIB, 96 * MIB))
+                .contains("Checking the alternate boot sector... OK")
+                .doesNotContain("BAD");
     }
 
     @Test
@@ -158,7 +167,7 @@ class ImageResizeTest {
         Path image = TestImages.mbrWithLogicals(temp).image();
         String before = TestImages.sha256(image);
 
-        ImageResize.Preview preview = ImageResize.preview(image, freeRatio(0.3, true, true));
+        ResizePlan preview = ImageResize.preview(image, freeRatio(0.3, true, true));
 
         assertThat(preview.steps()).isNotEmpty();
         assertThat(preview.finalDiskBytes()).isLessThan(Files.size(image));
@@ -173,28 +182,31 @@ class ImageResizeTest {
 
         assertThatThrownBy(() -> ImageResize.run(
                         image,
-                        new ResizeOptions(Map.of(1, 8 * MIB), null, "1m", Set.of(), false, false),
+                        new ResizeOptions(
+                                Map.of(1, 8 * MIB), OptionalDouble.empty(), Alignment.MIB_1, Set.of(), false, false),
                         ImageResize.Listener.NONE))
-                .isInstanceOf(ImageException.class)
+                .isInstanceOf(ImageException.Refused.class)
                 .hasMessageContaining("below its filesystem's minimum");
         assertThatThrownBy(() -> ImageResize.run(
                         image,
-                        new ResizeOptions(Map.of(5, 600 * MIB), null, "1m", Set.of(), false, false),
+                        new ResizeOptions(
+                                Map.of(5, 600 * MIB), OptionalDouble.empty(), Alignment.MIB_1, Set.of(), false, false),
                         ImageResize.Listener.NONE))
-                .isInstanceOf(ImageException.class)
+                .isInstanceOf(ImageException.Refused.class)
                 .hasMessageContaining("the disk has");
         assertThatThrownBy(() -> ImageResize.run(
                         image,
-                        new ResizeOptions(Map.of(3, 8 * MIB), null, "1m", Set.of(), false, false),
+                        new ResizeOptions(
+                                Map.of(3, 8 * MIB), OptionalDouble.empty(), Alignment.MIB_1, Set.of(), false, false),
                         ImageResize.Listener.NONE))
-                .isInstanceOf(ImageException.class)
+                .isInstanceOf(ImageException.Refused.class)
                 .hasMessageContaining("no partition 3");
 
         Process holder = new ProcessBuilder("sh", "-c", "exec 3<\"$0\"; sleep 60", image.toString()).start();
         try {
             Thread.sleep(300);
             assertThatThrownBy(() -> ImageResize.run(image, freeRatio(0.3, false, true), ImageResize.Listener.NONE))
-                    .isInstanceOf(ImageException.class)
+                    .isInstanceOf(ImageException.Refused.class)
                     .hasMessageContaining("in use")
                     .hasMessageContaining("pid " + holder.pid());
         } finally {
@@ -205,7 +217,7 @@ class ImageResizeTest {
                 .strip();
         try {
             assertThatThrownBy(() -> ImageResize.run(image, freeRatio(0.3, false, true), ImageResize.Listener.NONE))
-                    .isInstanceOf(ImageException.class)
+                    .isInstanceOf(ImageException.Refused.class)
                     .hasMessageContaining("backs " + device);
         } finally {
             Commands.run("losetup", "-d", device);

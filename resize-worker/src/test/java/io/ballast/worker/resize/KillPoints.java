@@ -3,6 +3,7 @@ package io.ballast.worker.resize;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ballast.testsupport.Commands;
+import io.ballast.worker.resize.journal.ResizeJournal;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -1,7 +1,9 @@
 package io.ballast.worker.resize;
 
+import io.ballast.worker.plan.Alignment;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.Set;
 
 /**
@@ -11,7 +13,8 @@ import java.util.Set;
  */
 public final class ResizeProcess {
 
-    static final ResizeOptions OPTIONS = new ResizeOptions(Map.of(), 0.3, "1m", Set.of(), true, true);
+    static final ResizeOptions OPTIONS =
+            new ResizeOptions(Map.of(), OptionalDouble.of(0.3), Alignment.MIB_1, Set.of(), true, true);
 
     private ResizeProcess() {}
 

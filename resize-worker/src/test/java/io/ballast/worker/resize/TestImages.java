@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.ballast.testsupport.Commands;
 import io.ballast.testsupport.LoopDisk;
 import io.ballast.testsupport.SystemPrerequisites;
+import io.ballast.worker.image.Containers;
+import io.ballast.worker.image.ImageException;
+import io.ballast.worker.resize.journal.ResizeJournal;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -162,6 +165,26 @@ public final class TestImages {
         }
     }
 
+    /** What {@code ntfsfix -n} (no changes) says of the NTFS at {@code offsetBytes}, on a read-only loop device. */
+    public static String ntfsCheck(Path image, long offsetBytes, long sizeBytes) {
+        String device = Commands.run(
+                        "losetup",
+                        "--find",
+                        "--show",
+                        "--read-only",
+                        "--offset",
+                        Long.toString(offsetBytes),
+                        "--sizelimit",
+                        Long.toString(sizeBytes),
+                        image.toString())
+                .strip();
+        try {
+            return Commands.run("ntfsfix", "-n", device);
+        } finally {
+            Commands.run("losetup", "-d", device);
+        }
+    }
+
     /** The files of the filesystem at {@code offsetBytes} of {@code image}, as path → SHA-256, read only. */
     public static Map<String, String> files(Path image, long offsetBytes, long sizeBytes) {
         return files(image, offsetBytes, sizeBytes, "ext4", "ro,noload");
@@ -285,8 +308,11 @@ public final class TestImages {
                 @Override
                 public void progress(Step running, long doneBytes, long totalBytes) {}
             });
-        } catch (IllegalStateException expected) {
-            assertThat(expected).hasMessage("stopped before step " + step);
+        } catch (ImageException.Interrupted expected) {
+            assertThat(expected.stepNumber()).isEqualTo(step);
+            assertThat(expected.getCause()).hasMessage("stopped before step " + step);
+            assertThat(expected.journal())
+                    .isEqualTo(ResizeJournal.of(Containers.detect(image).data()));
             return;
         }
         throw new AssertionError("the resize of " + image + " ended before step " + step);

@@ -1,9 +1,11 @@
-package io.ballast.worker.events;
+package io.ballast.worker.jobs.events;
 
 import io.ballast.proto.worker.v1.ReclaimJob;
 import io.ballast.proto.worker.v1.ResizeJob;
 import io.ballast.proto.worker.v1.ScanJob;
 import io.ballast.support.events.EventInbox;
+import io.ballast.worker.reclaim.events.ReclaimJobs;
+import io.ballast.worker.scan.events.ScanJobs;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.clients.consumer.ConsumerRecord;

@@ -1,7 +1,7 @@
-package io.ballast.worker.events;
+package io.ballast.worker.jobs.events;
 
-import static io.ballast.worker.events.JobTrail.finishedOrFailed;
-import static io.ballast.worker.events.JobTrail.ofJob;
+import static io.ballast.worker.jobs.events.JobTrail.finishedOrFailed;
+import static io.ballast.worker.jobs.events.JobTrail.ofJob;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Message;
@@ -24,9 +24,10 @@ import io.ballast.worker.hypervisor.Hypervisor;
 import io.ballast.worker.jobs.JobRecord;
 import io.ballast.worker.jobs.JobRecords;
 import io.ballast.worker.lease.VmLeases;
-import io.ballast.worker.resize.ResizeJournal;
+import io.ballast.worker.plan.Alignment;
 import io.ballast.worker.resize.ResizeOptions;
 import io.ballast.worker.resize.TestImages;
+import io.ballast.worker.resize.journal.ResizeJournal;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -35,6 +36,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -202,7 +204,8 @@ class ResizeJobTest {
         Path image = built.image();
         String vm = "vm-" + UUID.randomUUID();
         String jobId = UUID.randomUUID().toString();
-        ResizeOptions options = new ResizeOptions(Map.of(), 0.3, "1m", Set.of(), false, true);
+        ResizeOptions options =
+                new ResizeOptions(Map.of(), OptionalDouble.of(0.3), Alignment.MIB_1, Set.of(), false, true);
         Path jobImage = image.resolveSibling(image.getFileName() + ".ballast-job-" + jobId);
         VmLeases.Lease lease =
                 leases.acquire(vm, "test-host", Duration.ofMinutes(5)).orElseThrow();
@@ -214,9 +217,9 @@ class ResizeJobTest {
                 DOMAIN,
                 image,
                 jobImage,
-                new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(options),
+                options,
                 state,
-                "resize",
+                io.ballast.worker.jobs.JobStep.RESIZE,
                 true,
                 true,
                 "powered off by resize job " + jobId + " for disk disk-1",
@@ -270,9 +273,9 @@ class ResizeJobTest {
                 DOMAIN,
                 image,
                 image,
-                "{}",
+                new ResizeOptions(Map.of(), OptionalDouble.empty(), Alignment.MIB_1, Set.of(), false, false),
                 JobRecord.State.RUNNING,
-                "lease",
+                io.ballast.worker.jobs.JobStep.LEASE,
                 false,
                 false,
                 "",
@@ -284,7 +287,7 @@ class ResizeJobTest {
 
         assertThat(second.token()).isGreaterThan(first.token());
         assertThat(leases.renew(first, Duration.ofMinutes(1))).isEmpty();
-        JobRecord stale = records.find("job-" + vm).orElseThrow().at("power-off");
+        JobRecord stale = records.find("job-" + vm).orElseThrow().at(io.ballast.worker.jobs.JobStep.POWER_OFF);
         assertThat(records.update(stale)).as("a write under the expired token").isFalse();
         assertThat(records.update(stale.under(second.token()))).isTrue();
         leases.release(first);

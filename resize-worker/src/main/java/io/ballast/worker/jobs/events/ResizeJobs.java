@@ -1,4 +1,4 @@
-package io.ballast.worker.events;
+package io.ballast.worker.jobs.events;
 
 import io.ballast.proto.worker.v1.ImageResult;
 import io.ballast.proto.worker.v1.JobFailed;
@@ -6,15 +6,16 @@ import io.ballast.proto.worker.v1.JobFinished;
 import io.ballast.proto.worker.v1.JobKind;
 import io.ballast.proto.worker.v1.JobProgress;
 import io.ballast.proto.worker.v1.JobStarted;
-import io.ballast.proto.worker.v1.JobStep;
 import io.ballast.proto.worker.v1.PartitionTarget;
 import io.ballast.proto.worker.v1.ResizeJob;
 import io.ballast.worker.config.WorkerConfig;
 import io.ballast.worker.hypervisor.Hypervisor;
 import io.ballast.worker.jobs.JobEvents;
 import io.ballast.worker.jobs.JobRecords;
+import io.ballast.worker.jobs.JobStep;
 import io.ballast.worker.jobs.ResizeJobRunner;
 import io.ballast.worker.lease.VmLeases;
+import io.ballast.worker.plan.Alignment;
 import io.ballast.worker.resize.ResizeOptions;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -22,6 +23,7 @@ import jakarta.enterprise.event.Observes;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
@@ -91,7 +93,7 @@ public class ResizeJobs implements JobEvents {
                     job.getDryRun());
         } catch (IllegalArgumentException e) {
             started(job.getJobId());
-            failed(job.getJobId(), "check", e.getMessage(), true);
+            failed(job.getJobId(), JobStep.CHECK, e.getMessage(), true);
             return;
         }
         runner.run(request);
@@ -110,18 +112,26 @@ public class ResizeJobs implements JobEvents {
         if (ratio < 0 || ratio >= 1) {
             throw new IllegalArgumentException("free ratio " + ratio + " is not from 0 to below 1");
         }
-        String alignment =
-                switch (job.getAlignment()) {
-                    case ALIGNMENT_NONE -> "none";
-                    case ALIGNMENT_64_KIB -> "64k";
-                    case ALIGNMENT_CYLINDER -> "cylinder";
-                    case ALIGNMENT_1_MIB, ALIGNMENT_UNSPECIFIED -> "1m";
-                    case UNRECOGNIZED -> throw new IllegalArgumentException("unknown alignment");
-                };
         Set<Integer> noAlign = new TreeSet<>();
         job.getNoAlignList().forEach(noAlign::add);
         return new ResizeOptions(
-                targets, ratio > 0 ? ratio : null, alignment, noAlign, job.getSparsify(), job.getTruncate());
+                targets,
+                ratio > 0 ? OptionalDouble.of(ratio) : OptionalDouble.empty(),
+                alignment(job.getAlignment()),
+                noAlign,
+                job.getSparsify(),
+                job.getTruncate());
+    }
+
+    /** The contract's alignment as the planner's; unspecified is the default, 1 MiB. */
+    static Alignment alignment(io.ballast.proto.worker.v1.Alignment alignment) {
+        return switch (alignment) {
+            case ALIGNMENT_NONE -> Alignment.NONE;
+            case ALIGNMENT_64_KIB -> Alignment.KIB_64;
+            case ALIGNMENT_CYLINDER -> Alignment.CYLINDER;
+            case ALIGNMENT_1_MIB, ALIGNMENT_UNSPECIFIED -> Alignment.MIB_1;
+            case UNRECOGNIZED -> throw new IllegalArgumentException("unknown alignment");
+        };
     }
 
     @Override
@@ -136,11 +146,20 @@ public class ResizeJobs implements JobEvents {
     }
 
     @Override
-    public void step(String jobId, String step, String detail) {
-        LOG.infof("job=%s step=%s %s", jobId, step, detail);
+    public void step(String jobId, JobStep step, String detail) {
+        publishStep(jobId, step.wireName(), detail);
+    }
+
+    @Override
+    public void resizeStep(String jobId, int number, int count, String detail) {
+        publishStep(jobId, JobStep.RESIZE.wireName() + " " + number + "/" + count, detail);
+    }
+
+    private void publishStep(String jobId, String step, String detail) {
+        LOG.infof("job=%s step=%s detail=%s", jobId, step, detail);
         progress.publish(
                 jobId,
-                JobStep.newBuilder()
+                io.ballast.proto.worker.v1.JobStep.newBuilder()
                         .setJobId(jobId)
                         .setStep(step)
                         .setDetail(detail)
@@ -167,7 +186,7 @@ public class ResizeJobs implements JobEvents {
     @Override
     public void finished(
             String jobId, long imageBefore, long imageAfter, long backedBefore, long backedAfter, String layout) {
-        LOG.infof("job=%s finished: image %d -> %d bytes", jobId, imageBefore, imageAfter);
+        LOG.infof("job=%s finished image_before=%d image_after=%d", jobId, imageBefore, imageAfter);
         progress.publish(
                 jobId,
                 JobFinished.newBuilder()
@@ -182,13 +201,13 @@ public class ResizeJobs implements JobEvents {
     }
 
     @Override
-    public void failed(String jobId, String step, String reason, boolean rolledBack) {
-        LOG.warnf("job=%s failed at %s (rolled back: %b): %s", jobId, step, rolledBack, reason);
+    public void failed(String jobId, JobStep step, String reason, boolean rolledBack) {
+        LOG.warnf("job=%s failed step=%s rolled_back=%b reason=%s", jobId, step.wireName(), rolledBack, reason);
         progress.publish(
                 jobId,
                 JobFailed.newBuilder()
                         .setJobId(jobId)
-                        .setStep(step)
+                        .setStep(step.wireName())
                         .setReason(reason)
                         .setRolledBack(rolledBack)
                         .build());

@@ -1,4 +1,4 @@
-package io.ballast.worker.events;
+package io.ballast.worker.jobs.events;
 
 import com.google.protobuf.Message;
 import io.ballast.proto.events.Decoded;
@@ -8,18 +8,18 @@ import java.util.List;
 import java.util.function.Predicate;
 
 /** Reading one job's events off {@code ballast.worker.progress.v1} in tests. */
-final class JobTrail {
+public final class JobTrail {
 
     private JobTrail() {}
 
     /** The job's last event: finished or failed. */
-    static Predicate<Decoded.Event> finishedOrFailed(String jobId) {
+    public static Predicate<Decoded.Event> finishedOrFailed(String jobId) {
         return event -> event.envelope().getSubjectId().equals(jobId)
                 && (event.payload() instanceof JobFinished || event.payload() instanceof JobFailed);
     }
 
     /** The payloads of the job's events, in order. */
-    static List<Message> ofJob(List<Decoded.Event> events, String jobId) {
+    public static List<Message> ofJob(List<Decoded.Event> events, String jobId) {
         return events.stream()
                 .filter(event -> event.envelope().getSubjectId().equals(jobId))
                 .map(Decoded.Event::payload)

@@ -1,7 +1,7 @@
-package io.ballast.worker.events;
+package io.ballast.worker.reclaim.events;
 
-import static io.ballast.worker.events.JobTrail.finishedOrFailed;
-import static io.ballast.worker.events.JobTrail.ofJob;
+import static io.ballast.worker.jobs.events.JobTrail.finishedOrFailed;
+import static io.ballast.worker.jobs.events.JobTrail.ofJob;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Message;

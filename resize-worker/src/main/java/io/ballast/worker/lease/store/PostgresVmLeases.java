@@ -1,4 +1,4 @@
-package io.ballast.worker.store;
+package io.ballast.worker.lease.store;
 
 import io.agroal.api.AgroalDataSource;
 import io.ballast.worker.lease.VmLeases;
@@ -81,7 +81,8 @@ public class PostgresVmLeases implements VmLeases {
         }
     }
 
-    static PreparedStatement prepare(Connection connection, String sql, Object... parameters) throws SQLException {
+    public static PreparedStatement prepare(Connection connection, String sql, Object... parameters)
+            throws SQLException {
         PreparedStatement statement = connection.prepareStatement(sql);
         for (int i = 0; i < parameters.length; i++) {
             statement.setObject(i + 1, parameters[i]);
@@ -95,7 +96,7 @@ public class PostgresVmLeases implements VmLeases {
 
     /** The worker's tables could not be read or written. */
     public static final class StoreException extends RuntimeException {
-        StoreException(String message, Throwable cause) {
+        public StoreException(String message, Throwable cause) {
             super(message, cause);
         }
     }

@@ -1,4 +1,4 @@
-package io.ballast.worker.events;
+package io.ballast.worker.scan.events;
 
 import io.ballast.proto.worker.v1.ImageResult;
 import io.ballast.proto.worker.v1.JobFailed;
@@ -8,6 +8,7 @@ import io.ballast.proto.worker.v1.JobStarted;
 import io.ballast.proto.worker.v1.ScanJob;
 import io.ballast.worker.config.WorkerConfig;
 import io.ballast.worker.image.ImageException;
+import io.ballast.worker.jobs.events.ProgressEvents;
 import io.ballast.worker.scan.ImageScan;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
@@ -44,7 +45,7 @@ public class ScanJobs {
                         .build());
         try {
             if (job.getImagePath().isBlank()) {
-                throw new ImageException("the job names no image");
+                throw new ImageException.Refused("the job names no image");
             }
             ImageScan.Report report = ImageScan.scan(Path.of(job.getImagePath()));
             StringBuilder layout = new StringBuilder(report.scheme() + ", " + report.diskBytes() + " bytes\n");

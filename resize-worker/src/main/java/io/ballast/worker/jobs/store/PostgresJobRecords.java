@@ -1,8 +1,11 @@
-package io.ballast.worker.store;
+package io.ballast.worker.jobs.store;
 
 import io.agroal.api.AgroalDataSource;
 import io.ballast.worker.jobs.JobRecord;
 import io.ballast.worker.jobs.JobRecords;
+import io.ballast.worker.jobs.JobStep;
+import io.ballast.worker.lease.store.PostgresVmLeases;
+import io.ballast.worker.resize.journal.ResizeJson;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -40,9 +43,9 @@ public class PostgresJobRecords implements JobRecords {
                 record.domain(),
                 record.image().toString(),
                 record.jobImage().toString(),
-                record.options(),
+                ResizeJson.write(record.options()),
                 record.state().name(),
-                record.step(),
+                record.step().wireName(),
                 record.wasRunning(),
                 record.poweredOff(),
                 record.detail(),
@@ -59,7 +62,7 @@ public class PostgresJobRecords implements JobRecords {
                           AND EXISTS (SELECT 1 FROM worker.vm_lease l WHERE l.vm_id = worker.resize_job.vm_id AND l.token = ?)
                         """,
                         record.state().name(),
-                        record.step(),
+                        record.step().wireName(),
                         record.wasRunning(),
                         record.poweredOff(),
                         record.detail(),
@@ -106,9 +109,9 @@ public class PostgresJobRecords implements JobRecords {
                         row.getString(5),
                         Path.of(row.getString(6)),
                         Path.of(row.getString(7)),
-                        row.getString(8),
+                        ResizeJson.readOptions(row.getString(8)),
                         JobRecord.State.valueOf(row.getString(9)),
-                        row.getString(10),
+                        JobStep.fromWire(row.getString(10)),
                         row.getBoolean(11),
                         row.getBoolean(12),
                         row.getString(13),

@@ -1,4 +1,4 @@
-package io.ballast.worker.events;
+package io.ballast.worker.reclaim.events;
 
 import io.ballast.proto.ballast.v1.Extent;
 import io.ballast.proto.worker.v1.JobFailed;
@@ -11,6 +11,7 @@ import io.ballast.proto.worker.v1.ReclaimResult;
 import io.ballast.worker.config.WorkerConfig;
 import io.ballast.worker.image.ByteRange;
 import io.ballast.worker.image.ImageException;
+import io.ballast.worker.jobs.events.ProgressEvents;
 import io.ballast.worker.reclaim.Reclaimer;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package io.ballast.worker.filesystem;
+package io.ballast.worker.tools;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -23,7 +23,7 @@ public final class Tool {
         }
     }
 
-    static final Duration DEFAULT_TIMEOUT = Duration.ofHours(6);
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofHours(6);
     private static final Path SETPRIV = Path.of("/usr/bin/setpriv");
 
     private Tool() {}

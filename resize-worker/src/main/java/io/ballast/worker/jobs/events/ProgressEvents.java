@@ -1,4 +1,4 @@
-package io.ballast.worker.events;
+package io.ballast.worker.jobs.events;
 
 import com.google.protobuf.Message;
 import io.ballast.proto.events.Topic;

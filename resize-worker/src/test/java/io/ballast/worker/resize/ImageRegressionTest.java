@@ -1,0 +1,232 @@
+package io.ballast.worker.resize;
+
+import static io.ballast.worker.resize.TestImages.MIB;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.ballast.testsupport.Commands;
+import io.ballast.testsupport.LoopDisk;
+import io.ballast.worker.image.ByteRange;
+import io.ballast.worker.image.DiskLayout;
+import io.ballast.worker.image.ImageException;
+import io.ballast.worker.image.Partition;
+import io.ballast.worker.plan.Alignment;
+import io.ballast.worker.reclaim.Reclaimer;
+import io.ballast.worker.scan.ImageScan;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalDouble;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Images built by other tools that an earlier Ballast got wrong, each on a real image: every one must end refused
+ * with the image unchanged, or resized with what must stay kept byte for byte.
+ */
+class ImageRegressionTest {
+
+    private static final ResizeOptions SHRINK_AND_TRUNCATE =
+            new ResizeOptions(Map.of(), OptionalDouble.of(0.3), Alignment.MIB_1, Set.of(), false, true);
+
+    @TempDir
+    Path temp;
+
+    @BeforeEach
+    void tools() {
+        TestImages.requireTools();
+    }
+
+    @Test
+    void aSunLabelIsNotTakenForNoTableAndItsSlicesStay() throws Exception {
+        // ext2 in slice 1 from sector 0 (the label shares its first sector), data in slice 2
+        Path image = temp.resolve("sun.img");
+        Commands.run("truncate", "-s", "60M", image.toString());
+        onRange(image, 0, 80325L * 512, device -> Commands.run("mkfs.ext2", "-q", device));
+        onRange(
+                image,
+                80325L * 512,
+                32130L * 512,
+                device -> Commands.run("dd", "if=/dev/urandom", "of=" + device, "bs=1M", "count=8", "status=none"));
+        Commands.runWithInput(
+                "label: sun\nstart=0, size=80325, type=83\nstart=80325, size=32130, type=83\n",
+                "sfdisk",
+                "--quiet",
+                image.toString());
+
+        assertRefusedUnchanged(image, "'sun' partition table");
+    }
+
+    @Test
+    void anSgiLabelIsRefusedNamingIt() throws Exception {
+        Path image = temp.resolve("sgi.img");
+        Commands.run("truncate", "-s", "64M", image.toString());
+        Commands.runWithInput("label: sgi\nstart=4096, size=40960, type=83\n", "sfdisk", "--quiet", image.toString());
+
+        assertRefusedUnchanged(image, "'sgi' partition table");
+    }
+
+    @Test
+    void aWholeDiskBsdLabelIsRefusedByItsOwnSignature() throws Exception {
+        // fdisk writes a BSD disklabel nested in an MBR partition; the same sectors at the start of a disk are a
+        // whole-disk label, which libblkid only reports when asked for partition details
+        Path nested = temp.resolve("nested.img");
+        Commands.run("truncate", "-s", "64M", nested.toString());
+        Commands.runWithInput("label: dos\nstart=2048, type=a5\n", "sfdisk", "--quiet", nested.toString());
+        Commands.runWithInput("b\ny\nw\n", "fdisk", nested.toString());
+        Path image = temp.resolve("bsd.img");
+        Commands.run("truncate", "-s", "64M", image.toString());
+        Commands.run(
+                "dd", "if=" + nested, "of=" + image, "bs=512", "skip=2048", "count=16", "conv=notrunc", "status=none");
+
+        assertRefusedUnchanged(image, "BSD disklabel");
+    }
+
+    @Test
+    void aGptWhoseProtectiveMbrIsGoneIsRefusedUntilRepaired() throws Exception {
+        Path image = TestImages.gpt(temp).image();
+        Commands.run("dd", "if=/dev/zero", "of=" + image, "bs=512", "count=1", "conv=notrunc", "status=none");
+
+        assertRefusedUnchanged(image, "libblkid sees no partition table where Ballast reads an GPT table");
+    }
+
+    @Test
+    void sparsifyKeepsTheGapAfterTheMbrWhereGrubLives() throws Exception {
+        Path image = temp.resolve("grub.img");
+        Commands.run("truncate", "-s", "600M", image.toString());
+        Commands.runWithInput("label: dos\nstart=2048, size=300MiB, type=83\n", "sfdisk", "--quiet", image.toString());
+        // core.img's place: sectors 1 to 100
+        Commands.run(
+                "dd", "if=/dev/urandom", "of=" + image, "bs=512", "seek=1", "count=100", "conv=notrunc", "status=none");
+        onRange(image, MIB, 300 * MIB, device -> Commands.run("mkfs.ext4", "-q", "-F", device));
+        String gapBefore = sha256(image, 512, MIB - 512);
+
+        Sparsifier.punch(image, Files.size(image), (done, total) -> {});
+
+        assertThat(sha256(image, 512, MIB - 512)).as("the gap after the MBR").isEqualTo(gapBefore);
+        ImageResize.run(
+                image,
+                new ResizeOptions(Map.of(), OptionalDouble.of(0.5), Alignment.MIB_1, Set.of(), true, true),
+                ImageResize.Listener.NONE);
+        assertThat(sha256(image, 512, MIB - 512))
+                .as("the gap after the MBR, after a resize with --sparsify")
+                .isEqualTo(gapBefore);
+    }
+
+    @Test
+    void aBiosBootPartitionKeepsItsPlaceAndBytesUnderAnyAlignment() throws Exception {
+        Path image;
+        try (LoopDisk disk = LoopDisk.create(temp, 256 * MIB, """
+                label: gpt
+                first-lba: 34
+                start=34, size=2014, type=21686148-6449-6E6F-744E-656564454649
+                start=2048, size=409600
+                """)) {
+            Commands.run("dd", "if=/dev/urandom", "of=" + disk.partition(1), "bs=512", "count=2014", "status=none");
+            Commands.run("mkfs.ext4", "-q", "-F", disk.partition(2).toString());
+            image = disk.keep();
+        }
+        String bootBefore = sha256(image, 34 * 512, 2014 * 512);
+
+        ResizePlan plan = ImageResize.run(
+                        image,
+                        new ResizeOptions(
+                                Map.of(2, 100 * MIB), OptionalDouble.empty(), Alignment.KIB_64, Set.of(), false, true),
+                        ImageResize.Listener.NONE)
+                .plan();
+
+        assertThat(plan.layout().getFirst().to())
+                .isEqualTo(plan.layout().getFirst().from());
+        assertThat(sha256(image, 34 * 512, 2014 * 512))
+                .as("the BIOS boot partition's bytes")
+                .isEqualTo(bootBefore);
+        Map<Integer, long[]> layout = TestImages.sfdiskLayout(image);
+        assertThat(layout.get(1)).containsExactly(34, 2014);
+        assertThat(layout.get(2)[0] * 512).isGreaterThanOrEqualTo(2048 * 512);
+        assertThat(Commands.run("sgdisk", "-v", image.toString())).contains("No problems found");
+        assertThat(DiskLayout.read(image).table().partitions().getFirst())
+                .extracting(Partition::placeIsFixed)
+                .isEqualTo(true);
+    }
+
+    @Test
+    void aGptWith256EntriesIsPlannedFromItsOwnHeader() throws Exception {
+        Path image;
+        try (LoopDisk disk = LoopDisk.create(temp, 256 * MIB, """
+                label: gpt
+                table-length: 256
+                first-lba: 66
+                start=66, size=164478
+                """)) {
+            Commands.run("mkfs.ext4", "-q", "-F", disk.partition(1).toString());
+            image = disk.keep();
+        }
+
+        ResizePlan plan = ImageResize.run(
+                        image,
+                        new ResizeOptions(
+                                Map.of(1, 64 * MIB), OptionalDouble.empty(), Alignment.NONE, Set.of(), false, true),
+                        ImageResize.Listener.NONE)
+                .plan();
+
+        assertThat(plan.layout().getFirst().to()).isEqualTo(ByteRange.ofLength(66 * 512, 64 * MIB));
+        assertThat(Files.size(image)).isEqualTo(plan.finalDiskBytes());
+        assertThat(Commands.run("sgdisk", "-v", image.toString())).contains("No problems found");
+        assertThat(Commands.run("sfdisk", "--dump", image.toString())).contains("table-length: 256");
+        TestImages.assertExtClean(image, 66 * 512);
+    }
+
+    /** A resize, a dry run, a scan, a sparsify and a reclaim of {@code image} are all refused; not a byte changed. */
+    private static void assertRefusedUnchanged(Path image, String naming) throws Exception {
+        String before = TestImages.sha256(image);
+        assertThatThrownBy(() -> ImageResize.run(image, SHRINK_AND_TRUNCATE, ImageResize.Listener.NONE))
+                .isInstanceOf(ImageException.Refused.class)
+                .hasMessageContaining(naming);
+        assertThatThrownBy(() -> ImageResize.preview(image, SHRINK_AND_TRUNCATE))
+                .isInstanceOf(ImageException.Refused.class)
+                .hasMessageContaining(naming);
+        assertThatThrownBy(() -> ImageScan.scan(image)).isInstanceOf(ImageException.Refused.class);
+        assertThatThrownBy(() -> new Reclaimer().reclaim(image, List.of(ByteRange.ofLength(MIB, MIB)), (d, t) -> {}))
+                .isInstanceOf(ImageException.Refused.class);
+        assertThat(TestImages.sha256(image)).isEqualTo(before);
+        assertThat(TestImages.leftovers(image)).isEmpty();
+    }
+
+    @FunctionalInterface
+    private interface OnDevice {
+        void run(String device) throws Exception;
+    }
+
+    /** Runs {@code work} on a loop device over {@code [offset, offset + length)} of {@code image}. */
+    private static void onRange(Path image, long offset, long length, OnDevice work) throws Exception {
+        String device = Commands.run(
+                        "losetup",
+                        "--find",
+                        "--show",
+                        "--offset",
+                        Long.toString(offset),
+                        "--sizelimit",
+                        Long.toString(length),
+                        image.toString())
+                .strip();
+        try {
+            work.run(device);
+        } finally {
+            Commands.run("losetup", "-d", device);
+        }
+    }
+
+    private static String sha256(Path image, long offset, long length) throws Exception {
+        byte[] bytes = new byte[(int) length];
+        try (RandomAccessFile file = new RandomAccessFile(image.toFile(), "r")) {
+            file.seek(offset);
+            file.readFully(bytes);
+        }
+        return java.util.HexFormat.of()
+                .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+    }
+}
