@@ -22,7 +22,9 @@ import java.util.OptionalLong;
 /**
  * Reads what a resize is planned from, changing nothing: the layout, each partition's filesystem (ext checked with
  * {@code e2fsck -fn} and measured, NTFS measured on a read-only loop device and its boot sector checked, swap's
- * identity) and a snapshot of the table's own sectors.
+ * identity) and a snapshot of the table's own sectors. Only filesystems the request may resize are checked and
+ * measured (those it names, or all with a free ratio): a partition that only moves is moved byte for byte, whatever
+ * its filesystem holds, and checking it would only cost time.
  */
 public final class ImageInspector {
 
@@ -42,7 +44,7 @@ public final class ImageInspector {
      * @throws ImageException.Refused when the image, its table or a filesystem is not one Ballast works on (an ext
      *     filesystem e2fsck finds problems in included)
      */
-    public static Inspection inspect(Path image) throws ImageException, IOException {
+    public static Inspection inspect(Path image, ResizeOptions options) throws ImageException, IOException {
         DiskLayout layout = DiskLayout.read(image);
         Path data = layout.container().data();
         PartitionTable table = layout.table();
@@ -50,19 +52,36 @@ public final class ImageInspector {
         TableSnapshot snapshot;
         try (FileChannel disk = FileChannel.open(data, StandardOpenOption.READ)) {
             for (Partition partition : table.partitions()) {
-                partitions.add(inspect(data, disk, table, partition));
+                boolean measured =
+                        options.freeRatio().isPresent() || options.targetBytes().containsKey(partition.number());
+                partitions.add(inspect(data, disk, table, partition, measured));
             }
             snapshot = TableSnapshot.of(disk, layout.diskBytes(), table);
         }
         return new Inspection(layout, partitions, snapshot);
     }
 
-    private static PartitionInfo inspect(Path data, FileChannel disk, PartitionTable table, Partition partition)
+    private static PartitionInfo inspect(
+            Path data, FileChannel disk, PartitionTable table, Partition partition, boolean measured)
             throws ImageException, IOException {
         long start = partition.range().startBytes();
         long length = partition.range().lengthBytes();
         Filesystems.Kind kind = Filesystems.detect(disk, start);
         boolean logical = table.scheme() == PartitionTable.Scheme.MBR && partition.number() >= 5;
+        if (!measured && (kind == Filesystems.Kind.EXT || kind == Filesystems.Kind.NTFS)) {
+            Optional<NtfsBootSector.NtfsGeometry> geometry = kind == Filesystems.Kind.NTFS
+                    ? Optional.of(NtfsBootSector.read(disk, start, length).geometry())
+                    : Optional.empty();
+            return new PartitionInfo(
+                    partition,
+                    kind,
+                    OptionalLong.empty(),
+                    OptionalLong.empty(),
+                    logical,
+                    0,
+                    Optional.empty(),
+                    geometry);
+        }
         return switch (kind) {
             case EXT -> {
                 Optional<String> problems = FilesystemTools.extProblems(data, start);

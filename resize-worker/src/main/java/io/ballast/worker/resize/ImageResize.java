@@ -76,7 +76,7 @@ public final class ImageResize {
      * @throws ImageException.Refused when the image or the request is not one a resize can carry out
      */
     public static ResizePlan preview(Path image, ResizeOptions options) throws ImageException, IOException {
-        ImageInspector.Inspection inspection = ImageInspector.inspect(image);
+        ImageInspector.Inspection inspection = ImageInspector.inspect(image, options);
         ResizePlan plan = ResizePlanner.plan(inspection, options);
         checkRoomForUndoCopies(inspection.layout().container().data(), plan.steps());
         return plan;

@@ -11,6 +11,7 @@ import io.ballast.worker.image.PartitionTable;
 import io.ballast.worker.image.PartitionTables;
 import io.ballast.worker.move.ExtentMover;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -28,6 +29,9 @@ import java.util.List;
  * contents are left as they are.
  */
 public final class Sparsifier {
+
+    private static final int BLOCK_BYTES = 4096;
+    private static final int ZERO_SCAN_BYTES = 1 << 20;
 
     /** A swap header fits in the first page, and pages are at most 64 KiB. */
     private static final long SWAP_HEADER_BYTES = 64 << 10;
@@ -81,6 +85,58 @@ public final class Sparsifier {
             fd.fsync();
         }
         return new Result(ByteRanges.totalBytes(gaps), ByteRanges.totalBytes(free), ByteRanges.totalBytes(swap));
+    }
+
+    /**
+     * Punches the 4 KiB blocks of {@code ranges} that read as zeros, then syncs: what a tool wrote as zeros (resize2fs
+     * writes whole inode tables) stops taking space, and reads the same. Returns the bytes punched.
+     */
+    public static long punchZeros(Fd fd, List<ByteRange> ranges) throws IOException {
+        long punched = 0;
+        ByteBuffer buffer = ByteBuffer.allocateDirect(ZERO_SCAN_BYTES);
+        try (FileChannel channel = FileChannel.open(fd.path(), StandardOpenOption.READ)) {
+            for (ByteRange range : ranges) {
+                long start = Math.ceilDiv(range.startBytes(), BLOCK_BYTES) * BLOCK_BYTES;
+                long end = Math.floorDiv(range.endBytes(), BLOCK_BYTES) * BLOCK_BYTES;
+                long runStart = -1;
+                for (long at = start; at < end; at += buffer.capacity()) {
+                    int length = (int) Math.min(buffer.capacity(), end - at);
+                    buffer.clear().limit(length);
+                    while (buffer.hasRemaining()) {
+                        if (channel.read(buffer, at + buffer.position()) < 0) {
+                            throw new IOException(
+                                    fd.path() + " ends at " + (at + buffer.position()) + ", inside " + range);
+                        }
+                    }
+                    for (int block = 0; block < length; block += BLOCK_BYTES) {
+                        boolean zero = isZero(buffer, block);
+                        long blockAt = at + block;
+                        if (zero && runStart < 0) {
+                            runStart = blockAt;
+                        } else if (!zero && runStart >= 0) {
+                            fd.punchHole(runStart, blockAt - runStart);
+                            punched += blockAt - runStart;
+                            runStart = -1;
+                        }
+                    }
+                }
+                if (runStart >= 0) {
+                    fd.punchHole(runStart, end - runStart);
+                    punched += end - runStart;
+                }
+            }
+        }
+        fd.fsync();
+        return punched;
+    }
+
+    private static boolean isZero(ByteBuffer buffer, int offset) {
+        for (int i = offset; i < offset + BLOCK_BYTES; i += Long.BYTES) {
+            if (buffer.getLong(i) != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Bytes the file {@code data} takes on its filesystem. */

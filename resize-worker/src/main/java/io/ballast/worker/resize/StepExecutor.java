@@ -6,6 +6,7 @@ import io.ballast.worker.filesystem.FilesystemTools;
 import io.ballast.worker.filesystem.Filesystems;
 import io.ballast.worker.filesystem.NtfsBootSector;
 import io.ballast.worker.image.ByteRange;
+import io.ballast.worker.image.ByteRanges;
 import io.ballast.worker.image.Container;
 import io.ballast.worker.image.Containers;
 import io.ballast.worker.image.ImageException;
@@ -18,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -53,16 +55,18 @@ final class StepExecutor {
                 ByteRange range = ByteRange.ofLength(shrink.startBytes(), shrink.fromBytes());
                 boolean fromCopy = undoneFromCopy(shrink.filesystem(), shrink.blockBytes());
                 undoable(range, fromCopy, undo, interrupted);
-                if (shrink.filesystem() == Filesystems.Kind.EXT) {
-                    withLoop(
-                            range,
-                            device -> FilesystemTools.extResize(
-                                    device,
-                                    Optional.of(shrink.toBytes()),
-                                    fromCopy ? Optional.empty() : Optional.of(undo)));
-                } else {
-                    withLoop(range, device -> FilesystemTools.ntfsResize(device, Optional.of(shrink.toBytes())));
-                }
+                withoutNewZeros(range, () -> {
+                    if (shrink.filesystem() == Filesystems.Kind.EXT) {
+                        withLoop(
+                                range,
+                                device -> FilesystemTools.extResize(
+                                        device,
+                                        Optional.of(shrink.toBytes()),
+                                        fromCopy ? Optional.empty() : Optional.of(undo)));
+                    } else {
+                        withLoop(range, device -> FilesystemTools.ntfsResize(device, Optional.of(shrink.toBytes())));
+                    }
+                });
             }
             case Step.MoveData move -> {
                 Move wanted = new Move(move.sourceBytes(), move.destinationBytes(), move.lengthBytes());
@@ -103,14 +107,16 @@ final class StepExecutor {
                 ByteRange range = ByteRange.ofLength(grow.startBytes(), grow.toBytes());
                 boolean fromCopy = undoneFromCopy(grow.filesystem(), grow.blockBytes());
                 undoable(range, fromCopy, undo, interrupted);
-                if (grow.filesystem() == Filesystems.Kind.EXT) {
-                    withLoop(
-                            range,
-                            device -> FilesystemTools.extResize(
-                                    device, Optional.empty(), fromCopy ? Optional.empty() : Optional.of(undo)));
-                } else {
-                    withLoop(range, device -> FilesystemTools.ntfsResize(device, Optional.empty()));
-                }
+                withoutNewZeros(range, () -> {
+                    if (grow.filesystem() == Filesystems.Kind.EXT) {
+                        withLoop(
+                                range,
+                                device -> FilesystemTools.extResize(
+                                        device, Optional.empty(), fromCopy ? Optional.empty() : Optional.of(undo)));
+                    } else {
+                        withLoop(range, device -> FilesystemTools.ntfsResize(device, Optional.empty()));
+                    }
+                });
             }
             case Step.RecreateSwap swap ->
                 withLoop(
@@ -174,6 +180,36 @@ final class StepExecutor {
         }
         withLoop(range, device -> FilesystemTools.extUndo(device, undo));
         Files.delete(undo);
+    }
+
+    @FunctionalInterface
+    private interface Work {
+        void run() throws IOException;
+    }
+
+    /**
+     * Runs a filesystem tool over {@code range}, then punches the zero blocks it newly allocated (resize2fs writes
+     * whole inode tables of zeros), so a resize does not grow the image's allocation. Block devices are all data.
+     */
+    private void withoutNewZeros(ByteRange range, Work work) throws IOException {
+        if (container instanceof Container.BlockDevice) {
+            work.run();
+            return;
+        }
+        List<ByteRange> before;
+        try (Fd fd = Fd.readOnly(data)) {
+            before = dataRanges(fd, range);
+        }
+        work.run();
+        try (Fd fd = Fd.readWrite(data)) {
+            Sparsifier.punchZeros(fd, ByteRanges.subtract(dataRanges(fd, range), before));
+        }
+    }
+
+    private static List<ByteRange> dataRanges(Fd fd, ByteRange range) throws IOException {
+        return fd.dataRanges(range.startBytes(), range.endBytes()).stream()
+                .map(data -> new ByteRange(data.startBytes(), data.endBytes()))
+                .toList();
     }
 
     @FunctionalInterface

@@ -87,6 +87,10 @@ class ImageResizeTest {
         assertThat(layout.get(2)).containsExactly(2048 + 192 * 2048, 96 * 2048);
         TestImages.assertExtKept(built, image, layout, 1, 2);
         assertThat(Filesystems.extUsage(image, MIB).sizeBytes()).isEqualTo(192 * MIB);
+        assertThat(outcome.allocatedBytesAfter())
+                .as("without --sparsify too, a resize does not grow the image's allocation (what moved partitions"
+                        + " left and the zeros resize2fs wrote are punched)")
+                .isLessThanOrEqualTo(outcome.allocatedBytesBefore());
         assertThat(Files.size(image)).isEqualTo((1 + 192 + 96 + 1) * MIB);
     }
 
