@@ -24,6 +24,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -46,6 +47,8 @@ public final class ImageBench implements Callable<Integer> {
     private static final long MIB = 1L << 20;
 
     static final double GOAL_RATIO_TO_DD = 0.9;
+
+    static final double GOAL_SHRINK_RATIO = 0.8;
 
     @Spec
     CommandLine.Model.CommandSpec spec;
@@ -79,7 +82,23 @@ public final class ImageBench implements Callable<Integer> {
     @Option(names = "--job-data-mib", defaultValue = "100", description = "Data inside that partition (MiB).")
     long jobDataMib;
 
-    @Option(names = "--runs", defaultValue = "3", description = "Rounds of the dense comparison.")
+    @Option(
+            names = "--shrink-disk-mib",
+            defaultValue = "4096",
+            description = "Disk of the shrink job (MiB): partition 1 takes 7/8 of it from sector 63, partition 2 a"
+                    + " sixteenth after it.")
+    long shrinkDiskMib;
+
+    @Option(names = "--shrink-data-mib", defaultValue = "500", description = "Data in partition 1 (MiB).")
+    long shrinkDataMib;
+
+    @Option(
+            names = "--shrink-to-mib",
+            defaultValue = "1024",
+            description = "Partition 1's new size (MiB), re-aligned to 1 MiB, partition 2 packed after it, truncated.")
+    long shrinkToMib;
+
+    @Option(names = "--runs", defaultValue = "3", description = "Rounds of the dense comparison and the shrink job.")
     int runs;
 
     @Option(names = "--json", description = "Print one JSON object of the figures.")
@@ -99,9 +118,16 @@ public final class ImageBench implements Callable<Integer> {
                 || sparseDataGib >= sparseGib
                 || jobMib < 2
                 || jobDataMib < 1
-                || jobDataMib >= jobMib) {
+                || jobDataMib >= jobMib
+                || shrinkDiskMib < 64
+                || shrinkToMib < 16
+                || shrinkDataMib < 1
+                || shrinkDataMib * 2 > shrinkToMib
+                || shrinkToMib >= shrinkDiskMib - shrinkDiskMib / 8) {
             throw new IllegalArgumentException("--dense-mib must be 16 or more, --shift-mib and --runs 1 or more, the"
-                    + " sparse data less than the sparse range, --job-mib 2 or more and its data less than it");
+                    + " sparse data less than the sparse range, --job-mib 2 or more and its data less than it,"
+                    + " --shrink-disk-mib 64 or more, --shrink-to-mib 16 or more and below 7/8 of the disk, and"
+                    + " --shrink-data-mib at most half of it");
         }
         boolean dropCaches = Files.isWritable(Path.of("/proc/sys/vm/drop_caches"));
         Path image = Files.createTempFile(directory, "bench-move-", ".img");
@@ -153,6 +179,15 @@ public final class ImageBench implements Callable<Integer> {
             Files.delete(image);
             Job job = job(image, dropCaches);
 
+            // The shrink job, against the manual route (it needs a loop device for resize2fs: root).
+            Optional<ShrinkJob.Figures> shrink = Optional.empty();
+            if (root()) {
+                shrink = Optional.of(
+                        new ShrinkJob(shrinkDiskMib, shrinkDataMib, shrinkToMib).run(directory, runs, dropCaches, err));
+            } else {
+                err.println("shrink job not run: resize2fs needs a loop device (root)");
+            }
+
             double moverMs = Stats.millis(Stats.median(ours));
             long readBytes = ioAfter[0] - ioBefore[0];
             long writtenBytes = ioAfter[1] - ioBefore[1];
@@ -179,7 +214,8 @@ public final class ImageBench implements Callable<Integer> {
                     Stats.millis(job.sfdiskNanos()),
                     job.sfdiskNanos() / (double) job.oursNanos(),
                     job.oursAllocated(),
-                    job.sfdiskAllocated());
+                    job.sfdiskAllocated(),
+                    shrink);
             Reports.print(spec.commandLine().getOut(), figures, json);
             return ExitCode.DONE;
         } finally {
@@ -211,7 +247,8 @@ public final class ImageBench implements Callable<Integer> {
             double sfdiskMoveDataMs,
             double resizeSpeedupOverSfdisk,
             long resizeAllocatedBytesAfter,
-            long sfdiskAllocatedBytesAfter)
+            long sfdiskAllocatedBytesAfter,
+            Optional<ShrinkJob.Figures> shrinkJob)
             implements Report {
 
         /** The dense move at 90 % of dd's throughput or better. */
@@ -222,6 +259,31 @@ public final class ImageBench implements Callable<Integer> {
 
         @Override
         public String text() {
+            return realignText()
+                    + System.lineSeparator()
+                    + shrinkJob.map(Figures::shrinkText).orElse("shrink job not run (needs root for a loop device)");
+        }
+
+        private static String shrinkText(ShrinkJob.Figures job) {
+            return String.format(
+                    Locale.ROOT,
+                    "shrinking a %d MiB partition holding %d MiB to %d MiB, re-aligned, partition 2 packed, truncated:"
+                            + " image resize %.0f ms, by hand (resize2fs, sfdisk --move-data, truncate) %.0f ms; paired"
+                            + " ratio %.2f (goal under %.1f: %s); steps %s ms; allocated afterwards %.0f MiB and %.0f MiB",
+                    job.partitionBytes() / MIB,
+                    job.dataBytes() / MIB,
+                    job.targetBytes() / MIB,
+                    job.resizeMedianMs(),
+                    job.byHandMedianMs(),
+                    job.pairedRatioToByHand(),
+                    GOAL_SHRINK_RATIO,
+                    job.pairedRatioToByHand() < GOAL_SHRINK_RATIO ? "met" : "NOT met",
+                    job.resizeStepMillis(),
+                    job.resizeAllocatedBytesAfter() / (double) MIB,
+                    job.byHandAllocatedBytesAfter() / (double) MIB);
+        }
+
+        private String realignText() {
             return String.format(
                     Locale.ROOT,
                     """
@@ -255,6 +317,14 @@ public final class ImageBench implements Callable<Integer> {
                     resizeSpeedupOverSfdisk,
                     resizeAllocatedBytesAfter / (double) MIB,
                     sfdiskAllocatedBytesAfter / (double) MIB);
+        }
+    }
+
+    private static boolean root() {
+        try {
+            return Files.getAttribute(Path.of("/proc/self"), "unix:uid").equals(0);
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
         }
     }
 
@@ -404,7 +474,7 @@ public final class ImageBench implements Callable<Integer> {
     }
 
     /** Writes back dirty pages, and drops the page cache when allowed, so the next move reads from the disk. */
-    private static void settle(Path image, boolean dropCaches) throws IOException, InterruptedException {
+    static void settle(Path image, boolean dropCaches) throws IOException, InterruptedException {
         try (FileChannel channel = FileChannel.open(image, StandardOpenOption.WRITE)) {
             channel.force(true);
         }
