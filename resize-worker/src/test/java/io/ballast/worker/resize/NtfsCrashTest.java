@@ -27,6 +27,10 @@ class NtfsCrashTest {
             assertThat(size).isLessThan(256L << 20);
             assertThat(TestImages.ntfsFiles(image, start, size))
                     .isEqualTo(original.files().get(1));
+            assertThat(TestImages.ntfsCheck(image, start, size))
+                    .as("both boot sectors, the backup in the partition's last sector")
+                    .contains("Checking the alternate boot sector... OK")
+                    .doesNotContain("BAD");
         });
 
         KillPoints.Outcome outcome =
