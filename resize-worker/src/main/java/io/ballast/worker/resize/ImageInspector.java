@@ -72,15 +72,7 @@ public final class ImageInspector {
             Optional<NtfsBootSector.NtfsGeometry> geometry = kind == Filesystems.Kind.NTFS
                     ? Optional.of(NtfsBootSector.read(disk, start, length).geometry())
                     : Optional.empty();
-            return new PartitionInfo(
-                    partition,
-                    kind,
-                    OptionalLong.empty(),
-                    OptionalLong.empty(),
-                    logical,
-                    0,
-                    Optional.empty(),
-                    geometry);
+            return PartitionInfo.unmeasured(partition, kind, logical, geometry);
         }
         return switch (kind) {
             case EXT -> {
@@ -132,16 +124,7 @@ public final class ImageInspector {
                         0,
                         Optional.of(FilesystemTools.swapIdentity(disk, start)),
                         Optional.empty());
-            default ->
-                new PartitionInfo(
-                        partition,
-                        kind,
-                        OptionalLong.empty(),
-                        OptionalLong.empty(),
-                        logical,
-                        0,
-                        Optional.empty(),
-                        Optional.empty());
+            default -> PartitionInfo.unmeasured(partition, kind, logical, Optional.empty());
         };
     }
 }

@@ -26,6 +26,20 @@ public record PartitionInfo(
         Optional<SwapIdentity> swap,
         Optional<NtfsGeometry> ntfsGeometry) {
 
+    /** A partition whose filesystem was not measured: it only moves, or holds nothing Ballast resizes. */
+    static PartitionInfo unmeasured(
+            Partition partition, Filesystems.Kind filesystem, boolean logical, Optional<NtfsGeometry> ntfsGeometry) {
+        return new PartitionInfo(
+                partition,
+                filesystem,
+                OptionalLong.empty(),
+                OptionalLong.empty(),
+                logical,
+                0,
+                Optional.empty(),
+                ntfsGeometry);
+    }
+
     public int number() {
         return partition.number();
     }

@@ -203,16 +203,7 @@ class ImageRegressionTest {
 
     /** Runs {@code work} on a loop device over {@code [offset, offset + length)} of {@code image}. */
     private static void onRange(Path image, long offset, long length, OnDevice work) throws Exception {
-        String device = Commands.run(
-                        "losetup",
-                        "--find",
-                        "--show",
-                        "--offset",
-                        Long.toString(offset),
-                        "--sizelimit",
-                        Long.toString(length),
-                        image.toString())
-                .strip();
+        String device = TestImages.loop(image, offset, length, false);
         try {
             work.run(device);
         } finally {

@@ -165,19 +165,23 @@ public final class TestImages {
         }
     }
 
+    /**
+     * A loop device over {@code [offsetBytes, offsetBytes + sizeBytes)} of {@code image}; the caller detaches it
+     * ({@code losetup -d}).
+     */
+    public static String loop(Path image, long offsetBytes, long sizeBytes, boolean readOnly) {
+        List<String> command = new java.util.ArrayList<>(List.of("losetup", "--find", "--show"));
+        if (readOnly) {
+            command.add("--read-only");
+        }
+        command.addAll(List.of(
+                "--offset", Long.toString(offsetBytes), "--sizelimit", Long.toString(sizeBytes), image.toString()));
+        return Commands.run(command.toArray(String[]::new)).strip();
+    }
+
     /** What {@code ntfsfix -n} (no changes) says of the NTFS at {@code offsetBytes}, on a read-only loop device. */
     public static String ntfsCheck(Path image, long offsetBytes, long sizeBytes) {
-        String device = Commands.run(
-                        "losetup",
-                        "--find",
-                        "--show",
-                        "--read-only",
-                        "--offset",
-                        Long.toString(offsetBytes),
-                        "--sizelimit",
-                        Long.toString(sizeBytes),
-                        image.toString())
-                .strip();
+        String device = loop(image, offsetBytes, sizeBytes, true);
         try {
             return Commands.run("ntfsfix", "-n", device);
         } finally {
@@ -197,17 +201,7 @@ public final class TestImages {
 
     private static Map<String, String> files(
             Path image, long offsetBytes, long sizeBytes, String type, String options) {
-        String device = Commands.run(
-                        "losetup",
-                        "--find",
-                        "--show",
-                        "--read-only",
-                        "--offset",
-                        Long.toString(offsetBytes),
-                        "--sizelimit",
-                        Long.toString(sizeBytes),
-                        image.toString())
-                .strip();
+        String device = loop(image, offsetBytes, sizeBytes, true);
         try {
             Path mount = Files.createTempDirectory("ballast-check-");
             try {
