@@ -111,7 +111,7 @@ public final class LocalStack implements Callable<Integer> {
                 return fail("Kafka and PostgreSQL did not start within " + START_BOUND.toSeconds() + " s");
             }
         }
-        Map<String, String> infraEnvironment = readEnvironment(envFile);
+        Map<String, String> infraEnvironment = LocalInfrastructure.readEnvironment(envFile);
 
         Map<String, String> environment = new HashMap<>(infraEnvironment);
         environment.put("BALLAST_GATEWAY_CERTS", certs.toString());
@@ -286,18 +286,6 @@ public final class LocalStack implements Callable<Integer> {
                         + LaunchedProgram.STOP_GRACE.toSeconds() + " s; killed it");
             }
         });
-    }
-
-    /** The {@code NAME=value} lines of the infrastructure's {@code infra.env}. */
-    static Map<String, String> readEnvironment(Path file) throws IOException {
-        Map<String, String> environment = new LinkedHashMap<>();
-        for (String line : Files.readAllLines(file)) {
-            int equals = line.indexOf('=');
-            if (equals > 0) {
-                environment.put(line.substring(0, equals), line.substring(equals + 1));
-            }
-        }
-        return environment;
     }
 
     private static boolean accepts(String host, int port, Duration timeout) {
