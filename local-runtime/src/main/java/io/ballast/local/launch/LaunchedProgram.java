@@ -202,7 +202,8 @@ public final class LaunchedProgram implements AutoCloseable {
                 process.descendants().forEach(children::add);
             }
             children.forEach(ProcessHandle::destroyForcibly);
-            process.destroyForcibly();
+            // Through the handle: Process.destroyForcibly() would also close the output the pump still reads.
+            process.toHandle().destroyForcibly();
             process.waitFor(10, TimeUnit.SECONDS);
         }
         List<ProcessHandle> leftBehind;
@@ -241,7 +242,7 @@ public final class LaunchedProgram implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             process.descendants().forEach(ProcessHandle::destroyForcibly);
-            process.destroyForcibly();
+            process.toHandle().destroyForcibly();
         }
     }
 

@@ -49,8 +49,12 @@ public final class Launcher {
                 if (entry.getValue().reached(program)) {
                     iterator.remove();
                 } else if (!program.isAlive()) {
-                    return new Startup.Exited(
-                            program, program.awaitExit(Duration.ZERO).orElseThrow());
+                    int exitCode = program.awaitExit(Duration.ZERO).orElseThrow();
+                    // It may have become ready just before it exited (a line printed, then gone): that counts.
+                    if (!entry.getValue().reached(program)) {
+                        return new Startup.Exited(program, exitCode);
+                    }
+                    iterator.remove();
                 }
             }
             if (pending.isEmpty()) {
