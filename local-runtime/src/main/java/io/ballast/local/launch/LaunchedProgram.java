@@ -31,6 +31,9 @@ public final class LaunchedProgram implements AutoCloseable {
     /** How long a program may take to stop after SIGTERM before it is killed. */
     public static final Duration STOP_GRACE = Duration.ofSeconds(30);
 
+    /** How long a killed process may take to be gone. */
+    private static final Duration KILL_BOUND = Duration.ofSeconds(10);
+
     /** How long the output may go on after the program exited (processes it left may still write). */
     private static final Duration OUTPUT_AFTER_EXIT = Duration.ofSeconds(5);
 
@@ -198,13 +201,15 @@ public final class LaunchedProgram implements AutoCloseable {
         Stopped stopped = Stopped.EXITED;
         if (!process.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
             stopped = Stopped.KILLED;
+            List<ProcessHandle> started;
             synchronized (this) {
                 process.descendants().forEach(children::add);
+                started = List.copyOf(children);
             }
-            children.forEach(ProcessHandle::destroyForcibly);
+            started.forEach(ProcessHandle::destroyForcibly);
             // Through the handle: Process.destroyForcibly() would also close the output the pump still reads.
             process.toHandle().destroyForcibly();
-            process.waitFor(10, TimeUnit.SECONDS);
+            process.waitFor(KILL_BOUND.toMillis(), TimeUnit.MILLISECONDS);
         }
         List<ProcessHandle> leftBehind;
         synchronized (this) {
@@ -212,10 +217,9 @@ public final class LaunchedProgram implements AutoCloseable {
         }
         leftBehind.forEach(ProcessHandle::destroy);
         for (ProcessHandle child : leftBehind) {
-            try {
-                child.onExit().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            } catch (TimeoutException | ExecutionException e) {
+            if (!exits(child, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))) {
                 child.destroyForcibly();
+                exits(child, KILL_BOUND);
             }
         }
         awaitOutputEnd();
@@ -226,6 +230,18 @@ public final class LaunchedProgram implements AutoCloseable {
     public Stopped stop() throws InterruptedException {
         terminate();
         return awaitStopped();
+    }
+
+    /** Whether {@code process} has exited within {@code bound}. */
+    private static boolean exits(ProcessHandle process, Duration bound) throws InterruptedException {
+        try {
+            process.onExit().get(bound.toNanos(), TimeUnit.NANOSECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (ExecutionException e) {
+            return !process.isAlive();
+        }
     }
 
     private void awaitOutputEnd() throws InterruptedException {
