@@ -21,6 +21,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A benchmark's own Kafka broker and guest-gateway, each in a JVM of its own ({@link LocalInfrastructure} with
@@ -42,6 +44,7 @@ public final class GatewayStack implements AutoCloseable {
     private final PrintWriter progress;
     private final List<LaunchedProgram> programs = new ArrayList<>();
     private final Thread stopOnShutdown = new Thread(this::close, "bench-stack-stop");
+    private final CountDownLatch stopped = new CountDownLatch(1);
     private String kafka = "";
     private int httpPort;
     private int agentPort;
@@ -177,13 +180,16 @@ public final class GatewayStack implements AutoCloseable {
     public void close() {
         List<LaunchedProgram> running;
         boolean keepLogs;
+        boolean closing;
         synchronized (this) {
-            if (closed) {
-                return;
-            }
+            closing = closed;
             closed = true;
             running = new ArrayList<>(programs.reversed());
             keepLogs = !succeeded;
+        }
+        if (closing) {
+            awaitStopped();
+            return;
         }
         try {
             Runtime.getRuntime().removeShutdownHook(stopOnShutdown);
@@ -197,6 +203,16 @@ public final class GatewayStack implements AutoCloseable {
         if (keepLogs) {
             progress.println("ballast: the benchmark did not finish; its logs are in " + directory);
             progress.flush();
+        }
+        stopped.countDown();
+    }
+
+    /** Lets a second close (the shutdown hook while the benchmark closes the stack) end only once all stopped. */
+    private void awaitStopped() {
+        try {
+            stopped.await(2 * LaunchedProgram.STOP_GRACE.toSeconds(), TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }

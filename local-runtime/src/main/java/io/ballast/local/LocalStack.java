@@ -100,7 +100,7 @@ public final class LocalStack implements Callable<Integer> {
 
     private int run(Checkout checkout, Path run, Path certs) throws Exception {
         out.println("ballast: starting Kafka and PostgreSQL...");
-        LaunchedProgram infra = launch(
+        LaunchedProgram infra = launchInfrastructure(
                 Launch.of("infra", checkout.localInfrastructure(run)).withOutput(new Output.Prefixed("infra", out)));
         switch (infra.awaitReady(new Readiness.FileExists(envFile), START_BOUND)) {
             case Startup.Ready ready -> {}
@@ -117,8 +117,8 @@ public final class LocalStack implements Callable<Integer> {
         environment.put("BALLAST_GATEWAY_CERTS", certs.toString());
         Map<LaunchedProgram, Readiness> starting = new LinkedHashMap<>();
         for (Service service : SERVICES) {
-            LaunchedProgram program =
-                    launch(Launch.of(service.module(), checkout.service(service.module(), Checkout.SERVICE_JVM_OPTIONS))
+            LaunchedProgram program = launchService(
+                    Launch.of(service.module(), checkout.service(service.module(), Checkout.SERVICE_JVM_OPTIONS))
                             .withEnvironment(environment)
                             .withOutput(new Output.Prefixed(service.module(), out)));
             starting.put(program, Readiness.healthReady(service.port()));
@@ -191,20 +191,29 @@ public final class LocalStack implements Callable<Integer> {
         }
     }
 
-    /** Starts a program of the stack, unless the stack is already stopping. */
-    private LaunchedProgram launch(Launch launch) {
+    /** Starts the infrastructure, unless the stack is already stopping. */
+    private LaunchedProgram launchInfrastructure(Launch launch) {
         synchronized (lock) {
-            if (stopping) {
-                throw new CancellationException("stopping");
-            }
-            LaunchedProgram program = Launcher.start(launch);
-            if (launch.name().equals("infra")) {
-                infrastructure = Optional.of(program);
-            } else {
-                services.add(program);
-            }
+            LaunchedProgram program = launch(launch);
+            infrastructure = Optional.of(program);
             return program;
         }
+    }
+
+    /** Starts a service, unless the stack is already stopping. */
+    private LaunchedProgram launchService(Launch launch) {
+        synchronized (lock) {
+            LaunchedProgram program = launch(launch);
+            services.add(program);
+            return program;
+        }
+    }
+
+    private LaunchedProgram launch(Launch launch) {
+        if (stopping) {
+            throw new CancellationException("stopping");
+        }
+        return Launcher.start(launch);
     }
 
     private void printWhereEverythingIs(Path certs, String kafka, String database) {
