@@ -1,5 +1,6 @@
 package io.ballast.bench;
 
+import io.ballast.bench.agent.AgentMemoryBench;
 import io.ballast.bench.agent.InflateBench;
 import io.ballast.bench.gateway.GatewayBench;
 import io.ballast.bench.image.ImageBench;
@@ -17,7 +18,7 @@ import picocli.CommandLine.Spec;
         name = "ballast bench",
         mixinStandardHelpOptions = true,
         description = "Benchmarks of docs/benchmarks.md.",
-        subcommands = {InflateBench.class, GatewayBench.class, ImageBench.class})
+        subcommands = {InflateBench.class, AgentMemoryBench.class, GatewayBench.class, ImageBench.class})
 public final class BenchCommand implements Runnable {
 
     @Spec

@@ -4,14 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ballast.testsupport.Commands;
 import io.ballast.testsupport.SystemPrerequisites;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -21,7 +20,7 @@ import org.junit.jupiter.api.Test;
  */
 class BenchmarksTest {
 
-    private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
+    private static final Path ROOT = Program.ROOT;
 
     @Test
     void theGatewayBenchDeliversEveryCommandToItsSimulatedAgents() throws Exception {
@@ -89,25 +88,17 @@ class BenchmarksTest {
 
     /** Runs {@code ./ballast bench ARGS} on what this build packaged; returns its report, the last line it printed. */
     private static JsonNode bench(String... arguments) throws Exception {
-        List<String> command = new ArrayList<>(List.of(ROOT.resolve("ballast").toString(), "bench"));
+        List<String> command = new ArrayList<>(List.of("env", "BALLAST_BUILD=never"));
+        command.addAll(Program.CHECKOUT.ballast("bench"));
         command.addAll(List.of(arguments));
-        Path log = Files.createTempFile("bench-", ".log");
         List<Path> before = benchDirectories();
-        ProcessBuilder builder =
-                new ProcessBuilder(command).directory(ROOT.toFile()).redirectError(log.toFile());
-        builder.environment().put("BALLAST_BUILD", "never");
-        Process process = builder.start();
-        process.getOutputStream().close();
-        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.waitFor(5, TimeUnit.MINUTES)).isTrue();
-        String err = Files.readString(log);
-        Files.delete(log);
-        assertThat(process.exitValue()).as(out + err).isZero();
+        // Fails naming the command, its exit code and its standard error when the benchmark does not exit 0.
+        String out = Commands.run(command.toArray(String[]::new));
         assertThat(benchDirectories())
                 .as("a successful benchmark leaves nothing under .ballast/bench")
                 .containsExactlyInAnyOrderElementsOf(before);
         List<String> lines = out.lines().toList();
-        assertThat(lines).as(err).isNotEmpty();
+        assertThat(lines).as("the report of %s", command).isNotEmpty();
         JsonNode report = new ObjectMapper().readTree(lines.getLast());
         assertThat(report.get("machine").get("cpus").asInt())
                 .as("every report names its machine")

@@ -8,6 +8,7 @@ import io.ballast.proto.events.Decoded;
 import io.ballast.proto.events.SkipReason;
 import io.ballast.proto.events.Topic;
 import io.ballast.support.events.Events;
+import io.ballast.testsupport.EventProducer;
 import io.ballast.testsupport.SampleEvents;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -19,14 +20,10 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -82,8 +79,7 @@ class EventRoundTripTest {
                     Message event =
                             SampleEvents.populated(route.topic().prototype(type).orElseThrow());
                     sent.add(event);
-                    producer.send(codec.record(route.topic(), "subject-" + sent.size(), event))
-                            .get(10, TimeUnit.SECONDS);
+                    producer.send(codec.record(route.topic(), "subject-" + sent.size(), event));
                 }
             }
         }
@@ -131,7 +127,7 @@ class EventRoundTripTest {
                     new ProducerRecord<>(
                             name, key, gateway.envelope(key, foreign).toByteArray()),
                     gateway.record(topic, key, valid))) {
-                producer.send(record).get(10, TimeUnit.SECONDS);
+                producer.send(record);
             }
         }
 
@@ -151,12 +147,9 @@ class EventRoundTripTest {
         assertThat(reservation.counters().decoded(topic)).isEqualTo(1);
     }
 
-    private static KafkaProducer<String, byte[]> producer() {
-        return new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName()));
+    /** A producer for records each test encodes with the codec of the service that produces them. */
+    private static EventProducer producer() {
+        return EventProducer.connect(broker.bootstrapServers(), "contract-tests");
     }
 
     /** Where each partition of a topic ends now: what a test produces afterwards starts there. */

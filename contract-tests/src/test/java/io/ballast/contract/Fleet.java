@@ -10,8 +10,8 @@ import io.ballast.proto.ballast.v1.BallastFailed;
 import io.ballast.proto.ballast.v1.SetBallastSize;
 import io.ballast.proto.events.Decoded;
 import io.ballast.proto.events.Topic;
-import io.ballast.support.events.Events;
 import io.ballast.testsupport.Commands;
+import io.ballast.testsupport.EventProducer;
 import io.ballast.testsupport.EventTap;
 import io.ballast.testsupport.Postgres;
 import java.nio.file.Files;
@@ -20,13 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import java.util.regex.Pattern;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * A small installation for end-to-end tests: the real broker, a CA with agent certificates made by
@@ -43,13 +37,14 @@ final class Fleet implements AutoCloseable {
     final KafkaBroker broker;
     final Path certs;
     private final Path logs;
-    private final Events reservation = new Events("reservation-service");
+    private final EventProducer reservation;
     private final List<Program> programs = new ArrayList<>();
 
     Fleet(Path directory, int agentCertificates) {
         this.logs = directory;
         this.broker = KafkaBroker.start();
         broker.createBallastTopics(1);
+        this.reservation = EventProducer.connect(broker.bootstrapServers(), "reservation-service");
         this.certs = directory.resolve("certs");
         ballast("certs", "init", "--dir", certs.toString());
         for (int i = 1; i <= agentCertificates; i++) {
@@ -117,13 +112,8 @@ final class Fleet implements AutoCloseable {
         return agent;
     }
 
-    void publish(Topic topic, String subject, Message payload) throws Exception {
-        try (var producer = new KafkaProducer<String, byte[]>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName()))) {
-            producer.send(reservation.record(topic, subject, payload)).get(10, TimeUnit.SECONDS);
-        }
+    void publish(Topic topic, String subject, Message payload) {
+        reservation.publish(topic, subject, payload);
     }
 
     EventTap tap(Topic topic) {
@@ -160,24 +150,13 @@ final class Fleet implements AutoCloseable {
                         && f.getGeneration() == generation);
     }
 
-    /** A counter or gauge of a program's /q/metrics (the first series carrying {@code labelFragment}). */
-    static double metric(int httpPort, String name, String labelFragment) throws Exception {
-        var matcher = Pattern.compile("^" + Pattern.quote(name) + "(\\{[^}]*\\})? ([0-9.E+-]+)$", Pattern.MULTILINE)
-                .matcher(Program.metrics(httpPort));
-        while (matcher.find()) {
-            if (labelFragment.isEmpty()
-                    || (matcher.group(1) != null && matcher.group(1).contains(labelFragment))) {
-                return Double.parseDouble(matcher.group(2));
-            }
-        }
-        return 0;
+    /** A counter or gauge of a program's /q/metrics: the first series carrying {@code labels}, 0 before it exists. */
+    static double metric(int httpPort, String name, Map<String, String> labels) throws Exception {
+        return Program.metrics(httpPort).valueOrZero(name, labels);
     }
 
     private static void ballast(String... arguments) {
-        List<String> command = new ArrayList<>();
-        command.add(Program.ROOT.resolve("ballast").toString());
-        command.addAll(List.of(arguments));
-        Commands.run(command.toArray(String[]::new));
+        Commands.run(Program.CHECKOUT.ballast(arguments).toArray(String[]::new));
     }
 
     @Override
@@ -185,6 +164,7 @@ final class Fleet implements AutoCloseable {
         for (Program program : programs) {
             program.close();
         }
+        reservation.close();
         broker.stop();
     }
 }

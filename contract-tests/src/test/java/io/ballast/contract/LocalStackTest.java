@@ -1,10 +1,14 @@
 package io.ballast.contract;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
-import java.io.BufferedReader;
+import io.ballast.local.launch.Launch;
+import io.ballast.local.launch.LaunchedProgram;
+import io.ballast.local.launch.Launcher;
+import io.ballast.local.launch.Readiness;
+import io.ballast.local.launch.Startup;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -12,14 +16,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -31,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class LocalStackTest {
 
-    private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
+    private static final Path ROOT = Program.ROOT;
     private static final List<Integer> SERVICE_PORTS = List.of(8081, 8082, 8083, 8084);
 
     @Test
@@ -41,49 +42,48 @@ class LocalStackTest {
                     .as("port %d must be free for this test", port)
                     .isFalse();
         }
-        Process up = ballast(Map.of(), "up");
-        List<String> output = collect(up);
         List<ProcessHandle> descendants = List.of();
-        try {
-            awaitLine(output, up, "Press Ctrl-C to stop.", Duration.ofMinutes(3));
-            descendants = up.descendants().toList();
-            assertThat(descendants).hasSizeGreaterThanOrEqualTo(5);
+        try (LaunchedProgram up = ballast(Map.of(), "up")) {
+            try {
+                assertThat(up.awaitReady(new Readiness.OutputContains("Press Ctrl-C to stop."), Duration.ofMinutes(3)))
+                        .as("./ballast up ready; its output:%n%s", up.outputText())
+                        .isEqualTo(new Startup.Ready());
+                descendants = up.handle().descendants().toList();
+                assertThat(descendants).hasSizeGreaterThanOrEqualTo(5);
 
-            HttpClient http = HttpClient.newHttpClient();
-            for (int port : SERVICE_PORTS) {
-                HttpResponse<String> ready = http.send(
-                        HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/q/health/ready"))
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString());
-                assertThat(ready.statusCode()).as("readiness of port %d", port).isEqualTo(200);
-                assertThat(ready.body()).contains("\"status\": \"UP\"");
-            }
-            int kafkaPort = port(output, "^  Kafka +localhost:(\\d+)$");
-            int postgresPort = port(output, "^  PostgreSQL +jdbc:postgresql://localhost:(\\d+)/ballast$");
-            assertThat(ROOT.resolve(".ballast/run/infra.env")).exists();
+                HttpClient http = HttpClient.newHttpClient();
+                for (int port : SERVICE_PORTS) {
+                    HttpResponse<String> ready = http.send(
+                            HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/q/health/ready"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    assertThat(ready.statusCode())
+                            .as("readiness of port %d", port)
+                            .isEqualTo(200);
+                    assertThat(ready.body()).contains("\"status\": \"UP\"");
+                }
+                int kafkaPort = port(up.output(), "^  Kafka +localhost:(\\d+)$");
+                int postgresPort = port(up.output(), "^  PostgreSQL +jdbc:postgresql://localhost:(\\d+)/ballast$");
+                assertThat(ROOT.resolve(".ballast/run/infra.env")).exists();
 
-            // SIGTERM, as Ctrl-C's trap or a service manager sends it; unlike Process.destroy() this keeps the
-            // output pipe open, so the script's last lines can be read.
-            assertThat(up.toHandle().destroy()).isTrue();
-            assertThat(up.waitFor(90, TimeUnit.SECONDS))
-                    .as("stopped within 90 s")
-                    .isTrue();
-            assertThat(up.exitValue()).isZero();
-            assertThat(output).contains("ballast: stopped");
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (descendants.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) {
-                Thread.sleep(200);
+                // SIGTERM, as a service manager sends it and as Ctrl-C ends in.
+                up.terminate();
+                assertThat(up.awaitExit(Duration.ofSeconds(90)))
+                        .as("stopped within 90 s with exit code 0")
+                        .hasValue(0);
+                assertThat(up.output()).contains("ballast: stopped");
+                List<ProcessHandle> started = descendants;
+                await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(
+                                started.stream().filter(ProcessHandle::isAlive).map(ProcessHandle::info))
+                        .isEmpty());
+                for (int port : List.of(8081, 8082, 8083, 8084, 8443, kafkaPort, postgresPort)) {
+                    assertThat(accepts(port)).as("port %d closed", port).isFalse();
+                }
+                assertThat(ROOT.resolve(".ballast/run/infra.env")).doesNotExist();
+            } finally {
+                up.handle().descendants().forEach(ProcessHandle::destroyForcibly);
+                descendants.forEach(ProcessHandle::destroyForcibly);
             }
-            assertThat(descendants.stream().filter(ProcessHandle::isAlive).map(ProcessHandle::info))
-                    .isEmpty();
-            for (int port : List.of(8081, 8082, 8083, 8084, 8443, kafkaPort, postgresPort)) {
-                assertThat(accepts(port)).as("port %d closed", port).isFalse();
-            }
-            assertThat(ROOT.resolve(".ballast/run/infra.env")).doesNotExist();
-        } finally {
-            up.descendants().forEach(ProcessHandle::destroyForcibly);
-            descendants.forEach(ProcessHandle::destroyForcibly);
-            up.destroyForcibly();
         }
     }
 
@@ -128,15 +128,17 @@ class LocalStackTest {
             Path target = Path.of("/usr/bin", tool);
             Files.createSymbolicLink(bin.resolve(tool), Files.exists(target) ? target : Path.of("/bin", tool));
         }
-        ProcessBuilder builder = new ProcessBuilder(
-                        bin.resolve("bash").toString(), ROOT.resolve("ballast").toString(), "up")
-                .directory(ROOT.toFile())
-                .redirectErrorStream(true);
-        builder.environment().clear();
-        builder.environment()
-                .putAll(Map.of("PATH", bin.toString(), "HOME", bin.toString(), "BALLAST_JDK_DIRS", "/nonexistent"));
+        Launch withoutJdk = Launch.of(
+                        "ballast up",
+                        List.of(
+                                bin.resolve("bash").toString(),
+                                ROOT.resolve("ballast").toString(),
+                                "up"))
+                .withDirectory(ROOT)
+                .withOnlyEnvironment(
+                        Map.of("PATH", bin.toString(), "HOME", bin.toString(), "BALLAST_JDK_DIRS", "/nonexistent"));
         assertOneLineFailure(
-                builder.start(),
+                Launcher.start(withoutJdk),
                 1,
                 "ballast: needs a JDK 25 or newer and found none (JAVA_HOME=unset, /nonexistent, PATH); install one"
                         + " (e.g. Temurin 25) or set JAVA_HOME to it");
@@ -150,49 +152,21 @@ class LocalStackTest {
                 "ballast: unknown command 'frobnicate' (./ballast help lists them)");
     }
 
-    private static Process ballast(Map<String, String> environment, String... arguments) throws IOException {
-        var command = new java.util.ArrayList<String>();
-        command.add(ROOT.resolve("ballast").toString());
-        command.addAll(List.of(arguments));
-        ProcessBuilder builder =
-                new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true);
-        builder.environment().remove("BALLAST_DB_URL");
-        builder.environment().put("BALLAST_BUILD", "never");
-        builder.environment().putAll(environment);
-        return builder.start();
+    /** {@code ./ballast ARGUMENTS} on what this build packaged, with the tests' environment and {@code more}. */
+    private static LaunchedProgram ballast(Map<String, String> more, String... arguments) {
+        return Launcher.start(Launch.of("ballast " + String.join(" ", arguments), Program.CHECKOUT.ballast(arguments))
+                .withDirectory(ROOT)
+                .withoutEnvironment("BALLAST_DB_URL")
+                .withEnvironment(Map.of("BALLAST_BUILD", "never"))
+                .withEnvironment(more));
     }
 
-    private static void assertOneLineFailure(Process process, int exitCode, String line) throws Exception {
-        List<String> output = collect(process);
-        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        Thread.sleep(100);
-        assertThat(process.exitValue()).isEqualTo(exitCode);
-        assertThat(output).containsExactly(line);
-    }
-
-    private static List<String> collect(Process process) {
-        List<String> lines = new CopyOnWriteArrayList<>();
-        Thread reader = new Thread(() -> {
-            try (var in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                in.lines().forEach(lines::add);
-            } catch (IOException e) {
-                lines.add("<output unreadable: " + e.getMessage() + ">");
-            }
-        });
-        reader.setDaemon(true);
-        reader.start();
-        return lines;
-    }
-
-    private static void awaitLine(List<String> output, Process process, String line, Duration timeout)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!output.contains(line)) {
-            if (!process.isAlive() || System.nanoTime() > deadline) {
-                throw new AssertionError("no line '" + line + "' (alive=" + process.isAlive() + "); output:\n"
-                        + String.join("\n", output));
-            }
-            Thread.sleep(250);
+    private static void assertOneLineFailure(LaunchedProgram program, int exitCode, String line) throws Exception {
+        try (program) {
+            assertThat(program.awaitExit(Duration.ofSeconds(60)))
+                    .as("exit code; output:%n%s", program.outputText())
+                    .hasValue(exitCode);
+            assertThat(program.output()).containsExactly(line);
         }
     }
 

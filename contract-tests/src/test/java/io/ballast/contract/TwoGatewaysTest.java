@@ -1,6 +1,7 @@
 package io.ballast.contract;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.ballast.proto.ballast.v1.BallastApplied;
 import io.ballast.proto.events.Topic;
@@ -9,6 +10,7 @@ import io.ballast.testsupport.LoopDisk;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -54,15 +56,19 @@ class TwoGatewaysTest {
     }
 
     /** Waits until the gateway has read {@code commands} commands and none of them is pending any more. */
-    private static void awaitNothingPending(Fleet.Gateway gateway, int commands) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (Fleet.metric(gateway.httpPort(), "ballast_events_decoded_total", "ballast.ballast.commands.v1")
-                        < commands
-                || Fleet.metric(gateway.httpPort(), "ballast_gateway_commands_pending", "") > 0) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("a command is still pending at gateway " + gateway.httpPort());
-            }
-            Thread.sleep(250);
-        }
+    private static void awaitNothingPending(Fleet.Gateway gateway, int commands) {
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(250))
+                .untilAsserted(() -> {
+                    assertThat(Fleet.metric(
+                                    gateway.httpPort(),
+                                    "ballast_events_decoded_total",
+                                    Map.of("topic", Topic.BALLAST_COMMANDS.topicName())))
+                            .as("commands read by the gateway on port %d", gateway.httpPort())
+                            .isGreaterThanOrEqualTo(commands);
+                    assertThat(Fleet.metric(gateway.httpPort(), "ballast_gateway_commands_pending", Map.of()))
+                            .as("commands pending at the gateway on port %d", gateway.httpPort())
+                            .isZero();
+                });
     }
 }

@@ -7,7 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -88,6 +90,18 @@ public final class LocalInfrastructure implements Callable<Integer> {
                 + database.map(d -> " postgres=" + d.jdbcUrl()).orElse(""));
         stopped.await();
         return ExitCode.DONE;
+    }
+
+    /** The {@code NAME=value} lines of an {@value #ENV_FILE} this program wrote: how to reach what it runs. */
+    public static Map<String, String> readEnvironment(Path envFile) throws IOException {
+        Map<String, String> environment = new LinkedHashMap<>();
+        for (String line : Files.readAllLines(envFile)) {
+            int equals = line.indexOf('=');
+            if (equals > 0) {
+                environment.put(line.substring(0, equals), line.substring(equals + 1));
+            }
+        }
+        return environment;
     }
 
     private static void stopAll(List<AutoCloseable> started, Path envFile) {

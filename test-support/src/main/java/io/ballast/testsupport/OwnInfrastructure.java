@@ -11,14 +11,6 @@ public final class OwnInfrastructure {
 
     private OwnInfrastructure() {}
 
-    /** A Kafka broker of its own, for a service without a database. */
-    public static final class Broker implements QuarkusTestProfile {
-        @Override
-        public List<TestResourceEntry> testResources() {
-            return List.of(new TestResourceEntry(KafkaResource.class));
-        }
-    }
-
     /** A Kafka broker and a database of its own. */
     public static final class BrokerAndDatabase implements QuarkusTestProfile {
         @Override

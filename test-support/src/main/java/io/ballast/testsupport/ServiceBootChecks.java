@@ -17,18 +17,10 @@ import io.restassured.path.json.JsonPath;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import javax.sql.DataSource;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -132,20 +124,13 @@ public abstract class ServiceBootChecks {
                                 Topic.ALERTS.prototype(typeOfAnotherTopic).orElseThrow()))
                 .toByteArray();
         String validType = topic.eventTypes().iterator().next();
-        var valid = events.record(
-                topic,
-                "subject-1",
-                SampleEvents.populated(topic.prototype(validType).orElseThrow()));
-        try (var producer = new KafkaProducer<String, byte[]>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName()))) {
-            for (var record : List.of(
-                    new ProducerRecord<>(name, "subject-1", "not an envelope".getBytes(StandardCharsets.UTF_8)),
-                    new ProducerRecord<>(name, "subject-1", unknown),
-                    valid)) {
-                producer.send(record).get(10, TimeUnit.SECONDS);
-            }
+        try (EventProducer producer = EventProducer.connect(broker.bootstrapServers(), events)) {
+            producer.send(new ProducerRecord<>(name, "subject-1", "not an envelope".getBytes(StandardCharsets.UTF_8)));
+            producer.send(new ProducerRecord<>(name, "subject-1", unknown));
+            producer.publish(
+                    topic,
+                    "subject-1",
+                    SampleEvents.populated(topic.prototype(validType).orElseThrow()));
         }
 
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
@@ -216,15 +201,6 @@ public abstract class ServiceBootChecks {
                 .statusCode(200)
                 .extract()
                 .asString();
-        Pattern line =
-                Pattern.compile("^" + Pattern.quote(name) + "(?:\\{([^}]*)\\})? ([0-9.E+-]+)$", Pattern.MULTILINE);
-        Matcher matcher = line.matcher(body);
-        while (matcher.find()) {
-            String found = matcher.group(1) == null ? "" : matcher.group(1);
-            if (labels.entrySet().stream().allMatch(l -> found.contains(l.getKey() + "=\"" + l.getValue() + "\""))) {
-                return Double.parseDouble(matcher.group(2));
-            }
-        }
-        return 0;
+        return PrometheusText.parse(body).valueOrZero(name, labels);
     }
 }

@@ -1,6 +1,7 @@
 package io.ballast.bench.gateway;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.ballast.bench.GatewayStack;
 import io.ballast.bench.Machine;
 import io.ballast.bench.Report;
 import io.ballast.bench.Reports;
@@ -8,6 +9,7 @@ import io.ballast.bench.Stats;
 import io.ballast.cli.DurationConverter;
 import io.ballast.gateway.cli.CertsCommand;
 import io.ballast.gateway.identity.CertificateAuthority;
+import io.ballast.local.Checkout;
 import io.ballast.proto.events.Topic;
 import io.ballast.support.events.Events;
 import io.grpc.ManagedChannel;
@@ -91,20 +93,13 @@ public final class GatewayBench implements Callable<Integer> {
                     + " minute on two cores shared with Kafka and the agents).")
     Duration warmup;
 
-    @Option(names = "--gateway", paramLabel = "HOST:PORT", required = true, description = "The agents' TLS port.")
-    String gateway;
+    /** The gateway under test, its broker and CA: the {@link GatewayStack} this run starts. */
+    private String gateway;
 
-    @Option(names = "--management", paramLabel = "URL", required = true, description = "The gateway's HTTP base URL.")
-    URI management;
-
-    @Option(names = "--gateway-pid", paramLabel = "PID", description = "The gateway's process (for RSS and a GC).")
-    Optional<Long> gatewayPid;
-
-    @Option(names = "--certs", paramLabel = "DIR", required = true, description = "The CA (./ballast certs init).")
-    Path certs;
-
-    @Option(names = "--kafka", paramLabel = "BOOTSTRAP", required = true, description = "Kafka bootstrap servers.")
-    String kafka;
+    private URI management;
+    private Optional<Long> gatewayPid;
+    private Path certs;
+    private String kafka;
 
     @Option(
             names = "--handshakes",
@@ -120,10 +115,27 @@ public final class GatewayBench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintWriter err = spec.commandLine().getErr();
         problem().ifPresent(problem -> {
             throw new IllegalArgumentException(problem);
         });
+        // Kafka and the gateway each in a JVM of their own, the gateway limited to a 1 GiB heap (JVM default GC).
+        try (GatewayStack stack = GatewayStack.start(
+                Checkout.containing(GatewayBench.class),
+                List.of("-Xmx1g", "--sun-misc-unsafe-memory-access=allow"),
+                spec.commandLine().getErr())) {
+            gateway = stack.agentAddress();
+            management = stack.management();
+            gatewayPid = Optional.of(stack.gatewayPid());
+            certs = stack.certs();
+            kafka = stack.kafkaBootstrap();
+            int code = measure();
+            stack.succeeded();
+            return code;
+        }
+    }
+
+    private int measure() throws Exception {
+        PrintWriter err = spec.commandLine().getErr();
         int colon = gateway.lastIndexOf(':');
         String host = gateway.substring(0, colon);
         int port = Integer.parseInt(gateway.substring(colon + 1));
@@ -242,10 +254,6 @@ public final class GatewayBench implements Callable<Integer> {
         }
         if (handshakes < 1) {
             return Optional.of("--handshakes must be at least 1");
-        }
-        int colon = gateway.lastIndexOf(':');
-        if (colon <= 0 || !gateway.substring(colon + 1).matches("[0-9]{1,5}")) {
-            return Optional.of("--gateway '" + gateway + "' is not HOST:PORT");
         }
         return Optional.empty();
     }

@@ -1,5 +1,6 @@
 package io.ballast.bench.gateway;
 
+import io.ballast.testsupport.PrometheusText;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -8,15 +9,22 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The gateway's own figures: its Prometheus metrics ({@code /q/metrics}) and, when it runs on this machine, its
  * resident memory and a full collection before the heap is read ({@code jcmd PID GC.run}).
  */
 final class GatewayProbe {
+
+    private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"(.*)\"");
 
     private final URI metrics;
     private final OptionalLong pid;
@@ -44,32 +52,22 @@ final class GatewayProbe {
      * {@code area="heap"}), skipping negative values (Prometheus' "no maximum"); empty if no sample matched.
      */
     static OptionalDouble sum(String scrape, String name, String... labels) {
-        double total = 0;
-        boolean found = false;
-        for (String line : scrape.split("\n")) {
-            if (line.startsWith("#") || !line.startsWith(name)) {
-                continue;
+        Map<String, String> wanted = new LinkedHashMap<>();
+        for (String label : labels) {
+            Matcher matcher = LABEL.matcher(label);
+            if (!matcher.matches()) {
+                throw new IllegalArgumentException("label '" + label + "' is not name=\"value\"");
             }
-            int space = line.lastIndexOf(' ');
-            String series = line.substring(0, space);
-            String seriesName = series.contains("{") ? series.substring(0, series.indexOf('{')) : series;
-            if (!seriesName.equals(name)) {
-                continue;
-            }
-            boolean matches = true;
-            for (String label : labels) {
-                matches &= series.contains(label);
-            }
-            if (!matches) {
-                continue;
-            }
-            double value = Double.parseDouble(line.substring(space + 1));
-            if (value >= 0) {
-                total += value;
-                found = true;
-            }
+            wanted.put(matcher.group(1), matcher.group(2));
         }
-        return found ? OptionalDouble.of(total) : OptionalDouble.empty();
+        List<Double> values = PrometheusText.parse(scrape).find(name, wanted).stream()
+                .map(PrometheusText.Sample::value)
+                .filter(value -> value >= 0)
+                .toList();
+        return values.isEmpty()
+                ? OptionalDouble.empty()
+                : OptionalDouble.of(
+                        values.stream().mapToDouble(Double::doubleValue).sum());
     }
 
     /** Asks the gateway's JVM for a full collection, so the heap read next is what its sessions keep alive. */

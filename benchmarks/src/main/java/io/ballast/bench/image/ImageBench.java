@@ -6,6 +6,7 @@ import io.ballast.bench.Report;
 import io.ballast.bench.Reports;
 import io.ballast.bench.Stats;
 import io.ballast.cli.ExitCode;
+import io.ballast.local.Checkout;
 import io.ballast.testsupport.Commands;
 import io.ballast.worker.move.ExtentMover;
 import io.ballast.worker.move.Move;
@@ -53,8 +54,12 @@ public final class ImageBench implements Callable<Integer> {
     @Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--dir", paramLabel = "DIR", required = true, description = "Where the test image goes.")
-    Path directory;
+    @Option(
+            names = "--dir",
+            paramLabel = "DIR",
+            description = "Where the test image goes (default: .ballast/bench of this checkout, on the filesystem"
+                    + " its images would live on).")
+    Optional<Path> dir;
 
     @Option(names = "--dense-mib", defaultValue = "1024", description = "Dense range moved (MiB).")
     long denseMib;
@@ -107,8 +112,13 @@ public final class ImageBench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
-        if (!Files.isDirectory(directory)) {
-            throw new IllegalArgumentException("--dir " + directory + " is not a directory");
+        Path directory = dir.orElseGet(
+                () -> Checkout.containing(ImageBench.class).state().resolve("bench"));
+        try {
+            Files.createDirectories(directory);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(
+                    "--dir " + directory + " is not a directory this program can create or use");
         }
         if (denseMib < 16
                 || shiftMib < 1

@@ -47,25 +47,22 @@ class BenchFiguresTest {
     }
 
     @Test
-    void prometheusSamplesAreSummedByNameAndLabels() {
+    void theProbeSumsByLabelFragmentsAndSkipsTheNoMaximumMarker() {
+        // Parsing is PrometheusText's (tested in test-support); the probe adds label fragments and drops -1.
         String scrape = """
-                # HELP jvm_memory_used_bytes The amount of used memory
-                # TYPE jvm_memory_used_bytes gauge
-                jvm_memory_used_bytes{area="heap",id="G1 Eden Space"} 1.0E7
-                jvm_memory_used_bytes{area="heap",id="G1 Old Gen"} 3.0E7
-                jvm_memory_used_bytes{area="nonheap",id="Metaspace"} 5.0E7
-                jvm_memory_used_bytes_other{area="heap"} 1.0
-                jvm_memory_max_bytes{area="heap",id="G1 Eden Space"} -1.0
-                jvm_memory_max_bytes{area="heap",id="G1 Old Gen"} 1.073741824E9
-                ballast_gateway_agents_connected 10000.0
+                jvm_memory_max_bytes{area="heap",id="eden"} -1.0
+                jvm_memory_max_bytes{area="heap",id="old"} 1.073741824E9
+                jvm_memory_max_bytes{area="nonheap",id="metaspace"} 2.0E8
                 """;
 
-        assertThat(GatewayProbe.sum(scrape, "jvm_memory_used_bytes", "area=\"heap\""))
-                .hasValue(4.0e7);
         assertThat(GatewayProbe.sum(scrape, "jvm_memory_max_bytes", "area=\"heap\""))
                 .hasValue(1.073741824e9);
-        assertThat(GatewayProbe.sum(scrape, "ballast_gateway_agents_connected")).hasValue(10_000);
-        assertThat(GatewayProbe.sum(scrape, "ballast_gateway_commands_pending")).isEmpty();
+        assertThat(GatewayProbe.sum(scrape, "jvm_memory_max_bytes")).hasValue(1.273741824e9);
+        assertThat(GatewayProbe.sum(scrape, "jvm_memory_max_bytes", "id=\"eden\""))
+                .isEmpty();
+        assertThatThrownBy(() -> GatewayProbe.sum(scrape, "jvm_memory_max_bytes", "heap"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("label 'heap' is not name=\"value\"");
     }
 
     @Test

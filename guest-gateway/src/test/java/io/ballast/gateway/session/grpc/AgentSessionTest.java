@@ -19,6 +19,7 @@ import io.ballast.proto.guest.v1.UsageReported;
 import io.ballast.proto.inventory.v1.VirtualDisk;
 import io.ballast.proto.inventory.v1.VirtualDiskUpserted;
 import io.ballast.support.events.Events;
+import io.ballast.testsupport.EventProducer;
 import io.ballast.testsupport.EventTap;
 import io.ballast.testsupport.InjectKafkaBroker;
 import io.ballast.testsupport.KafkaResource;
@@ -29,12 +30,7 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.net.URL;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 
 /** Agent sessions over real mutual TLS with commands and acks through the real broker. Each test uses its own VM. */
@@ -221,12 +217,9 @@ class AgentSessionTest {
                 .build();
     }
 
-    private void publish(Topic topic, String subject, Message payload) throws Exception {
-        try (var producer = new KafkaProducer<String, byte[]>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName()))) {
-            producer.send(reservation.record(topic, subject, payload)).get(10, TimeUnit.SECONDS);
+    private void publish(Topic topic, String subject, Message payload) {
+        try (EventProducer producer = EventProducer.connect(broker.bootstrapServers(), reservation)) {
+            producer.publish(topic, subject, payload);
         }
     }
 

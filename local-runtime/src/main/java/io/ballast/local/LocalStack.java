@@ -1,0 +1,308 @@
+package io.ballast.local;
+
+import io.ballast.cli.ExitCode;
+import io.ballast.cli.Program;
+import io.ballast.local.launch.Launch;
+import io.ballast.local.launch.LaunchedProgram;
+import io.ballast.local.launch.Launcher;
+import io.ballast.local.launch.Output;
+import io.ballast.local.launch.Readiness;
+import io.ballast.local.launch.Startup;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code ./ballast up}: the whole suite on this machine. Starts {@link LocalInfrastructure} (Kafka and PostgreSQL,
+ * in a JVM of its own), makes the local certificates once ({@code ./ballast certs init}), starts the four packaged
+ * services with each line of their output prefixed by its name, waits until every one reports ready, prints where
+ * they are, and runs until it is told to stop (SIGINT, SIGTERM, SIGHUP): then it stops the services, then the
+ * infrastructure, and exits 0. A program that exits on its own stops the rest, and the run exits 1.
+ *
+ * <p>Every message is one line; what keeps the stack from starting (a port in use, an unreachable or malformed
+ * {@code BALLAST_DB_URL}) is said before anything starts.
+ */
+@Command(
+        name = "ballast",
+        mixinStandardHelpOptions = true,
+        description = "Kafka, PostgreSQL and the four services on this machine, until stopped.")
+public final class LocalStack implements Callable<Integer> {
+
+    /** A service of the stack and the one port it serves REST, gRPC and {@code /q} on. */
+    record Service(String module, int port) {}
+
+    static final List<Service> SERVICES = List.of(
+            new Service("inventory-service", 8081),
+            new Service("reservation-service", 8082),
+            new Service("guest-gateway", 8083),
+            new Service("resize-worker", 8084));
+
+    /** The gateway's mutual-TLS port for agents. */
+    static final int AGENT_PORT = 8443;
+
+    /** How long the infrastructure, and then the services, may take to be ready. */
+    static final Duration START_BOUND = Duration.ofSeconds(120);
+
+    private static final String DB_URL_PREFIX = "jdbc:postgresql://";
+
+    private final PrintStream out = System.out;
+    private final PrintStream err = System.err;
+    private final Object lock = new Object();
+    private final List<LaunchedProgram> services = new ArrayList<>();
+    private Optional<LaunchedProgram> infrastructure = Optional.empty();
+    private boolean stopping;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private Path envFile;
+
+    public static void main(String[] args) {
+        Program.of(new LocalStack()).exit(args);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Checkout checkout = Checkout.containing(LocalStack.class);
+        preflight(System.getenv());
+        Path state = checkout.state();
+        Path run = Files.createDirectories(state.resolve("run"));
+        envFile = run.resolve(LocalInfrastructure.ENV_FILE);
+        // Left by a run that was killed: the new infrastructure's file must be the one waited for.
+        Files.deleteIfExists(envFile);
+        Path certs = state.resolve("certs");
+        createCertificates(checkout, certs);
+
+        // Ctrl-C, a service manager's SIGTERM and a closed terminal all end in the JVM's shutdown: stop there.
+        Runtime.getRuntime().addShutdownHook(new Thread(this::stopOnShutdown, "ballast-stop"));
+        try {
+            return run(checkout, run, certs);
+        } catch (CancellationException stoppingMeanwhile) {
+            // A signal arrived while starting: the shutdown hook stops what runs and ends the JVM.
+            new CountDownLatch(1).await();
+            throw stoppingMeanwhile;
+        }
+    }
+
+    private int run(Checkout checkout, Path run, Path certs) throws Exception {
+        out.println("ballast: starting Kafka and PostgreSQL...");
+        LaunchedProgram infra = launchInfrastructure(
+                Launch.of("infra", checkout.localInfrastructure(run)).withOutput(new Output.Prefixed("infra", out)));
+        switch (infra.awaitReady(new Readiness.FileExists(envFile), START_BOUND)) {
+            case Startup.Ready ready -> {}
+            case Startup.Exited exited -> {
+                return fail("the infrastructure failed to start (output above)");
+            }
+            case Startup.TimedOut timedOut -> {
+                return fail("Kafka and PostgreSQL did not start within " + START_BOUND.toSeconds() + " s");
+            }
+        }
+        Map<String, String> infraEnvironment = LocalInfrastructure.readEnvironment(envFile);
+
+        Map<String, String> environment = new HashMap<>(infraEnvironment);
+        environment.put("BALLAST_GATEWAY_CERTS", certs.toString());
+        Map<LaunchedProgram, Readiness> starting = new LinkedHashMap<>();
+        for (Service service : SERVICES) {
+            LaunchedProgram program = launchService(
+                    Launch.of(service.module(), checkout.service(service.module(), Checkout.SERVICE_JVM_OPTIONS))
+                            .withEnvironment(environment)
+                            .withOutput(new Output.Prefixed(service.module(), out)));
+            starting.put(program, Readiness.healthReady(service.port()));
+        }
+        out.println("ballast: waiting for the services to be ready...");
+        switch (Launcher.awaitReady(starting, START_BOUND)) {
+            case Startup.Ready ready -> {}
+            case Startup.Exited exited -> {
+                return fail(exited.program().name() + " exited during start (output above)");
+            }
+            case Startup.TimedOut timedOut -> {
+                return fail(
+                        "not every service was ready within " + START_BOUND.toSeconds() + " s (see /q/health/ready)");
+            }
+        }
+
+        printWhereEverythingIs(
+                certs,
+                infraEnvironment.get("BALLAST_KAFKA_BOOTSTRAP"),
+                Optional.ofNullable(infraEnvironment.get(LocalDatabase.URL_VARIABLE))
+                        .orElse(System.getenv(LocalDatabase.URL_VARIABLE)));
+
+        List<LaunchedProgram> everything = new ArrayList<>(starting.keySet());
+        everything.add(infra);
+        LaunchedProgram exited = Launcher.awaitAnyExit(everything);
+        return fail(exited.name() + " exited unexpectedly; stopping the rest");
+    }
+
+    /** Refuses to start when the stack could not work: a port in use, a database that is malformed or unreachable. */
+    static void preflight(Map<String, String> environment) {
+        String url = environment.getOrDefault(LocalDatabase.URL_VARIABLE, "");
+        if (!url.isEmpty()) {
+            if (!url.startsWith(DB_URL_PREFIX)) {
+                throw new IllegalStateException(LocalDatabase.URL_VARIABLE
+                        + " must look like jdbc:postgresql://HOST:PORT/DATABASE, not '" + url + "'");
+            }
+            String hostAndPort = url.substring(DB_URL_PREFIX.length()).split("/", 2)[0];
+            int colon = hostAndPort.lastIndexOf(':');
+            String host = colon < 0 ? hostAndPort : hostAndPort.substring(0, colon);
+            String port = colon < 0 ? "5432" : hostAndPort.substring(colon + 1);
+            if (!port.matches("[0-9]{1,5}") || !accepts(host, Integer.parseInt(port), Duration.ofSeconds(3))) {
+                throw new IllegalStateException("cannot reach PostgreSQL at " + host + ":" + port
+                        + " (from BALLAST_DB_URL); start it, fix the URL, or unset BALLAST_DB_URL to use the embedded"
+                        + " server");
+            }
+        }
+        List<Service> needed = new ArrayList<>(SERVICES);
+        needed.add(new Service("guest-gateway", AGENT_PORT));
+        for (Service service : needed) {
+            if (accepts("127.0.0.1", service.port(), Duration.ofMillis(500))) {
+                throw new IllegalStateException("port " + service.port() + " (needed by " + service.module()
+                        + ") is in use by another process; stop it (see: ss -ltnp 'sport = :" + service.port()
+                        + "') and run ./ballast up again");
+            }
+        }
+    }
+
+    /** The CA and the gateway's certificate, made once; agents of the local stack get theirs with ./ballast certs. */
+    private static void createCertificates(Checkout checkout, Path certs) throws InterruptedException {
+        if (Files.exists(certs.resolve("ca.p12"))) {
+            return;
+        }
+        try (LaunchedProgram init = Launcher.start(
+                Launch.of("ballast certs", checkout.ballast("certs", "init", "--dir", certs.toString())))) {
+            OptionalInt exit = init.awaitExit(START_BOUND);
+            if (exit.isEmpty() || exit.getAsInt() != ExitCode.DONE) {
+                throw new IllegalStateException("could not create the local certificates in " + certs + ": "
+                        + String.join("; ", init.output()));
+            }
+        }
+    }
+
+    /** Starts the infrastructure, unless the stack is already stopping. */
+    private LaunchedProgram launchInfrastructure(Launch launch) {
+        synchronized (lock) {
+            LaunchedProgram program = launch(launch);
+            infrastructure = Optional.of(program);
+            return program;
+        }
+    }
+
+    /** Starts a service, unless the stack is already stopping. */
+    private LaunchedProgram launchService(Launch launch) {
+        synchronized (lock) {
+            LaunchedProgram program = launch(launch);
+            services.add(program);
+            return program;
+        }
+    }
+
+    private LaunchedProgram launch(Launch launch) {
+        if (stopping) {
+            throw new CancellationException("stopping");
+        }
+        return Launcher.start(launch);
+    }
+
+    private void printWhereEverythingIs(Path certs, String kafka, String database) {
+        out.println();
+        out.println("Ballast is up.");
+        String row = "  %-20s %-24s %-36s %s%n";
+        out.printf(Locale.ROOT, row, "service", "REST", "Swagger UI", "gRPC");
+        for (Service service : SERVICES) {
+            String base = "http://localhost:" + service.port();
+            out.printf(Locale.ROOT, row, service.module(), base, base + "/q/swagger-ui", "localhost:" + service.port());
+        }
+        out.println(
+                "  every service: /q/health, /q/metrics (Prometheus), /q/openapi; gRPC plain-text on the same port");
+        out.println("  agents: guest-gateway on https://localhost:" + AGENT_PORT
+                + " (mutual TLS; CA and certificates in " + certs + ")");
+        out.println("  Kafka       " + kafka);
+        out.println("  PostgreSQL  " + database);
+        out.println("Press Ctrl-C to stop.");
+    }
+
+    /** Says why the stack cannot go on, stops it and returns the exit code; or waits if it is being stopped anyway. */
+    private int fail(String message) throws InterruptedException {
+        if (!beginStop()) {
+            new CountDownLatch(1).await();
+        }
+        err.println("ballast: " + message);
+        stopAll();
+        return ExitCode.FAILED;
+    }
+
+    private void stopOnShutdown() {
+        if (beginStop()) {
+            try {
+                stopAll();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            // A stop asked for by a signal is the normal end of ./ballast up.
+            Runtime.getRuntime().halt(ExitCode.DONE);
+        }
+        try {
+            stopped.await(2 * LaunchedProgram.STOP_GRACE.toSeconds(), TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Whether this caller is the one to stop the stack; after it, nothing more is started. */
+    private boolean beginStop() {
+        synchronized (lock) {
+            if (stopping) {
+                return false;
+            }
+            stopping = true;
+            return true;
+        }
+    }
+
+    /** The services together, then the infrastructure (SIGTERM, then SIGKILL after 30 s each). */
+    private void stopAll() throws InterruptedException {
+        out.println();
+        out.println("ballast: stopping...");
+        stopTogether(List.copyOf(services));
+        stopTogether(infrastructure.stream().toList());
+        try {
+            Files.deleteIfExists(envFile);
+        } catch (IOException e) {
+            err.println("ballast: could not remove " + envFile + ": " + e.getMessage());
+        }
+        out.println("ballast: stopped");
+        out.flush();
+        stopped.countDown();
+    }
+
+    private void stopTogether(List<LaunchedProgram> programs) throws InterruptedException {
+        Launcher.stopTogether(programs).forEach((program, stop) -> {
+            if (stop == LaunchedProgram.Stopped.KILLED) {
+                out.println("ballast: " + program.name() + " did not stop within "
+                        + LaunchedProgram.STOP_GRACE.toSeconds() + " s; killed it");
+            }
+        });
+    }
+
+    private static boolean accepts(String host, int port, Duration timeout) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(host, port), (int) timeout.toMillis());
+            return true;
+        } catch (IOException | IllegalArgumentException e) {
+            return false;
+        }
+    }
+}
