@@ -3,6 +3,7 @@ package io.ballast.worker.resize;
 import static io.ballast.worker.resize.TestImages.MIB;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.ballast.testsupport.Commands;
 import io.ballast.worker.filesystem.Filesystems;
@@ -11,6 +12,7 @@ import io.ballast.worker.plan.Alignment;
 import io.ballast.worker.plan.LayoutPlanner;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.Set;
@@ -208,7 +210,10 @@ class ImageResizeTest {
 
         Process holder = new ProcessBuilder("sh", "-c", "exec 3<\"$0\"; sleep 60", image.toString()).start();
         try {
-            Thread.sleep(300);
+            await().atMost(Duration.ofSeconds(10))
+                    .pollInterval(Duration.ofMillis(20))
+                    .until(() -> ImageGuard.processesWithOpen(image).stream()
+                            .anyMatch(user -> user.contains("pid " + holder.pid())));
             assertThatThrownBy(() -> ImageResize.run(image, freeRatio(0.3, false, true), ImageResize.Listener.NONE))
                     .isInstanceOf(ImageException.Refused.class)
                     .hasMessageContaining("in use")

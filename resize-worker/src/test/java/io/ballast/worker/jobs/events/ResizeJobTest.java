@@ -3,6 +3,7 @@ package io.ballast.worker.jobs.events;
 import static io.ballast.worker.jobs.events.JobTrail.finishedOrFailed;
 import static io.ballast.worker.jobs.events.JobTrail.ofJob;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.Message;
 import io.ballast.local.KafkaBroker;
@@ -15,6 +16,7 @@ import io.ballast.proto.worker.v1.PartitionTarget;
 import io.ballast.proto.worker.v1.ResizeJob;
 import io.ballast.proto.worker.v1.ScanJob;
 import io.ballast.support.events.Events;
+import io.ballast.testsupport.EventProducer;
 import io.ballast.testsupport.EventTap;
 import io.ballast.testsupport.InjectKafkaBroker;
 import io.ballast.testsupport.KafkaResource;
@@ -36,14 +38,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -280,10 +278,12 @@ class ResizeJobTest {
                 false,
                 "",
                 first.token()));
-        Thread.sleep(500);
 
-        VmLeases.Lease second =
-                leases.acquire(vm, "worker-b", Duration.ofMinutes(1)).orElseThrow();
+        // the first lease expires after 300 ms; then worker-b may take it
+        VmLeases.Lease second = await().atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(50))
+                .until(() -> leases.acquire(vm, "worker-b", Duration.ofMinutes(1)), Optional::isPresent)
+                .orElseThrow();
 
         assertThat(second.token()).isGreaterThan(first.token());
         assertThat(leases.renew(first, Duration.ofMinutes(1))).isEmpty();
@@ -314,11 +314,8 @@ class ResizeJobTest {
 
     private List<Message> send(String jobId, String diskId, Message job) throws Exception {
         try (EventTap progress = EventTap.fromNow(broker.bootstrapServers(), Topic.WORKER_PROGRESS);
-                var producer = new KafkaProducer<String, byte[]>(Map.of(
-                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                        ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
-                        ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName()))) {
-            producer.send(inventory.record(Topic.WORKER_JOBS, diskId, job)).get(10, TimeUnit.SECONDS);
+                EventProducer producer = EventProducer.connect(broker.bootstrapServers(), inventory)) {
+            producer.publish(Topic.WORKER_JOBS, diskId, job);
             return ofJob(progress.readUntil(finishedOrFailed(jobId), Duration.ofSeconds(120)), jobId);
         }
     }

@@ -15,6 +15,7 @@ import io.ballast.proto.worker.v1.JobProgress;
 import io.ballast.proto.worker.v1.JobStarted;
 import io.ballast.proto.worker.v1.ReclaimJob;
 import io.ballast.support.events.Events;
+import io.ballast.testsupport.EventProducer;
 import io.ballast.testsupport.EventTap;
 import io.ballast.testsupport.InjectKafkaBroker;
 import io.ballast.testsupport.KafkaResource;
@@ -26,13 +27,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -124,12 +119,8 @@ class ReclaimJobTest {
     }
 
     private void send(ReclaimJob job) throws Exception {
-        try (var producer = new KafkaProducer<String, byte[]>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName()))) {
-            producer.send(reservation.record(Topic.WORKER_JOBS, job.getDiskId(), job))
-                    .get(10, TimeUnit.SECONDS);
+        try (EventProducer producer = EventProducer.connect(broker.bootstrapServers(), reservation)) {
+            producer.publish(Topic.WORKER_JOBS, job.getDiskId(), job);
         }
     }
 }
