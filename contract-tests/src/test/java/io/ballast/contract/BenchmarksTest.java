@@ -54,7 +54,7 @@ class BenchmarksTest {
 
     @Test
     void theImageBenchMovesDenseAndSparseRangesAgainstDdAndReAlignsAgainstSfdisk() throws Exception {
-        SystemPrerequisites.requireTools("dd", "sfdisk");
+        SystemPrerequisites.require("dd", "sfdisk", "losetup", "mkfs.ext4", "e2fsck", "resize2fs");
 
         JsonNode json = bench(
                 "image",
@@ -70,6 +70,12 @@ class BenchmarksTest {
                 "64",
                 "--job-data-mib",
                 "8",
+                "--shrink-disk-mib",
+                "256",
+                "--shrink-data-mib",
+                "16",
+                "--shrink-to-mib",
+                "64",
                 "--json");
 
         assertThat(number(json, "denseBytes")).isEqualTo(32 << 20);
@@ -84,6 +90,15 @@ class BenchmarksTest {
         assertThat(number(json, "resizeAllocatedBytesAfter"))
                 .as("the re-aligned partition stays as sparse as it was")
                 .isLessThan(12 << 20);
+        JsonNode shrink = json.get("shrinkJob");
+        assertThat(shrink.isObject()).as("the shrink job ran (as root): %s", json).isTrue();
+        assertThat(number(shrink, "resizeMedianMs")).isPositive();
+        assertThat(number(shrink, "byHandMedianMs")).isPositive();
+        assertThat(number(shrink, "pairedRatioToByHand")).isPositive();
+        assertThat(shrink.get("resizeStepMillis").size()).as("each step timed").isGreaterThanOrEqualTo(4);
+        assertThat(number(shrink, "resizeAllocatedBytesAfter"))
+                .as("the resize leaves the image no more allocated than the manual route")
+                .isLessThanOrEqualTo(number(shrink, "byHandAllocatedBytesAfter"));
     }
 
     /** Runs {@code ./ballast bench ARGS} on what this build packaged; returns its report, the last line it printed. */
