@@ -91,7 +91,9 @@ class BenchmarksTest {
                 .as("the re-aligned partition stays as sparse as it was")
                 .isLessThan(12 << 20);
         JsonNode shrink = json.get("shrinkJob");
-        assertThat(shrink.isObject()).as("the shrink job ran (as root): %s", json).isTrue();
+        assertThat(shrink.isObject())
+                .as("the shrink job ran (as root): %s", json)
+                .isTrue();
         assertThat(number(shrink, "resizeMedianMs")).isPositive();
         assertThat(number(shrink, "byHandMedianMs")).isPositive();
         assertThat(number(shrink, "pairedRatioToByHand")).isPositive();
