@@ -1,6 +1,7 @@
 package io.ballast.linux;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.ballast.testsupport.SystemPrerequisites;
 import java.nio.ByteBuffer;
@@ -8,6 +9,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.Arrays;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -58,10 +60,10 @@ class LoopDeviceTest {
         assertThat(Arrays.copyOfRange(content, 2 * MIB + 4096, 2 * MIB + 8192)).containsOnly(7);
         assertThat(Arrays.copyOfRange(content, 0, 2 * MIB + 4096)).containsOnly(0);
         Path backing = Path.of("/sys/block", name, "loop");
-        for (int i = 0; i < 50 && Files.exists(backing); i++) {
-            Thread.sleep(100);
-        }
-        assertThat(backing).as("the loop device detached itself").doesNotExist();
+        await("the loop device detaches itself")
+                .atMost(Duration.ofSeconds(5))
+                .pollInterval(Duration.ofMillis(50))
+                .until(() -> !Files.exists(backing));
     }
 
     @Test
