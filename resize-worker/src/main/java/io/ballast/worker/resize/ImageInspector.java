@@ -22,9 +22,9 @@ import java.util.OptionalLong;
 /**
  * Reads what a resize is planned from, changing nothing: the layout, each partition's filesystem (ext checked with
  * {@code e2fsck -fn} and measured, NTFS measured on a read-only loop device and its boot sector checked, swap's
- * identity) and a snapshot of the table's own sectors. Only filesystems the request may resize are checked and
- * measured (those it names, or all with a free ratio): a partition that only moves is moved byte for byte, whatever
- * its filesystem holds, and checking it would only cost time.
+ * identity) and a snapshot of the table's own sectors. Every ext and XFS superblock's own size is read and must fit
+ * its partition. Only filesystems the request may resize are checked and measured (those it names, or all with a
+ * free ratio): a partition that only moves is moved byte for byte, whatever its filesystem holds.
  */
 public final class ImageInspector {
 
@@ -68,6 +68,14 @@ public final class ImageInspector {
         long length = partition.range().lengthBytes();
         Filesystems.Kind kind = Filesystems.detect(disk, start);
         boolean logical = table.scheme() == PartitionTable.Scheme.MBR && partition.number() >= 5;
+        // a filesystem reaching past its partition keeps bytes there that moving or resizing the partition would leave
+        // behind or overwrite, whether or not this request resizes it
+        OptionalLong declared = Filesystems.declaredBytes(disk, start, kind);
+        if (declared.isPresent() && declared.getAsLong() > length) {
+            throw new ImageException.Refused("partition " + partition.number() + ": its " + kind.label()
+                    + " filesystem is " + declared.getAsLong() + " bytes, larger than the partition's " + length
+                    + "; the table or the filesystem is damaged");
+        }
         if (!measured && (kind == Filesystems.Kind.EXT || kind == Filesystems.Kind.NTFS)) {
             Optional<NtfsBootSector.NtfsGeometry> geometry = kind == Filesystems.Kind.NTFS
                     ? Optional.of(NtfsBootSector.read(disk, start, length).geometry())
@@ -82,11 +90,6 @@ public final class ImageInspector {
                             + " problems; repair the filesystem (e2fsck -f) before resizing: " + problems.get());
                 }
                 Filesystems.ExtUsage usage = Filesystems.extUsage(data, start);
-                if (usage.sizeBytes() > length) {
-                    throw new ImageException.Refused("partition " + partition.number() + ": its ext filesystem is "
-                            + usage.sizeBytes() + " bytes, larger than the partition's " + length + "; the table or"
-                            + " the filesystem is damaged");
-                }
                 yield new PartitionInfo(
                         partition,
                         kind,

@@ -180,6 +180,40 @@ class ImageRegressionTest {
         TestImages.assertExtClean(image, 66 * 512);
     }
 
+    @Test
+    void aFilesystemLargerThanItsPartitionIsRefusedEvenWhenThePartitionOnlyMoves() throws Exception {
+        // ext2 of 4 MiB in a partition at sector 63 whose table entry says 3 MiB: aligning it would move 3 MiB and
+        // leave the filesystem's last MiB behind
+        Path image = temp.resolve("short-partition.img");
+        Commands.run("truncate", "-s", "16M", image.toString());
+        Commands.runWithInput("start=63, size=6144, type=83\n", "sfdisk", "--quiet", image.toString());
+        Commands.run("mkfs.ext2", "-q", "-F", "-E", "offset=" + 63 * 512, image.toString(), "4096k");
+        ResizeOptions alignOnly =
+                new ResizeOptions(Map.of(), OptionalDouble.empty(), Alignment.MIB_1, Set.of(), false, false);
+        String before = TestImages.sha256(image);
+        assertThatThrownBy(() -> ImageResize.run(image, alignOnly, ImageResize.Listener.NONE))
+                .isInstanceOf(ImageException.Refused.class)
+                .hasMessageContaining("partition 1: its ext2/3/4 filesystem is 4194304 bytes, larger than the"
+                        + " partition's 3145728");
+        assertThatThrownBy(() -> ImageResize.preview(image, alignOnly)).isInstanceOf(ImageException.Refused.class);
+        assertThat(TestImages.sha256(image)).isEqualTo(before);
+        assertThat(TestImages.leftovers(image)).isEmpty();
+
+        // an XFS superblock (the filesystem itself is not needed to read its size) claiming 1 GiB in the same 3 MiB
+        try (RandomAccessFile file = new RandomAccessFile(image.toFile(), "rw")) {
+            byte[] superblock = new byte[8192];
+            java.nio.ByteBuffer.wrap(superblock)
+                    .put("XFSB".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+                    .putInt(4096)
+                    .putLong(262_144);
+            file.seek(63 * 512);
+            file.write(superblock);
+        }
+        assertThatThrownBy(() -> ImageResize.run(image, alignOnly, ImageResize.Listener.NONE))
+                .isInstanceOf(ImageException.Refused.class)
+                .hasMessageContaining("its xfs filesystem is 1073741824 bytes");
+    }
+
     /** A resize, a dry run, a scan, a sparsify and a reclaim of {@code image} are all refused; not a byte changed. */
     private static void assertRefusedUnchanged(Path image, String naming) throws Exception {
         String before = TestImages.sha256(image);
