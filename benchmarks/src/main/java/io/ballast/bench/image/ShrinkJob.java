@@ -237,21 +237,14 @@ public final class ShrinkJob {
         Commands.run("sync", image.toString());
     }
 
+    /** sfdisk on one partition; with --move-data but no log path, so sfdisk writes no move log next to the image. */
     private static void sfdisk(Path image, int partition, String line, boolean moveData) {
         List<String> command = new ArrayList<>(List.of("sfdisk", "--quiet", "--no-reread", "--no-tell-kernel"));
         if (moveData) {
-            command.add("--move-data=" + image + ".sfdisk-move");
+            command.add("--move-data");
         }
         command.addAll(List.of(image.toString(), "-N", Integer.toString(partition)));
-        try {
-            Commands.runWithInput(line + "\n", command.toArray(String[]::new));
-        } finally {
-            try {
-                Files.deleteIfExists(Path.of(image + ".sfdisk-move"));
-            } catch (IOException e) {
-                // the move log of sfdisk is only a record of what it did
-            }
-        }
+        Commands.runWithInput(line + "\n", command.toArray(String[]::new));
     }
 
     private static Path copy(Path from, Path to) {
