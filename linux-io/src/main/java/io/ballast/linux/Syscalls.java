@@ -74,6 +74,13 @@ public final class Syscalls {
     private static final MethodHandle OPEN = function(
             "open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
     private static final MethodHandle CLOSE = function("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle RENAMEAT2 =
+            function("renameat2", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
+    /** {@code AT_FDCWD}: a path argument relative to the working directory. */
+    private static final int AT_FDCWD = -100;
+    /** {@code renameat2} flag: fail with EEXIST rather than replace the target. */
+    private static final int RENAME_NOREPLACE = 1;
+
     private static final MethodHandle FALLOCATE =
             function("fallocate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
     private static final MethodHandle LSEEK =
@@ -126,7 +133,8 @@ public final class Syscalls {
     /** One extent from {@code FS_IOC_FIEMAP}: file offset, filesystem-device offset and length in bytes. */
     public record FiemapExtent(long logicalBytes, long physicalBytes, long lengthBytes, int flags) {}
 
-    public static int open(Path path, int flags, int mode) throws SyscallException {
+    /** The raw {@code open(2)}; everything outside this package opens through {@link Fd}, which closes. */
+    static int open(Path path, int flags, int mode) throws SyscallException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
             int fd = (int) OPEN.invokeExact(state, arena.allocateFrom(path.toString()), flags, mode);
@@ -144,7 +152,33 @@ public final class Syscalls {
         }
     }
 
-    public static void close(int fd) throws SyscallException {
+    /**
+     * {@code renameat2(from, to, RENAME_NOREPLACE)}: renames atomically, and fails with {@link Errno#EEXIST} rather
+     * than replace an existing {@code to} (which a plain {@code rename(2)}, and so {@code Files.move} with
+     * {@code ATOMIC_MOVE}, does silently).
+     */
+    public static void renameNoReplace(Path from, Path to) throws SyscallException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            int result = (int) RENAMEAT2.invokeExact(
+                    state,
+                    AT_FDCWD,
+                    arena.allocateFrom(from.toString()),
+                    AT_FDCWD,
+                    arena.allocateFrom(to.toString()),
+                    RENAME_NOREPLACE);
+            if (result != 0) {
+                throw failure(state, "renameat2(" + from + ", " + to + ", RENAME_NOREPLACE)");
+            }
+        } catch (SyscallException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw linkage(t);
+        }
+    }
+
+    /** The raw {@code close(2)}, for {@link Fd}. */
+    static void close(int fd) throws SyscallException {
         call("close(" + fd + ")", () -> (int) CLOSE.invokeExact(stateHolder(), fd));
     }
 
@@ -393,11 +427,11 @@ public final class Syscalls {
      */
     public static final class LoopDevice implements AutoCloseable {
         private final Path path;
-        private final int fd;
+        private final Fd device;
 
-        private LoopDevice(Path path, int fd) {
+        private LoopDevice(Path path, Fd device) {
             this.path = path;
-            this.fd = fd;
+            this.device = device;
         }
 
         /** {@code /dev/loopN}. */
@@ -407,7 +441,7 @@ public final class Syscalls {
 
         @Override
         public void close() throws SyscallException {
-            Syscalls.close(fd);
+            device.close();
         }
     }
 
@@ -418,8 +452,8 @@ public final class Syscalls {
      */
     public static LoopDevice attachLoop(int fileFd, Path file, long offsetBytes, long sizeLimitBytes, boolean readOnly)
             throws SyscallException {
-        int control = open(Path.of("/dev/loop-control"), O_RDWR | O_CLOEXEC, 0);
-        try (Arena arena = Arena.ofConfined()) {
+        try (Fd control = Fd.readWrite(Path.of("/dev/loop-control"));
+                Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
             MemorySegment config = arena.allocate(LOOP_CONFIG_BYTES, 8);
             config.set(JAVA_INT, 0, fileFd);
@@ -429,21 +463,21 @@ public final class Syscalls {
             byte[] name = file.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
             MemorySegment.copy(name, 0, config, JAVA_BYTE, LOOP_INFO_OFFSET + 56, Math.min(name.length, 63));
             for (int attempt = 1; ; attempt++) {
-                int number = (int) IOCTL.invokeExact(state, control, LOOP_CTL_GET_FREE, MemorySegment.NULL);
+                int number = (int) IOCTL.invokeExact(state, control.number(), LOOP_CTL_GET_FREE, MemorySegment.NULL);
                 if (number < 0) {
                     throw failure(state, "ioctl(/dev/loop-control, LOOP_CTL_GET_FREE)");
                 }
-                Path device = Path.of("/dev/loop" + number);
-                int fd = open(device, (readOnly ? O_RDONLY : O_RDWR) | O_CLOEXEC, 0);
-                int result = (int) IOCTL.invokeExact(state, fd, LOOP_CONFIGURE, config);
+                Path path = Path.of("/dev/loop" + number);
+                Fd device = readOnly ? Fd.readOnly(path) : Fd.readWrite(path);
+                int result = (int) IOCTL.invokeExact(state, device.number(), LOOP_CONFIGURE, config);
                 if (result == 0) {
-                    return new LoopDevice(device, fd);
+                    return new LoopDevice(path, device);
                 }
                 SyscallException error = failure(
                         state,
-                        "ioctl(" + device + ", LOOP_CONFIGURE, " + file + ", offset " + offsetBytes + ", size "
+                        "ioctl(" + path + ", LOOP_CONFIGURE, " + file + ", offset " + offsetBytes + ", size "
                                 + sizeLimitBytes + ")");
-                close(fd);
+                device.close();
                 if (error.errno() != Errno.EBUSY || attempt == LOOP_ATTACH_ATTEMPTS) {
                     throw error;
                 }
@@ -452,8 +486,6 @@ public final class Syscalls {
             throw e;
         } catch (Throwable t) {
             throw linkage(t);
-        } finally {
-            close(control);
         }
     }
 

@@ -3,18 +3,14 @@ package io.ballast.agent.state;
 import io.ballast.agent.ballast.Extent;
 import io.ballast.agent.ballast.ExtentMap;
 import io.ballast.agent.ballast.Outcome;
+import io.ballast.linux.DurableFiles;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
 import java.io.StringWriter;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -58,23 +54,7 @@ public final class StateStore {
         StringWriter text = new StringWriter();
         properties.store(text, "ballast agent state of " + state.mountPoint());
         Path file = fileOf(state.mountPoint());
-        Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
-        try (FileChannel channel = FileChannel.open(
-                temporary, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-            ByteBuffer bytes = ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8));
-            while (bytes.hasRemaining()) {
-                channel.write(bytes);
-            }
-            channel.force(true);
-        }
-        try {
-            Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            throw new IOException("state directory " + directory + " cannot rename atomically", e);
-        }
-        try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
-            dir.force(true);
-        }
+        DurableFiles.replace(file, text.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     /** One file per mount point; the name is the mount point's hex so any path maps to a plain file name. */

@@ -1,5 +1,6 @@
 package io.ballast.worker.image;
 
+import io.ballast.linux.DurableFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -124,21 +125,7 @@ public final class Containers {
             }
             rewritten.add(line);
         }
-        Path temporary = flat.descriptor().resolveSibling(flat.descriptor().getFileName() + ".new");
-        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(
-                temporary,
-                java.nio.file.StandardOpenOption.CREATE,
-                java.nio.file.StandardOpenOption.TRUNCATE_EXISTING,
-                java.nio.file.StandardOpenOption.WRITE)) {
-            channel.write(
-                    java.nio.ByteBuffer.wrap((String.join("\n", rewritten) + "\n").getBytes(StandardCharsets.UTF_8)));
-            channel.force(true);
-        }
-        Files.move(
-                temporary,
-                flat.descriptor(),
-                java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        DurableFiles.replace(flat.descriptor(), (String.join("\n", rewritten) + "\n").getBytes(StandardCharsets.UTF_8));
     }
 
     private static long geometry(List<String> lines, String field) {

@@ -1,5 +1,6 @@
 package io.ballast.worker.move;
 
+import io.ballast.linux.DurableFiles;
 import io.ballast.linux.Fd;
 import io.ballast.linux.Syscalls;
 import io.ballast.worker.image.ByteRange;
@@ -96,8 +97,7 @@ final class MoveJournal implements AutoCloseable {
             writeFully(channel, header, 0);
             MoveJournal journal = new MoveJournal(file, channel, image, move, chunkBytes, 0);
             journal.checkpoint(0);
-            Files.move(partial, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            Fd.syncDirectoryOf(file);
+            DurableFiles.rename(partial, file, false);
             return journal;
         } catch (IOException | RuntimeException e) {
             channel.close();

@@ -1,13 +1,13 @@
 package io.ballast.worker.resize;
 
 import io.ballast.linux.DataRange;
+import io.ballast.linux.DurableFiles;
 import io.ballast.linux.Fd;
 import io.ballast.worker.image.ByteRange;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 
 /**
@@ -51,8 +51,7 @@ final class RangeCopy {
             }
             target.force(true);
         }
-        Files.move(partial, copy, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        Fd.syncDirectoryOf(copy);
+        DurableFiles.rename(partial, copy, true);
     }
 
     /** Puts the copy back over the range: its data where it has data, holes where it has holes. */

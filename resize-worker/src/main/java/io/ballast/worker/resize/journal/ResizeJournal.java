@@ -1,18 +1,13 @@
 package io.ballast.worker.resize.journal;
 
-import io.ballast.linux.Fd;
+import io.ballast.linux.DurableFiles;
 import io.ballast.worker.image.ImageException;
 import io.ballast.worker.resize.ResizeOptions;
 import io.ballast.worker.resize.ResizePlan;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Optional;
 
 /**
@@ -75,27 +70,13 @@ public record ResizeJournal(
         return Optional.of(journal);
     }
 
+    /** Writes the journal to {@code file}; after a crash the file holds this journal or the one before, whole. */
     public void save(Path file) throws IOException {
-        Path temporary = file.resolveSibling(file.getFileName() + ".new");
-        try (FileChannel channel = FileChannel.open(
-                temporary, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-            ByteBuffer buffer = ByteBuffer.wrap(
-                    ResizeJson.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(this));
-            while (buffer.hasRemaining()) {
-                channel.write(buffer);
-            }
-            channel.force(true);
-        }
-        try {
-            Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            throw new IOException("cannot replace " + file + " atomically: " + e.getMessage(), e);
-        }
-        Fd.syncDirectoryOf(file);
+        DurableFiles.replace(
+                file, ResizeJson.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(this));
     }
 
     public static void delete(Path file) throws IOException {
-        Files.deleteIfExists(file);
-        Fd.syncDirectoryOf(file);
+        DurableFiles.delete(file);
     }
 }
