@@ -2,10 +2,14 @@ package io.ballast.worker.jobs;
 
 import java.util.Arrays;
 
-/** Where a resize job stands, as its record and its progress events name it. */
+/** Where a job stands, as its record and its progress events name it. */
 public enum JobStep {
-    /** The job's fields are being checked. */
+    /** The job's fields (and, for a reclaim, its extents against the image) are being checked. */
     CHECK("check"),
+    /** A scan job reading the image's layout. */
+    SCAN("scan"),
+    /** A reclaim job punching the ballast's extents out of the image. */
+    PUNCH("punch"),
     /** A dry run's plan. */
     PLAN("plan"),
     /** Taking the VM's lease. */

@@ -1,6 +1,7 @@
 package io.ballast.worker.jobs;
 
 import io.ballast.cli.ByteSize;
+import io.ballast.linux.DurableFiles;
 import io.ballast.worker.hypervisor.Hypervisor;
 import io.ballast.worker.image.ImageException;
 import io.ballast.worker.lease.VmLeases;
@@ -10,10 +11,8 @@ import io.ballast.worker.resize.ResizeOptions;
 import io.ballast.worker.resize.ResizePlan;
 import io.ballast.worker.resize.Step;
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -26,6 +25,7 @@ import java.util.Optional;
  */
 public final class ResizeJobRunner {
 
+    // System.Logger: the domain imports no logging framework; under Quarkus it writes through the JBoss log manager.
     private static final System.Logger LOG = System.getLogger(ResizeJobRunner.class.getName());
 
     /** A resize job as the runner takes it. */
@@ -72,7 +72,7 @@ public final class ResizeJobRunner {
         }
         Optional<JobRecord> known = records.find(request.jobId());
         if (known.isPresent() && known.get().state() == JobRecord.State.FINISHED) {
-            LOG.log(System.Logger.Level.INFO, "job={0} finished before; nothing to do", request.jobId());
+            LOG.log(System.Logger.Level.INFO, "job={0} state=finished-before action=none", request.jobId());
             events.step(request.jobId(), JobStep.DONE, "finished before");
             return;
         }
@@ -121,7 +121,7 @@ public final class ResizeJobRunner {
             if (lease.isEmpty()) {
                 LOG.log(
                         System.Logger.Level.WARNING,
-                        "job={0} vm={1} not continued: the VM is leased by someone else",
+                        "job={0} vm={1} action=not-continued reason=leased-by-another-holder",
                         record.jobId(),
                         record.vmId());
                 continue;
@@ -130,7 +130,7 @@ public final class ResizeJobRunner {
             if (records.update(adopted)) {
                 LOG.log(
                         System.Logger.Level.INFO,
-                        "job={0} continued from step={1}",
+                        "job={0} action=continued step={1}",
                         record.jobId(),
                         record.step().wireName());
                 events.started(record.jobId());
@@ -200,7 +200,11 @@ public final class ResizeJobRunner {
                     outcome.allocatedBytesAfter(),
                     layout(outcome));
         } catch (LeaseLost e) {
-            LOG.log(System.Logger.Level.WARNING, "job={0} stopped: {1}", start.jobId(), e.getMessage());
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "job={0} action=stopped reason=lease-lost detail={1}",
+                    start.jobId(),
+                    e.getMessage());
             events.failed(start.jobId(), held.record.step(), e.getMessage(), false);
         } catch (Exception e) {
             fail(held, e, resized);
@@ -242,7 +246,11 @@ public final class ResizeJobRunner {
             leases.release(held.lease);
         } catch (Exception during) {
             detail = reason + " (and while stopping: " + during.getMessage() + ")";
-            LOG.log(System.Logger.Level.WARNING, "job=" + record.jobId() + " could not stop cleanly", during);
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    () -> "job=" + record.jobId() + " action=stop-failed step="
+                            + record.step().wireName(),
+                    during);
         }
         events.failed(record.jobId(), record.step(), detail, rolledBack);
     }
@@ -276,11 +284,7 @@ public final class ResizeJobRunner {
     }
 
     private static void rename(Path from, Path to) throws IOException {
-        try {
-            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            throw new IOException("cannot rename " + from + " to " + to + " atomically", e);
-        }
+        DurableFiles.rename(from, to, false);
     }
 
     /** The lease has passed to someone else: this worker must not touch the VM any more. */

@@ -11,6 +11,7 @@ import io.ballast.proto.worker.v1.ReclaimResult;
 import io.ballast.worker.config.WorkerConfig;
 import io.ballast.worker.image.ByteRange;
 import io.ballast.worker.image.ImageException;
+import io.ballast.worker.jobs.JobStep;
 import io.ballast.worker.jobs.events.ProgressEvents;
 import io.ballast.worker.reclaim.Reclaimer;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -61,7 +62,7 @@ public class ReclaimJobs {
                         .setWorkerHost(config.hostId())
                         .build());
         if (job.getImagePath().isBlank() || job.getExtentsCount() == 0) {
-            fail(jobId, "check", "the job names no image or no extents", true);
+            fail(jobId, JobStep.CHECK, "the job names no image or no extents", true);
             return;
         }
         List<ByteRange> ranges = new ArrayList<>();
@@ -71,7 +72,7 @@ public class ReclaimJobs {
                     || extent.getDiskOffsetBytes() > Long.MAX_VALUE - extent.getLengthBytes()) {
                 fail(
                         jobId,
-                        "check",
+                        JobStep.CHECK,
                         "extent at " + extent.getDiskOffsetBytes() + " of " + extent.getLengthBytes()
                                 + " bytes is not a byte range",
                         true);
@@ -89,7 +90,7 @@ public class ReclaimJobs {
                             jobId,
                             JobProgress.newBuilder()
                                     .setJobId(jobId)
-                                    .setStep("punch")
+                                    .setStep(JobStep.PUNCH.wireName())
                                     .setBytesDone(done)
                                     .setBytesTotal(total)
                                     .build());
@@ -114,20 +115,20 @@ public class ReclaimJobs {
                     result.freedBytes(),
                     job.getPreviouslyReclaimed() ? result.backedInRangesBeforeBytes() : 0);
         } catch (ImageException e) {
-            fail(jobId, "check", e.getMessage(), true);
+            fail(jobId, JobStep.CHECK, e.getMessage(), true);
         } catch (IOException | RuntimeException e) {
-            LOG.errorf(e, "reclaim failed job=%s image=%s", jobId, job.getImagePath());
-            fail(jobId, "punch", e.getMessage(), false);
+            LOG.errorf(e, "reclaim failed job=%s image=%s step=punch", jobId, job.getImagePath());
+            fail(jobId, JobStep.PUNCH, e.getMessage(), false);
         }
     }
 
-    private void fail(String jobId, String step, String reason, boolean unchanged) {
-        LOG.warnf("reclaim failed job=%s step=%s: %s", jobId, step, reason);
+    private void fail(String jobId, JobStep step, String reason, boolean unchanged) {
+        LOG.warnf("reclaim failed job=%s step=%s rolled_back=%b reason=%s", jobId, step.wireName(), unchanged, reason);
         publish(
                 jobId,
                 JobFailed.newBuilder()
                         .setJobId(jobId)
-                        .setStep(step)
+                        .setStep(step.wireName())
                         .setReason(reason)
                         .setRolledBack(unchanged)
                         .build());

@@ -8,6 +8,7 @@ import io.ballast.proto.worker.v1.JobStarted;
 import io.ballast.proto.worker.v1.ScanJob;
 import io.ballast.worker.config.WorkerConfig;
 import io.ballast.worker.image.ImageException;
+import io.ballast.worker.jobs.JobStep;
 import io.ballast.worker.jobs.events.ProgressEvents;
 import io.ballast.worker.scan.ImageScan;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -73,12 +74,12 @@ public class ScanJobs {
                                     .setLayout(layout.toString()))
                             .build());
         } catch (ImageException | IOException e) {
-            LOG.warnf("scan failed job=%s: %s", jobId, e.getMessage());
+            LOG.warnf("scan failed job=%s step=scan reason=%s", jobId, e.getMessage());
             progress.publish(
                     jobId,
                     JobFailed.newBuilder()
                             .setJobId(jobId)
-                            .setStep("scan")
+                            .setStep(JobStep.SCAN.wireName())
                             .setReason(e.getMessage())
                             .setRolledBack(true)
                             .build());
