@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -13,7 +14,7 @@ import java.util.regex.Pattern;
 
 /**
  * Asks libblkid ({@code blkid -p}, low-level probing, reads only) which partition table a disk carries, so a table
- * Ballast does not read (Sun, SGI, BSD, Atari, Mac, DASD, ...) is never taken for "no table" and its slices for free
+ * Ballast does not read (Sun, SGI, BSD, Atari, Mac, AIX, Ultrix, DASD, ...) is never taken for "no table" and its slices for free
  * space. Ballast's own parser and libblkid must agree before anything is done to a disk.
  */
 public final class DiskLabels {
@@ -22,17 +23,37 @@ public final class DiskLabels {
     private record Signature(String label, long offsetBytes, byte[] magic) {}
 
     /**
-     * The magics of the labels libblkid knows that it reports only when asked for partition details, or only
-     * nested in an MBR partition, looked for on the whole disk (as libblkid's partition probers define them).
+     * The magics of the labels libblkid knows that it reports only when asked for partition details, only nested in an
+     * MBR partition, or only in versions newer than some hosts run (DASD), looked for on the whole disk, at the places
+     * libblkid's partition probers look.
      */
-    private static final List<Signature> SIGNATURES = List.of(
-            new Signature("BSD", 512, new byte[] {0x57, 0x45, 0x56, (byte) 0x82}),
-            new Signature("BSD", 64, new byte[] {0x57, 0x45, 0x56, (byte) 0x82}),
-            new Signature("BSD", 128, new byte[] {0x57, 0x45, 0x56, (byte) 0x82}),
-            new Signature("Sun", 508, new byte[] {(byte) 0xDA, (byte) 0xBE}),
-            new Signature("SGI", 0, new byte[] {0x0B, (byte) 0xE5, (byte) 0xA9, 0x41}),
-            new Signature("AIX", 0, new byte[] {(byte) 0xC9, (byte) 0xC2, (byte) 0xD4, (byte) 0xC1}),
-            new Signature("Mac", 0, new byte[] {0x45, 0x52}));
+    private static final List<Signature> SIGNATURES = signatures();
+
+    /** How much of the disk's start the signatures lie in (the last: DASD's block 2 of 4 KiB blocks). */
+    private static final int PROBED_BYTES = 3 * 4096;
+
+    private static List<Signature> signatures() {
+        byte[] bsd = {0x57, 0x45, 0x56, (byte) 0x82};
+        List<Signature> signatures = new ArrayList<>(List.of(
+                new Signature("BSD", 512, bsd),
+                new Signature("BSD", 64, bsd),
+                new Signature("BSD", 128, bsd),
+                new Signature("Sun", 508, new byte[] {(byte) 0xDA, (byte) 0xBE}),
+                new Signature("SGI", 0, new byte[] {0x0B, (byte) 0xE5, (byte) 0xA9, 0x41}),
+                new Signature("AIX", 0, new byte[] {(byte) 0xC9, (byte) 0xC2, (byte) 0xD4, (byte) 0xC1}),
+                new Signature("Mac", 0, new byte[] {0x45, 0x52})));
+        // DASD (s390): the volume label in block 2 for each block size a DASD is formatted with; "VOL1" in EBCDIC
+        // at byte 4 of it (compatible disk layout), or "LNX1" / "CMS1" at byte 0 (Linux and CMS disk layouts)
+        for (int blockBytes : new int[] {512, 1024, 2048, 4096}) {
+            signatures.add(new Signature(
+                    "DASD", 2L * blockBytes + 4, new byte[] {(byte) 0xE5, (byte) 0xD6, (byte) 0xD3, (byte) 0xF1}));
+            signatures.add(new Signature(
+                    "DASD", 2L * blockBytes, new byte[] {(byte) 0xD3, (byte) 0xD5, (byte) 0xE7, (byte) 0xF1}));
+            signatures.add(new Signature(
+                    "DASD", 2L * blockBytes, new byte[] {(byte) 0xC3, (byte) 0xD4, (byte) 0xE2, (byte) 0xF1}));
+        }
+        return List.copyOf(signatures);
+    }
 
     /** {@code blkid -p} exits 2 when it finds no signature at all. */
     private static final int NOTHING_FOUND = 2;
@@ -43,7 +64,7 @@ public final class DiskLabels {
 
     /** The first label whose magic the disk's first sectors carry. */
     static Optional<String> foreignSignature(FileChannel disk) throws IOException {
-        ByteBuffer head = ByteBuffer.allocate(1024);
+        ByteBuffer head = ByteBuffer.allocate(PROBED_BYTES);
         while (head.hasRemaining()) {
             if (disk.read(head, head.position()) < 0) {
                 break;

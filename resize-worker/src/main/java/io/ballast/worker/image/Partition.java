@@ -14,10 +14,15 @@ public record Partition(int number, ByteRange range, String type) {
     /** GPT BIOS boot partition (EF02): GRUB's boot.img holds the LBA of the core.img written into it. */
     public static final String GPT_BIOS_BOOT = "21686148-6449-6e6f-744e-656564454649";
 
-    /** Types whose place on the disk boot code depends on: such a partition is never moved or resized. */
-    private static final Set<String> FIXED_TYPES = Set.of(GPT_BIOS_BOOT);
+    /**
+     * Types whose place on the disk something else records in absolute sectors, so such a partition is never moved
+     * or resized: the GPT BIOS boot partition (GRUB's boot.img holds the LBA of the core.img in it), and the MBR types
+     * that hold a nested disklabel with absolute sector numbers (FreeBSD a5, OpenBSD a6, NetBSD a9, Minix 81,
+     * UnixWare 63), whose slices would point at the old sectors after a move.
+     */
+    private static final Set<String> FIXED_TYPES = Set.of(GPT_BIOS_BOOT, "a5", "a6", "a9", "81", "63");
 
-    /** Whether boot code points at this partition's sectors, so it must keep its place and size. */
+    /** Whether boot code or a nested disklabel points at this partition's sectors, so it must keep its place and size. */
     public boolean placeIsFixed() {
         return FIXED_TYPES.contains(type.toLowerCase(Locale.ROOT));
     }

@@ -20,6 +20,9 @@ import java.util.Set;
  */
 public final class LayoutPlanner {
 
+    /** Why a partition whose type fixes its place keeps it (a BIOS boot partition, a nested disklabel). */
+    private static final String FIXED_WHY = "boot code or a nested disklabel points at its sectors";
+
     static final long SECTOR = 512;
 
     /**
@@ -98,8 +101,7 @@ public final class LayoutPlanner {
                     .orElseThrow(() -> new ImageException.Refused("there is no partition " + number + " to resize"));
             if (target.fixed()
                     && request.targetBytes().get(number) != target.range().lengthBytes()) {
-                throw new ImageException.Refused("partition " + number + " keeps its place and size: boot code"
-                        + " points at its sectors (a BIOS boot partition)");
+                throw new ImageException.Refused("partition " + number + " keeps its place and size: " + FIXED_WHY);
             }
         }
         long align = request.alignment().bytes();
@@ -120,7 +122,7 @@ public final class LayoutPlanner {
                 start = partition.range().startBytes();
                 if (start < earliest) {
                     throw new ImageException.Refused("partition " + partition.number() + " keeps its start at " + start
-                            + (partition.fixed() ? " (boot code points at it)" : " (do not align)")
+                            + (partition.fixed() ? " (" + FIXED_WHY + ")" : " (do not align)")
                             + ", but the partitions before it now end at " + cursor);
                 }
             } else {

@@ -5,6 +5,7 @@ import io.ballast.worker.filesystem.FilesystemTools;
 import io.ballast.worker.filesystem.Filesystems;
 import io.ballast.worker.image.ByteRange;
 import io.ballast.worker.image.ByteRanges;
+import io.ballast.worker.image.DiskLabels;
 import io.ballast.worker.image.ImageException;
 import io.ballast.worker.image.Partition;
 import io.ballast.worker.image.PartitionTable;
@@ -53,6 +54,8 @@ public final class Sparsifier {
         List<ByteRange> swap = new ArrayList<>();
         try (FileChannel channel = FileChannel.open(data, StandardOpenOption.READ)) {
             table = PartitionTables.read(channel, diskBytes);
+            // a table Ballast does not read would leave its slices looking like gaps
+            DiskLabels.requireAgreement(data, channel, table.scheme());
             for (Partition partition : table.partitions()) {
                 ByteRange range = partition.range();
                 switch (Filesystems.detect(channel, range.startBytes())) {

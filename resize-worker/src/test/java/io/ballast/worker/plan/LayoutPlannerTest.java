@@ -192,14 +192,15 @@ class LayoutPlannerTest {
         assertThatThrownBy(() ->
                         plan(Scheme.GPT, 8 * GIB, List.of(boot, root), request(Map.of(1, 2 * MIB), Alignment.MIB_1)))
                 .isInstanceOf(ImageException.Refused.class)
-                .hasMessage("partition 1 keeps its place and size: boot code points at its sectors (a BIOS boot"
-                        + " partition)");
+                .hasMessage(
+                        "partition 1 keeps its place and size: boot code or a nested disklabel points at its sectors");
         Current grown = ext(1, MIB, GIB, 100 * MIB, 100 * MIB);
         Current fixedAfter = biosBoot(2, MIB + GIB, MIB);
         assertThatThrownBy(() -> plan(
                         Scheme.GPT, 8 * GIB, List.of(grown, fixedAfter), request(Map.of(1, 2 * GIB), Alignment.MIB_1)))
                 .isInstanceOf(ImageException.Refused.class)
-                .hasMessageContaining("partition 2 keeps its start at " + (MIB + GIB) + " (boot code points at it)");
+                .hasMessageContaining("partition 2 keeps its start at " + (MIB + GIB)
+                        + " (boot code or a nested disklabel points at its sectors)");
     }
 
     @Test
