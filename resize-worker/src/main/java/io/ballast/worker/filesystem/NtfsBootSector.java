@@ -6,11 +6,17 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * An NTFS boot sector, every field checked against the sector and the partition before it is used. NTFS keeps two
- * copies: the primary in the partition's first sector and the backup in its last; Windows boots from the
- * hidden-sectors field (the partition's start) and the CHS geometry, which ntfsresize on a loop device clears.
+ * copies: the primary in the partition's first sector and the backup in its last, where ntfsfix looks for it and
+ * where ntfsresize writes it when it grows a volume (when it shrinks one it leaves the old backup where it was; mkntfs
+ * given fewer sectors than its device has puts it right after the volume). Windows boots from the hidden-sectors
+ * field (the partition's start)
+ * and the CHS geometry, which ntfsresize on a loop device clears. The hidden-sectors field is read but not checked:
+ * it names where the partition was, and is rewritten whenever the partition moves.
  *
  * @param bytesPerSector 512, 1024, 2048 or 4096
  * @param clusterBytes bytes per cluster
@@ -26,8 +32,21 @@ public record NtfsBootSector(
         long mftCluster,
         byte[] bytes) {
 
-    /** The CHS geometry a boot sector records: heads and sectors per track. */
-    public record NtfsGeometry(int heads, int sectorsPerTrack) {}
+    /**
+     * The CHS geometry a boot sector records: heads (0 to 255) and sectors per track (0 to 63), as a BIOS can
+     * address them; 0 is what ntfsresize on a loop device writes and means "not set".
+     */
+    public record NtfsGeometry(int heads, int sectorsPerTrack) {
+        public NtfsGeometry {
+            if (heads < 0 || heads > MAX_HEADS || sectorsPerTrack < 0 || sectorsPerTrack > MAX_SECTORS_PER_TRACK) {
+                throw new IllegalArgumentException("CHS geometry of " + heads + " heads and " + sectorsPerTrack
+                        + " sectors per track is outside 0-" + MAX_HEADS + " and 0-" + MAX_SECTORS_PER_TRACK);
+            }
+        }
+    }
+
+    private static final int MAX_HEADS = 255;
+    private static final int MAX_SECTORS_PER_TRACK = 63;
 
     static final int SECTOR_BYTES = 512;
     private static final String OEM_ID = "NTFS    ";
@@ -99,6 +118,11 @@ public record NtfsBootSector(
         }
         int sectorsPerTrack = Short.toUnsignedInt(boot.getShort(SECTORS_PER_TRACK));
         int heads = Short.toUnsignedInt(boot.getShort(HEADS));
+        if (heads > MAX_HEADS || sectorsPerTrack > MAX_SECTORS_PER_TRACK) {
+            throw new ImageException.Refused(where + " records a CHS geometry of " + heads + " heads and "
+                    + sectorsPerTrack + " sectors per track, more than a BIOS addresses (" + MAX_HEADS + ", "
+                    + MAX_SECTORS_PER_TRACK + ")");
+        }
         long hidden = Integer.toUnsignedLong(boot.getInt(HIDDEN_SECTORS));
         long total = boot.getLong(TOTAL_SECTORS);
         long partitionSectors = partitionBytes / bytesPerSector;
@@ -113,6 +137,35 @@ public record NtfsBootSector(
         }
         return new NtfsBootSector(
                 bytesPerSector, clusterBytes, new NtfsGeometry(heads, sectorsPerTrack), hidden, total, mft, sector);
+    }
+
+    /**
+     * Where the backup copies of this boot sector go in a partition of {@code partitionBytes} starting at
+     * {@code startBytes}: the partition's last sector, and the sector right after the volume when that is another.
+     */
+    public List<Long> backupOffsets(long startBytes, long partitionBytes) {
+        long last = startBytes + partitionBytes - bytesPerSector;
+        long afterVolume = startBytes + totalSectors * bytesPerSector;
+        return afterVolume < last ? List.of(last, afterVolume) : List.of(last);
+    }
+
+    /**
+     * Checks that the NTFS volume in {@code [startBytes, startBytes + partitionBytes)} has a valid primary boot sector
+     * and, in the partition's last sector, a backup with the same bytes, as ntfsresize leaves a volume it grew to
+     * fill its device.
+     *
+     * @throws ImageException.Refused naming the copy that is not a boot sector or differs from the primary
+     */
+    public static NtfsBootSector requireBackupAgrees(FileChannel disk, long startBytes, long partitionBytes)
+            throws ImageException, IOException {
+        NtfsBootSector primary = read(disk, startBytes, partitionBytes);
+        long backupOffset = startBytes + partitionBytes - primary.bytesPerSector;
+        NtfsBootSector backup = read(disk, backupOffset, partitionBytes);
+        if (!Arrays.equals(backup.bytes, primary.bytes)) {
+            throw new ImageException.Refused("the backup NTFS boot sector at byte " + backupOffset
+                    + " differs from the primary at byte " + startBytes);
+        }
+        return primary;
     }
 
     /**

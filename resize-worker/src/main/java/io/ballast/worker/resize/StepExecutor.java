@@ -18,6 +18,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -67,6 +68,13 @@ final class StepExecutor {
                         withLoop(range, device -> FilesystemTools.ntfsResize(device, Optional.of(shrink.toBytes())));
                     }
                 });
+                if (shrink.filesystem() == Filesystems.Kind.NTFS) {
+                    // ntfsresize updates only the primary when it shrinks: the volume must now leave the shrunk
+                    // partition's last sector for the backup, which the boot-sector step writes there
+                    try (FileChannel channel = FileChannel.open(data, StandardOpenOption.READ)) {
+                        NtfsBootSector.read(channel, shrink.startBytes(), shrink.toBytes());
+                    }
+                }
             }
             case Step.MoveData move -> {
                 Move wanted = new Move(move.sourceBytes(), move.destinationBytes(), move.lengthBytes());
@@ -117,6 +125,9 @@ final class StepExecutor {
                         withLoop(range, device -> FilesystemTools.ntfsResize(device, Optional.empty()));
                     }
                 });
+                if (grow.filesystem() == Filesystems.Kind.NTFS) {
+                    requireNtfsBackupAgrees(range);
+                }
             }
             case Step.RecreateSwap swap ->
                 withLoop(
@@ -225,23 +236,36 @@ final class StepExecutor {
     }
 
     /**
+     * After an ntfsresize grew a volume: its primary boot sector and the backup ntfsresize wrote in the partition's
+     * last sector must be the same valid boot sector before the resize goes on; a stale or torn backup stops it here,
+     * not at the next boot.
+     */
+    private void requireNtfsBackupAgrees(ByteRange range) throws ImageException, IOException {
+        try (FileChannel channel = FileChannel.open(data, StandardOpenOption.READ)) {
+            NtfsBootSector.requireBackupAgrees(channel, range.startBytes(), range.lengthBytes());
+        }
+    }
+
+    /**
      * Writes the NTFS boot sector, pointed at the partition's new start with its geometry restored, as the primary
-     * (first sector) and the backup (last sector, where ntfsresize on the old, larger device did not put it), then
-     * reads both back and checks them.
+     * (first sector) and every backup (the partition's last sector, where ntfsresize on the old, larger device did not
+     * put it, and the sector after the volume when that is another), then reads them all back and checks them.
      */
     private void placeNtfsBootSectors(Step.NtfsBootSector boot) throws ImageException, IOException {
         try (FileChannel channel = FileChannel.open(data, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             NtfsBootSector primary = NtfsBootSector.read(channel, boot.startBytes(), boot.lengthBytes());
             byte[] placed = primary.placedAt(boot.startBytes(), boot.geometry());
-            long backupOffset = boot.startBytes() + boot.lengthBytes() - primary.bytesPerSector();
-            for (long offset : new long[] {boot.startBytes(), backupOffset}) {
+            List<Long> offsets = new ArrayList<>();
+            offsets.add(boot.startBytes());
+            offsets.addAll(primary.backupOffsets(boot.startBytes(), boot.lengthBytes()));
+            for (long offset : offsets) {
                 ByteBuffer source = ByteBuffer.wrap(placed);
                 while (source.hasRemaining()) {
                     channel.write(source, offset + source.position());
                 }
             }
             channel.force(false);
-            for (long offset : new long[] {boot.startBytes(), backupOffset}) {
+            for (long offset : offsets) {
                 NtfsBootSector written = NtfsBootSector.read(channel, offset, boot.lengthBytes());
                 if (!Arrays.equals(written.bytes(), placed)) {
                     throw new IOException("the NTFS boot sector at byte " + offset + " reads back other than written");
