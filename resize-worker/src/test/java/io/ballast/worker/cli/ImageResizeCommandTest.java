@@ -82,8 +82,23 @@ class ImageResizeCommandTest {
         assertThat(steps.getLast().get("number").asInt())
                 .isEqualTo(steps.getFirst().get("count").asInt());
         assertThat(events).anySatisfy(e -> assertThat(e.get("event").asText()).isEqualTo("progress"));
+        List<JsonNode> finished = events.stream()
+                .filter(e -> e.get("event").asText().equals("finished"))
+                .toList();
+        assertThat(finished)
+                .as("each step says how long it took")
+                .extracting(e -> e.get("number").asInt())
+                .containsExactlyElementsOf(
+                        steps.stream().map(e -> e.get("number").asInt()).toList());
+        assertThat(finished).allSatisfy(e -> {
+            assertThat(e.get("kind").asText()).isNotBlank();
+            assertThat(e.get("millis").asLong()).isNotNegative();
+        });
         JsonNode result = JSON.readTree(run.out());
         assertThat(result.get("dryRun").asBoolean()).isFalse();
+        assertThat(result.get("stepMillis"))
+                .as("the result too has each step's time")
+                .hasSize(finished.size());
         assertThat(result.get("fileBytesAfter").asLong()).isEqualTo(Files.size(image));
         assertThat(result.get("partitions").get(0).get("toSizeBytes").asLong()).isEqualTo(100 * MIB);
         assertThat(result.get("partitions").get(0).get("toStartBytes").asLong() % (64 << 10))

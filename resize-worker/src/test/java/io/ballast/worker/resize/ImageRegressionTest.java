@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ballast.testsupport.Commands;
 import io.ballast.testsupport.LoopDisk;
+import io.ballast.testsupport.SystemPrerequisites;
 import io.ballast.worker.image.ByteRange;
 import io.ballast.worker.image.DiskLayout;
 import io.ballast.worker.image.ImageException;
@@ -14,6 +15,9 @@ import io.ballast.worker.plan.Alignment;
 import io.ballast.worker.reclaim.Reclaimer;
 import io.ballast.worker.scan.ImageScan;
 import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -87,6 +91,88 @@ class ImageRegressionTest {
     }
 
     @Test
+    void anAtariLabelIsRefusedNamingIt() throws Exception {
+        // an AHDI root sector: the disk's size in sectors, then two entries (flag, id, start, size, big-endian)
+        Path image = temp.resolve("atari.img");
+        Commands.run("truncate", "-s", "64M", image.toString());
+        ByteBuffer root = ByteBuffer.allocate(512).order(ByteOrder.BIG_ENDIAN);
+        root.putInt(0x1C2, 131072);
+        root.position(0x1C6);
+        root.put((byte) 1)
+                .put("GEM".getBytes(StandardCharsets.US_ASCII))
+                .putInt(2)
+                .putInt(20000);
+        root.put((byte) 1)
+                .put("BGM".getBytes(StandardCharsets.US_ASCII))
+                .putInt(20002)
+                .putInt(40000);
+        write(image, 0, root.array());
+
+        assertRefusedUnchanged(image, "'atari' partition table");
+    }
+
+    @Test
+    void aDasdLabelIsRefusedByItsOwnSignatureWhereLibblkidSeesNoTable() throws Exception {
+        // the volume label in block 2: "VOL1" (EBCDIC) at byte 4 of it on a compatible-layout disk of 4 KiB blocks,
+        // "LNX1" at byte 0 of it on a Linux-layout disk of 512-byte blocks
+        Path compatible = temp.resolve("dasd-cdl.img");
+        Commands.run("truncate", "-s", "64M", compatible.toString());
+        write(compatible, 2 * 4096 + 4, new byte[] {(byte) 0xE5, (byte) 0xD6, (byte) 0xD3, (byte) 0xF1});
+        Path linux = temp.resolve("dasd-ldl.img");
+        Commands.run("truncate", "-s", "64M", linux.toString());
+        write(linux, 2 * 512, new byte[] {(byte) 0xD3, (byte) 0xD5, (byte) 0xE7, (byte) 0xF1});
+
+        assertRefusedUnchanged(compatible, "DASD disklabel");
+        assertRefusedUnchanged(linux, "DASD disklabel");
+    }
+
+    @Test
+    void anUltrixLabelIsRefusedNamingIt() throws Exception {
+        // magic 0x032957 (little-endian) and "valid" 1 at the end of sector 31
+        Path image = temp.resolve("ultrix.img");
+        Commands.run("truncate", "-s", "64M", image.toString());
+        write(image, 31 * 512 + 440, new byte[] {0x57, 0x29, 0x03, 0x00, 0x01, 0x00, 0x00, 0x00});
+
+        assertRefusedUnchanged(image, "'ultrix' partition table");
+    }
+
+    @Test
+    void aBsdLabelNestedInAnMbrPartitionKeepsThatPartitionInPlace() throws Exception {
+        // partition 2 (FreeBSD, a5) holds a BSD disklabel whose slices name absolute sectors: moving it would point
+        // them at other data. Partition 1 shrinks and re-aligns; partition 2 stays where it is, byte for byte.
+        Path image = temp.resolve("dos-bsd.img");
+        Commands.run("truncate", "-s", "256M", image.toString());
+        long bsdStart = 63 + 204800;
+        Commands.runWithInput(
+                "label: dos\nstart=63, size=204800, type=83\nstart=" + bsdStart + ", size=65536, type=a5\n",
+                "sfdisk",
+                "--quiet",
+                image.toString());
+        onRange(image, 63 * 512, 204800L * 512, device -> Commands.run("mkfs.ext4", "-q", "-F", device));
+        // fdisk picks the one a5 partition and writes a disklabel into its second sector
+        Commands.runWithInput("b\ny\nw\n", "fdisk", image.toString());
+        assertThat(sha256(image, (bsdStart + 1) * 512, 4))
+                .isEqualTo(sha256Of(new byte[] {0x57, 0x45, 0x56, (byte) 0x82}));
+        String bsdBefore = sha256(image, bsdStart * 512, 65536L * 512);
+
+        ResizePlan plan = ImageResize.run(
+                        image,
+                        new ResizeOptions(
+                                Map.of(1, 50 * MIB), OptionalDouble.empty(), Alignment.MIB_1, Set.of(), false, true),
+                        ImageResize.Listener.NONE)
+                .plan();
+
+        assertThat(plan.layout().get(1).to()).isEqualTo(plan.layout().get(1).from());
+        Map<Integer, long[]> layout = TestImages.sfdiskLayout(image);
+        assertThat(layout.get(1)).containsExactly(2048, 50 * MIB / 512);
+        assertThat(layout.get(2)).containsExactly(bsdStart, 65536);
+        assertThat(sha256(image, bsdStart * 512, 65536L * 512))
+                .as("the FreeBSD partition with its disklabel")
+                .isEqualTo(bsdBefore);
+        TestImages.assertExtClean(image, 2048 * 512);
+    }
+
+    @Test
     void aGptWhoseProtectiveMbrIsGoneIsRefusedUntilRepaired() throws Exception {
         Path image = TestImages.gpt(temp).image();
         Commands.run("dd", "if=/dev/zero", "of=" + image, "bs=512", "count=1", "conv=notrunc", "status=none");
@@ -119,38 +205,79 @@ class ImageRegressionTest {
 
     @Test
     void aBiosBootPartitionKeepsItsPlaceAndBytesUnderAnyAlignment() throws Exception {
+        for (Alignment alignment : Alignment.values()) {
+            Path image;
+            try (LoopDisk disk = LoopDisk.create(temp, 256 * MIB, """
+                    label: gpt
+                    first-lba: 34
+                    start=34, size=2014, type=21686148-6449-6E6F-744E-656564454649
+                    start=2048, size=409600
+                    """)) {
+                Commands.run("dd", "if=/dev/urandom", "of=" + disk.partition(1), "bs=512", "count=2014", "status=none");
+                Commands.run("mkfs.ext4", "-q", "-F", disk.partition(2).toString());
+                image = disk.keep();
+            }
+            String bootBefore = sha256(image, 34 * 512, 2014 * 512);
+
+            ResizePlan plan = ImageResize.run(
+                            image,
+                            new ResizeOptions(
+                                    Map.of(2, 100 * MIB), OptionalDouble.empty(), alignment, Set.of(), false, true),
+                            ImageResize.Listener.NONE)
+                    .plan();
+
+            assertThat(plan.layout().getFirst().to())
+                    .as("aligned %s", alignment)
+                    .isEqualTo(plan.layout().getFirst().from());
+            assertThat(sha256(image, 34 * 512, 2014 * 512))
+                    .as("the BIOS boot partition's bytes, aligned %s", alignment)
+                    .isEqualTo(bootBefore);
+            Map<Integer, long[]> layout = TestImages.sfdiskLayout(image);
+            assertThat(layout.get(1)).as("aligned %s", alignment).containsExactly(34, 2014);
+            assertThat(layout.get(2)[0]).as("aligned %s", alignment).isGreaterThanOrEqualTo(2048);
+            assertThat(Commands.run("sgdisk", "-v", image.toString())).contains("No problems found");
+            TestImages.assertExtClean(image, layout.get(2)[0] * 512);
+            assertThat(DiskLayout.read(image).table().partitions().getFirst())
+                    .extracting(Partition::placeIsFixed)
+                    .isEqualTo(true);
+            Files.delete(image);
+        }
+    }
+
+    @Test
+    void aMovedNtfsVolumeShorterThanItsPartitionGetsEveryBackupBootSector() throws Exception {
+        // mkntfs given fewer sectors than the partition has puts the backup right after the volume, while ntfsfix
+        // looks in the partition's last sector (and calls such a fresh volume's backup BAD): after a move, both
+        // places hold the new boot sector
+        SystemPrerequisites.require("mkntfs", "ntfsfix");
+        long volumeSectors = 200_000;
         Path image;
-        try (LoopDisk disk = LoopDisk.create(temp, 256 * MIB, """
-                label: gpt
-                first-lba: 34
-                start=34, size=2014, type=21686148-6449-6E6F-744E-656564454649
-                start=2048, size=409600
+        try (LoopDisk disk = LoopDisk.create(temp, 160 * MIB, """
+                label: dos
+                start=63, size=262144, type=7
                 """)) {
-            Commands.run("dd", "if=/dev/urandom", "of=" + disk.partition(1), "bs=512", "count=2014", "status=none");
-            Commands.run("mkfs.ext4", "-q", "-F", disk.partition(2).toString());
+            Commands.run(
+                    "mkntfs", "-Q", "-F", "-L", "short", disk.partition(1).toString(), Long.toString(volumeSectors));
             image = disk.keep();
         }
-        String bootBefore = sha256(image, 34 * 512, 2014 * 512);
 
-        ResizePlan plan = ImageResize.run(
-                        image,
-                        new ResizeOptions(
-                                Map.of(2, 100 * MIB), OptionalDouble.empty(), Alignment.KIB_64, Set.of(), false, true),
-                        ImageResize.Listener.NONE)
-                .plan();
+        ImageResize.run(
+                image,
+                new ResizeOptions(Map.of(), OptionalDouble.empty(), Alignment.MIB_1, Set.of(), false, false),
+                ImageResize.Listener.NONE);
 
-        assertThat(plan.layout().getFirst().to())
-                .isEqualTo(plan.layout().getFirst().from());
-        assertThat(sha256(image, 34 * 512, 2014 * 512))
-                .as("the BIOS boot partition's bytes")
-                .isEqualTo(bootBefore);
-        Map<Integer, long[]> layout = TestImages.sfdiskLayout(image);
-        assertThat(layout.get(1)).containsExactly(34, 2014);
-        assertThat(layout.get(2)[0] * 512).isGreaterThanOrEqualTo(2048 * 512);
-        assertThat(Commands.run("sgdisk", "-v", image.toString())).contains("No problems found");
-        assertThat(DiskLayout.read(image).table().partitions().getFirst())
-                .extracting(Partition::placeIsFixed)
-                .isEqualTo(true);
+        assertThat(TestImages.sfdiskLayout(image).get(1)).containsExactly(2048, 262144);
+        String primary = sha256(image, MIB, 512);
+        // mkntfs counts the backup's sector in the size it is given: the volume is one sector shorter
+        assertThat(sha256(image, MIB + (volumeSectors - 1) * 512, 512))
+                .as("the backup right after the volume")
+                .isEqualTo(primary);
+        assertThat(sha256(image, MIB + 262143L * 512, 512))
+                .as("the backup in the partition's last sector")
+                .isEqualTo(primary);
+        assertThat(TestImages.ntfsCheck(image, MIB, 262144L * 512))
+                .contains("Checking the alternate boot sector... OK")
+                .doesNotContain("BAD");
     }
 
     @Test
@@ -224,6 +351,9 @@ class ImageRegressionTest {
                 .isInstanceOf(ImageException.Refused.class)
                 .hasMessageContaining(naming);
         assertThatThrownBy(() -> ImageScan.scan(image)).isInstanceOf(ImageException.Refused.class);
+        assertThatThrownBy(() -> Sparsifier.punch(image, Files.size(image), (done, total) -> {}))
+                .isInstanceOf(ImageException.Refused.class)
+                .hasMessageContaining(naming);
         assertThatThrownBy(() -> new Reclaimer().reclaim(image, List.of(ByteRange.ofLength(MIB, MIB)), (d, t) -> {}))
                 .isInstanceOf(ImageException.Refused.class);
         assertThat(TestImages.sha256(image)).isEqualTo(before);
@@ -245,12 +375,24 @@ class ImageRegressionTest {
         }
     }
 
+    /** Writes {@code bytes} at {@code offset} of {@code image}, as a tool writing a label would. */
+    private static void write(Path image, long offset, byte[] bytes) throws Exception {
+        try (RandomAccessFile file = new RandomAccessFile(image.toFile(), "rw")) {
+            file.seek(offset);
+            file.write(bytes);
+        }
+    }
+
     private static String sha256(Path image, long offset, long length) throws Exception {
         byte[] bytes = new byte[(int) length];
         try (RandomAccessFile file = new RandomAccessFile(image.toFile(), "r")) {
             file.seek(offset);
             file.readFully(bytes);
         }
+        return sha256Of(bytes);
+    }
+
+    private static String sha256Of(byte[] bytes) throws Exception {
         return java.util.HexFormat.of()
                 .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.ballast.linux.Fd;
 import io.ballast.testsupport.Commands;
 import io.ballast.worker.filesystem.Filesystems;
 import io.ballast.worker.image.ImageException;
@@ -97,6 +98,35 @@ class ImageResizeTest {
     }
 
     @Test
+    void aMovedPartitionsVacatedRangeIsPunchedWithoutSparsifyOrTruncate() throws Exception {
+        // partition 1 shrinks by 64 MiB, so partition 2 (24 MiB of files at its end) moves left by 64 MiB: its old
+        // last 64 MiB are no partition's any more once the new table is durable, and must not stay allocated
+        TestImages.Built built = TestImages.gpt(temp);
+        Path image = built.image();
+        long oldEndOfTwo = (264192L + 524288) * 512;
+        ResizeOptions options =
+                new ResizeOptions(Map.of(1, 64 * MIB), OptionalDouble.empty(), Alignment.MIB_1, Set.of(), false, false);
+
+        ImageResize.Outcome outcome = ImageResize.run(image, options, ImageResize.Listener.NONE);
+
+        assertThat(outcome.plan().steps())
+                .extracting(step -> step.getClass().getSimpleName())
+                .containsSubsequence("MoveData", "WriteTable", "PunchVacated")
+                .doesNotContain("PunchUnused", "Truncate");
+        Map<Integer, long[]> layout = TestImages.sfdiskLayout(image);
+        long newEndOfTwo = (layout.get(2)[0] + layout.get(2)[1]) * 512;
+        assertThat(newEndOfTwo).isEqualTo(oldEndOfTwo - 64 * MIB);
+        try (Fd fd = Fd.readOnly(image)) {
+            assertThat(fd.dataBytes(newEndOfTwo, oldEndOfTwo))
+                    .as("bytes still backed where partition 2 ended before it moved")
+                    .isZero();
+        }
+        assertThat(Files.size(image)).as("no truncate").isEqualTo(512 * MIB);
+        assertThat(outcome.allocatedBytesAfter()).isLessThanOrEqualTo(outcome.allocatedBytesBefore());
+        TestImages.assertExtKept(built, image, layout, 1, 2);
+    }
+
+    @Test
     void aVmdkFlatDescriptorGetsTheNewSizeAndGeometry() throws Exception {
         TestImages.Built built = TestImages.mbrWithLogicals(temp);
         Path flat = temp.resolve("vm-flat.vmdk");
@@ -137,7 +167,7 @@ class ImageResizeTest {
     }
 
     @Test
-    void ntfsIsShrunkMovedAndItsBootSectorPointsAtItsNewStart() throws Exception {
+    void ntfsShrunkAndMovedPointsBothBootSectorsAtItsNewStartAndLeavesNoStaleBackup() throws Exception {
         TestImages.Built built = TestImages.ntfs(temp);
         Path image = built.image();
         int geometryBefore = bootSector(image, 63L * 512).getInt(0x18);

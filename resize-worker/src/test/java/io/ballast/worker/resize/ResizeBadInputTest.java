@@ -86,7 +86,19 @@ class ResizeBadInputTest {
         }
         gpt = temp.resolve("gpt.img");
         Commands.run("truncate", "-s", Long.toString(8 * MIB), gpt.toString());
-        Commands.run("sgdisk", "-n", "1:34:+2M", "-n", "2:0:+2M", gpt.toString());
+        Commands.run("sgdisk", "-n", "1:34:4129", "-n", "2:6144:10239", gpt.toString());
+        for (long[] partition : new long[][] {{34, 4096}, {6144, 4096}}) {
+            Commands.run(
+                    "mkfs.ext2",
+                    "-q",
+                    "-F",
+                    "-d",
+                    files.toString(),
+                    "-E",
+                    "offset=" + partition[0] * 512,
+                    gpt.toString(),
+                    partition[1] / 2 + "k");
+        }
     }
 
     @Test

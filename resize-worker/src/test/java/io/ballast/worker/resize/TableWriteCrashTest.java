@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * kill -9 at every write and every sync of the table step, by fault injection ({@code strace -e inject=...:
  * signal=SIGKILL}) on the resize's own system calls on the image: a GPT's backup copy written but not its primary
- * entries, the primary entries but not the primary header, and so on. Each time the same resize, run again, finishes
+ * entries, the primary entries but not the primary header, an EBR chain half written, and so on. Each time the same resize, run again, finishes
  * with the table an uninterrupted run writes ({@code sgdisk -v} clean) and every file intact: the table is written
  * from the sectors the journal holds, never read back half-written.
  */
@@ -36,18 +36,44 @@ class TableWriteCrashTest {
 
     @Test
     void aGptTableWriteKilledAtAnyWriteOrSyncIsFinishedFromTheJournal() throws Exception {
+        // the backup copy, the primary entries and the primary header (with the protective MBR) are each synced
+        killAtEveryTableWriteAndSync(TestImages.gpt(temp), 3, 4, new int[] {1, 2}, image -> assertThat(
+                        Commands.run("sgdisk", "-v", image.toString()))
+                .contains("No problems found"));
+    }
+
+    @Test
+    void anMbrTableWithLogicalPartitionsKilledAtAnyWriteOrSyncIsFinishedFromTheJournal() throws Exception {
+        // the EBR chain, then the MBR that points at it
+        killAtEveryTableWriteAndSync(TestImages.mbrWithLogicals(temp), 2, 3, new int[] {1, 5}, image -> assertThat(
+                        Commands.run("sfdisk", "--verify", image.toString()))
+                .contains("No errors detected"));
+    }
+
+    @FunctionalInterface
+    private interface TableCheck {
+        void verify(Path image) throws Exception;
+    }
+
+    /**
+     * Finds the table step's writes and syncs in a traced reference run of {@link ResizeProcess} on a copy of
+     * {@code original}, then kills a run on a fresh copy at each of them and continues it: each must end with the
+     * reference's layout, {@code check} passing and the files of {@code extPartitions} intact.
+     */
+    private void killAtEveryTableWriteAndSync(
+            TestImages.Built original, int syncs, int minimumWrites, int[] extPartitions, TableCheck check)
+            throws Exception {
         TestImages.requireTools();
         SystemPrerequisites.require("strace");
-        TestImages.Built original = TestImages.gpt(temp);
         Path reference = copy(original.image(), "reference.img");
         Path trace = temp.resolve("reference.trace");
         assertThat(child(reference, List.of("-o", trace.toString(), "-e", "trace=pwrite64,fdatasync,fsync")))
                 .isZero();
         Map<Integer, long[]> layout = TestImages.sfdiskLayout(reference);
-        assertThat(Commands.run("sgdisk", "-v", reference.toString())).contains("No problems found");
+        check.verify(reference);
 
-        // the table step is the run of writes and syncs that ends with the image's fdatasyncs, after the mover's
-        // last fsync; every one of them is counted per thread, as strace's injection counts them
+        // the table step is the run of writes and syncs that ends with the image's last fdatasync, after the
+        // mover's last fsync; every one of them is counted per thread, as strace's injection counts them
         List<Call> calls = calls(trace);
         int lastTableSync = lastIndexOf(calls, "fdatasync");
         long thread = calls.get(lastTableSync).thread();
@@ -64,10 +90,9 @@ class TableWriteCrashTest {
                     .count();
             kills.add(call.name() + ":signal=SIGKILL:when=" + nth);
         }
-        assertThat(kills.stream().filter(kill -> kill.startsWith("fdatasync")))
-                .as("the backup copy, the primary entries and the primary header are each synced")
-                .hasSize(3);
-        assertThat(kills.stream().filter(kill -> kill.startsWith("pwrite64"))).hasSizeGreaterThanOrEqualTo(4);
+        assertThat(kills.stream().filter(kill -> kill.startsWith("fdatasync"))).hasSize(syncs);
+        assertThat(kills.stream().filter(kill -> kill.startsWith("pwrite64")))
+                .hasSizeGreaterThanOrEqualTo(minimumWrites);
 
         for (String kill : kills) {
             Path image = copy(original.image(), "crash.img");
@@ -80,13 +105,12 @@ class TableWriteCrashTest {
             assertThat(sectors(TestImages.sfdiskLayout(image)))
                     .as("after a kill at " + kill)
                     .isEqualTo(sectors(layout));
-            assertThat(Commands.run("sgdisk", "-v", image.toString()))
-                    .as("after a kill at " + kill)
-                    .contains("No problems found");
-            TestImages.assertExtKept(original, image, layout, 1, 2);
+            check.verify(image);
+            TestImages.assertExtKept(original, image, layout, extPartitions);
             assertThat(TestImages.leftovers(image)).isEmpty();
             Files.delete(image);
         }
+        Files.delete(reference);
     }
 
     /** Runs the resize in a JVM of its own under strace (filtered to the image's calls); its exit code. */
