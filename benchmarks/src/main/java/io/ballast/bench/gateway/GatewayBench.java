@@ -1,10 +1,10 @@
 package io.ballast.bench.gateway;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.ballast.bench.Benchmark;
 import io.ballast.bench.GatewayStack;
 import io.ballast.bench.Machine;
 import io.ballast.bench.Report;
-import io.ballast.bench.Reports;
 import io.ballast.bench.Stats;
 import io.ballast.cli.DurationConverter;
 import io.ballast.gateway.cli.CertsCommand;
@@ -32,7 +32,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -45,10 +44,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code ./ballast bench gateway}: many simulated agents hold sessions with one gateway over mutual TLS while
@@ -58,17 +55,13 @@ import picocli.CommandLine.Spec;
  */
 @Command(
         name = "gateway",
-        mixinStandardHelpOptions = true,
         description = "Sessions and command delivery latency of one guest-gateway, with simulated agents.")
-public final class GatewayBench implements Callable<Integer> {
+public final class GatewayBench extends Benchmark {
 
     static final int GOAL_SESSIONS = 10_000;
     static final long GOAL_HEAP_BYTES = 1L << 30;
     static final double GOAL_P99_MS = 100;
     static final int GOAL_RATE = 1_000;
-
-    @Spec
-    CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--agents", paramLabel = "N", defaultValue = "10000", description = "Simulated agents.")
     int agents;
@@ -108,13 +101,10 @@ public final class GatewayBench implements Callable<Integer> {
             description = "TLS handshakes in flight while connecting.")
     int handshakes;
 
-    @Option(names = "--json", description = "Print one JSON object of the figures.")
-    boolean json;
-
     private final Deliveries deliveries = new Deliveries();
 
     @Override
-    public Integer call() throws Exception {
+    protected Report measure() throws Exception {
         problem().ifPresent(problem -> {
             throw new IllegalArgumentException(problem);
         });
@@ -122,20 +112,20 @@ public final class GatewayBench implements Callable<Integer> {
         try (GatewayStack stack = GatewayStack.start(
                 Checkout.containing(GatewayBench.class),
                 List.of("-Xmx1g", "--sun-misc-unsafe-memory-access=allow"),
-                spec.commandLine().getErr())) {
+                progress())) {
             gateway = stack.agentAddress();
             management = stack.management();
             gatewayPid = Optional.of(stack.gatewayPid());
             certs = stack.certs();
             kafka = stack.kafkaBootstrap();
-            int code = measure();
+            Figures figures = measureFleet();
             stack.succeeded();
-            return code;
+            return figures;
         }
     }
 
-    private int measure() throws Exception {
-        PrintWriter err = spec.commandLine().getErr();
+    private Figures measureFleet() throws Exception {
+        PrintWriter err = progress();
         int colon = gateway.lastIndexOf(':');
         String host = gateway.substring(0, colon);
         int port = Integer.parseInt(gateway.substring(colon + 1));
@@ -203,7 +193,10 @@ public final class GatewayBench implements Callable<Integer> {
             OptionalLong resident = probe.residentBytes();
 
             long[] latencies = deliveries.sortedLatencies();
-            Figures figures = new Figures(
+            if (deliveries.firstLoss() != null) {
+                err.println("first lost session: " + deliveries.firstLoss());
+            }
+            return new Figures(
                     Machine.here(),
                     agents,
                     welcomed,
@@ -225,11 +218,6 @@ public final class GatewayBench implements Callable<Integer> {
                     collected ? heapUsed : OptionalDouble.empty(),
                     heapMax,
                     resident);
-            Reports.print(spec.commandLine().getOut(), figures, json);
-            if (deliveries.firstLoss() != null) {
-                err.println("first lost session: " + deliveries.firstLoss());
-            }
-            return 0;
         } finally {
             heartbeats.shutdownNow();
             for (SimulatedAgent agent : fleet) {

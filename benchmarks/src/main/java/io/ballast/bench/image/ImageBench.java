@@ -1,11 +1,11 @@
 package io.ballast.bench.image;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.ballast.bench.Benchmark;
 import io.ballast.bench.Machine;
 import io.ballast.bench.Report;
-import io.ballast.bench.Reports;
+import io.ballast.bench.Rounds;
 import io.ballast.bench.Stats;
-import io.ballast.cli.ExitCode;
 import io.ballast.local.Checkout;
 import io.ballast.testsupport.Commands;
 import io.ballast.worker.move.ExtentMover;
@@ -27,12 +27,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Random;
-import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code ./ballast bench image}: the in-place extent mover against {@code dd} moving the same bytes of the same
@@ -41,18 +39,14 @@ import picocli.CommandLine.Spec;
  */
 @Command(
         name = "image",
-        mixinStandardHelpOptions = true,
         description = "The in-place extent mover against dd, dense and sparse; a re-alignment against sfdisk.")
-public final class ImageBench implements Callable<Integer> {
+public final class ImageBench extends Benchmark {
 
     private static final long MIB = 1L << 20;
 
     static final double GOAL_RATIO_TO_DD = 0.9;
 
     static final double GOAL_SHRINK_RATIO = 0.8;
-
-    @Spec
-    CommandLine.Model.CommandSpec spec;
 
     @Option(
             names = "--dir",
@@ -103,15 +97,14 @@ public final class ImageBench implements Callable<Integer> {
             description = "Partition 1's new size (MiB), re-aligned to 1 MiB, partition 2 packed after it, truncated.")
     long shrinkToMib;
 
-    @Option(names = "--runs", defaultValue = "3", description = "Rounds of the dense comparison and the shrink job.")
-    int runs;
-
-    @Option(names = "--json", description = "Print one JSON object of the figures.")
-    boolean json;
+    /** Rounds of the dense comparison and of the shrink job. */
+    @Mixin
+    Rounds rounds = new Rounds(3, 1000);
 
     @Override
-    public Integer call() throws Exception {
-        PrintWriter err = spec.commandLine().getErr();
+    protected Report measure() throws Exception {
+        PrintWriter err = progress();
+        int runs = rounds.count();
         Path directory = dir.orElseGet(
                 () -> Checkout.containing(ImageBench.class).state().resolve("bench"));
         try {
@@ -122,7 +115,6 @@ public final class ImageBench implements Callable<Integer> {
         }
         if (denseMib < 16
                 || shiftMib < 1
-                || runs < 1
                 || sparseGib < 1
                 || sparseDataGib < 1
                 || sparseDataGib >= sparseGib
@@ -134,7 +126,7 @@ public final class ImageBench implements Callable<Integer> {
                 || shrinkDataMib < 1
                 || shrinkDataMib * 2 > shrinkToMib
                 || shrinkToMib >= shrinkDiskMib - shrinkDiskMib / 8) {
-            throw new IllegalArgumentException("--dense-mib must be 16 or more, --shift-mib and --runs 1 or more, the"
+            throw new IllegalArgumentException("--dense-mib must be 16 or more, --shift-mib 1 or more, the"
                     + " sparse data less than the sparse range, --job-mib 2 or more and its data less than it,"
                     + " --shrink-disk-mib 64 or more, --shrink-to-mib 16 or more and below 7/8 of the disk, and"
                     + " --shrink-data-mib at most half of it");
@@ -201,7 +193,7 @@ public final class ImageBench implements Callable<Integer> {
             double moverMs = Stats.millis(Stats.median(ours));
             long readBytes = ioAfter[0] - ioBefore[0];
             long writtenBytes = ioAfter[1] - ioBefore[1];
-            Figures figures = new Figures(
+            return new Figures(
                     Machine.here(),
                     dense,
                     shift,
@@ -226,8 +218,6 @@ public final class ImageBench implements Callable<Integer> {
                     job.oursAllocated(),
                     job.sfdiskAllocated(),
                     shrink);
-            Reports.print(spec.commandLine().getOut(), figures, json);
-            return ExitCode.DONE;
         } finally {
             Files.deleteIfExists(image);
             Files.deleteIfExists(ExtentMover.journalOf(image));
