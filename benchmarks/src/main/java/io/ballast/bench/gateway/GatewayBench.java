@@ -192,7 +192,7 @@ public final class GatewayBench extends Benchmark {
             OptionalDouble heapMax = GatewayProbe.sum(afterGc, "jvm_memory_max_bytes", "area=\"heap\"");
             OptionalLong resident = probe.residentBytes();
 
-            long[] latencies = deliveries.sortedLatencies();
+            long[] latencies = Stats.sorted(deliveries.latencies());
             if (deliveries.firstLoss() != null) {
                 err.println("first lost session: " + deliveries.firstLoss());
             }
@@ -213,7 +213,7 @@ public final class GatewayBench extends Benchmark {
                     deliveries.resent(),
                     Stats.millis(Stats.percentile(latencies, 0.50)),
                     Stats.millis(Stats.percentile(latencies, 0.99)),
-                    latencies.length == 0 ? 0 : Stats.millis(latencies[latencies.length - 1]),
+                    Stats.millis(Stats.percentile(latencies, 1.0)),
                     gatewayP99.isPresent() ? OptionalDouble.of(gatewayP99.getAsDouble() * 1e3) : OptionalDouble.empty(),
                     collected ? heapUsed : OptionalDouble.empty(),
                     heapMax,
