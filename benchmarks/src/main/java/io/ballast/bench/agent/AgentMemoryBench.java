@@ -3,6 +3,7 @@ package io.ballast.bench.agent;
 import io.ballast.bench.Benchmark;
 import io.ballast.bench.GatewayStack;
 import io.ballast.bench.Machine;
+import io.ballast.bench.ProcFiles;
 import io.ballast.bench.Report;
 import io.ballast.bench.Rounds;
 import io.ballast.bench.ScratchFilesystem;
@@ -183,16 +184,8 @@ public final class AgentMemoryBench extends Benchmark {
             if (!agent.isAlive()) {
                 throw new IllegalStateException("the agent did not stay connected (see " + log + ")");
             }
-            return residentKiB(agent.pid());
+            return ProcFiles.residentKiB(agent.pid())
+                    .orElseThrow(() -> new IOException("no VmRSS in /proc/" + agent.pid() + "/status"));
         }
-    }
-
-    private static long residentKiB(long pid) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.substring("VmRSS:".length()).strip().split("\\s+")[0]);
-            }
-        }
-        throw new IOException("no VmRSS in /proc/" + pid + "/status");
     }
 }

@@ -1,12 +1,12 @@
 package io.ballast.bench.gateway;
 
+import io.ballast.bench.ProcFiles;
 import io.ballast.testsupport.PrometheusText;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -88,11 +88,7 @@ final class GatewayProbe {
         if (pid.isEmpty()) {
             return OptionalLong.empty();
         }
-        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid.getAsLong()), "status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return OptionalLong.of(Long.parseLong(line.substring(6).trim().split("\\s+")[0]) * 1024);
-            }
-        }
-        return OptionalLong.empty();
+        OptionalLong kib = ProcFiles.residentKiB(pid.getAsLong());
+        return kib.isPresent() ? OptionalLong.of(kib.getAsLong() * 1024) : OptionalLong.empty();
     }
 }

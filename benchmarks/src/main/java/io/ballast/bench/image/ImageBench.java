@@ -3,6 +3,7 @@ package io.ballast.bench.image;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.ballast.bench.Benchmark;
 import io.ballast.bench.Machine;
+import io.ballast.bench.ProcFiles;
 import io.ballast.bench.Report;
 import io.ballast.bench.Rounds;
 import io.ballast.bench.Stats;
@@ -485,15 +486,11 @@ public final class ImageBench extends Benchmark {
 
     /** {read_bytes, write_bytes} of this process from {@code /proc/self/io}: what reached or will reach the disk. */
     private static long[] processIo() throws IOException {
-        long read = 0;
-        long written = 0;
-        for (String line : Files.readAllLines(Path.of("/proc/self/io"))) {
-            if (line.startsWith("read_bytes:")) {
-                read = Long.parseLong(line.substring(11).trim());
-            } else if (line.startsWith("write_bytes:")) {
-                written = Long.parseLong(line.substring(12).trim());
-            }
-        }
-        return new long[] {read, written};
+        Path io = Path.of("/proc/self/io");
+        return new long[] {ioBytes(io, "read_bytes"), ioBytes(io, "write_bytes")};
+    }
+
+    private static long ioBytes(Path io, String name) throws IOException {
+        return ProcFiles.field(io, name).map(Long::parseLong).orElse(0L);
     }
 }
