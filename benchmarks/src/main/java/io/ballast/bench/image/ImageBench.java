@@ -23,12 +23,12 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -48,6 +48,9 @@ public final class ImageBench extends Benchmark {
     static final double GOAL_RATIO_TO_DD = 0.9;
 
     static final double GOAL_SHRINK_RATIO = 0.8;
+
+    /** How long one {@code dd} or {@code image resize} may run: each moves up to the gigabytes the options ask for. */
+    static final Duration MOVE_BOUND = Duration.ofMinutes(30);
 
     @Option(
             names = "--dir",
@@ -452,26 +455,21 @@ public final class ImageBench extends Benchmark {
     }
 
     /** dd of the move's bytes within the same file: 8 MiB blocks, no truncation, synced at the end. */
-    private static void dd(Path image, Move move) throws IOException, InterruptedException {
+    private static void dd(Path image, Move move) {
         long block = 8 * MIB;
-        Process process = new ProcessBuilder(
-                        "dd",
-                        "if=" + image,
-                        "of=" + image,
-                        "bs=" + block,
-                        "iflag=skip_bytes,count_bytes",
-                        "oflag=seek_bytes",
-                        "skip=" + move.sourceBytes(),
-                        "seek=" + move.destinationBytes(),
-                        "count=" + move.lengthBytes(),
-                        "conv=notrunc,fsync",
-                        "status=none")
-                .redirectErrorStream(true)
-                .start();
-        String output = new String(process.getInputStream().readAllBytes());
-        if (!process.waitFor(30, TimeUnit.MINUTES) || process.exitValue() != 0) {
-            throw new IOException("dd failed: " + output.strip());
-        }
+        Commands.run(
+                MOVE_BOUND,
+                "dd",
+                "if=" + image,
+                "of=" + image,
+                "bs=" + block,
+                "iflag=skip_bytes,count_bytes",
+                "oflag=seek_bytes",
+                "skip=" + move.sourceBytes(),
+                "seek=" + move.destinationBytes(),
+                "count=" + move.lengthBytes(),
+                "conv=notrunc,fsync",
+                "status=none");
     }
 
     /** Writes back dirty pages, and drops the page cache when allowed, so the next move reads from the disk. */

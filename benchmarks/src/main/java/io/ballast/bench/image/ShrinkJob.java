@@ -3,7 +3,9 @@ package io.ballast.bench.image;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ballast.bench.Stats;
+import io.ballast.local.launch.Launcher;
 import io.ballast.testsupport.Commands;
+import io.ballast.worker.cli.ImageCommand;
 import io.ballast.worker.resize.Sparsifier;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -13,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The right-sizing job an operator would otherwise do by hand, both ways on identical copies, paired round by round:
@@ -33,6 +34,10 @@ public final class ShrinkJob {
 
     private static final long MIB = 1L << 20;
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** The JVM options {@code ./ballast image} runs the image command with (the script's TOOL_JAVA_OPTS). */
+    private static final List<String> TOOL_JVM_OPTIONS =
+            List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "--sun-misc-unsafe-memory-access=allow");
 
     /**
      * The figures: medians, the paired ratio (Ballast's time over the manual route's; under 1 is faster), the time of
@@ -182,31 +187,21 @@ public final class ShrinkJob {
         return image;
     }
 
-    private JsonNode resize(Path image) throws Exception {
-        Process process = new ProcessBuilder(
-                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "-XX:+UseSerialGC",
-                        "-XX:TieredStopAtLevel=1",
-                        "--enable-native-access=ALL-UNNAMED",
-                        "--sun-misc-unsafe-memory-access=allow",
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        "io.ballast.worker.cli.ImageCommand",
-                        "resize",
-                        image.toString(),
-                        "--partition",
-                        "1=" + targetMib + "M",
-                        "--align",
-                        "1m",
-                        "--truncate",
-                        "--json",
-                        "--progress=json")
-                .redirectError(ProcessBuilder.Redirect.DISCARD)
-                .start();
-        String out = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        if (!process.waitFor(30, TimeUnit.MINUTES) || process.exitValue() != 0) {
-            throw new IOException("image resize of " + image + " failed (exit " + process.exitValue() + ")");
-        }
+    /** {@code image resize} in a JVM of its own, started as {@code ./ballast image} starts it; its JSON result. */
+    private JsonNode resize(Path image) throws IOException {
+        List<String> command = Launcher.javaCommand(
+                TOOL_JVM_OPTIONS,
+                ImageCommand.class,
+                "resize",
+                image.toString(),
+                "--partition",
+                "1=" + targetMib + "M",
+                "--align",
+                "1m",
+                "--truncate",
+                "--json",
+                "--progress=json");
+        String out = Commands.run(ImageBench.MOVE_BOUND, command.toArray(String[]::new));
         return JSON.readTree(out.lines().reduce((first, last) -> last).orElseThrow());
     }
 
