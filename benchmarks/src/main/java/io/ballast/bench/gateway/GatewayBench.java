@@ -11,7 +11,7 @@ import io.ballast.gateway.cli.CertsCommand;
 import io.ballast.gateway.identity.CertificateAuthority;
 import io.ballast.local.Checkout;
 import io.ballast.proto.events.Topic;
-import io.ballast.support.events.Events;
+import io.ballast.testsupport.EventProducer;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyChannelBuilder;
@@ -28,7 +28,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
@@ -40,10 +39,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -333,21 +328,12 @@ public final class GatewayBench extends Benchmark {
             deliveries.endWindow();
             return 0;
         }
-        Events events = new Events("ballast-bench");
-        AtomicReference<Exception> sendFailure = new AtomicReference<>();
+        AtomicReference<Throwable> sendFailure = new AtomicReference<>();
         long period = TimeUnit.SECONDS.toNanos(1) / rate;
         long warmupCommands = warmup.toNanos() / period;
         long total = warmupCommands + duration.toNanos() / period;
         int published = 0;
-        try (var producer = new KafkaProducer<String, byte[]>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                kafka,
-                ProducerConfig.LINGER_MS_CONFIG,
-                1,
-                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
-                StringSerializer.class.getName(),
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
-                ByteArraySerializer.class.getName()))) {
+        try (EventProducer producer = EventProducer.batching(kafka, "ballast-bench")) {
             long start = System.nanoTime();
             for (long i = 0; i < total; i++) {
                 if (i == warmupCommands) {
@@ -360,11 +346,12 @@ public final class GatewayBench extends Benchmark {
                 }
                 SimulatedAgent agent = connected.get((int) (i % connected.size()));
                 var command = agent.nextCommand((1 + i % 16) * (64L << 20));
-                producer.send(events.record(Topic.BALLAST_COMMANDS, agent.vmId(), command), (metadata, failure) -> {
-                    if (failure != null) {
-                        sendFailure.compareAndSet(null, failure);
-                    }
-                });
+                producer.publishAsync(Topic.BALLAST_COMMANDS, agent.vmId(), command)
+                        .whenComplete((metadata, failure) -> {
+                            if (failure != null) {
+                                sendFailure.compareAndSet(null, failure);
+                            }
+                        });
                 if (i >= warmupCommands) {
                     published++;
                 }
