@@ -8,6 +8,7 @@ import io.ballast.local.launch.Launch;
 import io.ballast.local.launch.LaunchedProgram;
 import io.ballast.local.launch.Launcher;
 import io.ballast.local.launch.Output;
+import io.ballast.local.launch.ProgramGroup;
 import io.ballast.local.launch.Readiness;
 import io.ballast.local.launch.Startup;
 import io.ballast.testsupport.Directories;
@@ -18,11 +19,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A benchmark's own Kafka broker and guest-gateway, each in a JVM of its own ({@link LocalInfrastructure} with
@@ -42,19 +40,17 @@ public final class GatewayStack implements AutoCloseable {
 
     private final Path directory;
     private final PrintWriter progress;
-    private final List<LaunchedProgram> programs = new ArrayList<>();
-    private final Thread stopOnShutdown = new Thread(this::close, "bench-stack-stop");
-    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final ProgramGroup programs;
     private String kafka = "";
     private int httpPort;
     private int agentPort;
     private long gatewayPid;
     private boolean succeeded;
-    private boolean closed;
 
     private GatewayStack(Path directory, PrintWriter progress) {
         this.directory = directory;
         this.progress = progress;
+        this.programs = ProgramGroup.open("the benchmark's stack", this::removeDirectory);
     }
 
     /**
@@ -66,7 +62,6 @@ public final class GatewayStack implements AutoCloseable {
             throws IOException, InterruptedException {
         Path benches = Files.createDirectories(checkout.state().resolve("bench"));
         GatewayStack stack = new GatewayStack(Files.createTempDirectory(benches, "run."), progress);
-        Runtime.getRuntime().addShutdownHook(stack.stopOnShutdown);
         try {
             stack.startPrograms(checkout, gatewayJvmOptions);
             return stack;
@@ -125,14 +120,13 @@ public final class GatewayStack implements AutoCloseable {
         }
     }
 
-    /** Starts a program of the benchmark in the stack: it is stopped with the stack at the latest. */
-    public synchronized LaunchedProgram start(Launch launch) {
-        if (closed) {
-            throw new IllegalStateException("the benchmark's stack is stopping");
-        }
-        LaunchedProgram program = Launcher.start(launch);
-        programs.add(program);
-        return program;
+    /**
+     * Starts a program of the benchmark in the stack: it is stopped with the stack at the latest.
+     *
+     * @throws java.util.concurrent.CancellationException when the stack is stopping
+     */
+    public LaunchedProgram start(Launch launch) {
+        return programs.start(launch);
     }
 
     /** Kafka's bootstrap servers. */
@@ -175,44 +169,25 @@ public final class GatewayStack implements AutoCloseable {
         succeeded = true;
     }
 
-    /** Stops every program of the stack, newest first (SIGTERM, SIGKILL after 30 s); idempotent. */
+    /**
+     * Stops every program of the stack, one by one, newest first (SIGTERM, SIGKILL after 30 s); idempotent, and a close
+     * while another runs (the shutdown hook's) waits for it.
+     */
     @Override
     public void close() {
-        List<LaunchedProgram> running;
+        programs.close();
+    }
+
+    /** Once everything stopped: the whole directory, or only the run directory when the logs are to be read. */
+    private void removeDirectory(Map<LaunchedProgram, LaunchedProgram.Stopped> how) {
         boolean keepLogs;
-        boolean closing;
         synchronized (this) {
-            closing = closed;
-            closed = true;
-            running = new ArrayList<>(programs.reversed());
             keepLogs = !succeeded;
-        }
-        if (closing) {
-            awaitStopped();
-            return;
-        }
-        try {
-            Runtime.getRuntime().removeShutdownHook(stopOnShutdown);
-        } catch (IllegalStateException shuttingDown) {
-            // this is the shutdown hook, or it runs already
-        }
-        for (LaunchedProgram program : running) {
-            program.close();
         }
         Directories.deleteTree(keepLogs ? runDirectory() : directory);
         if (keepLogs) {
             progress.println("ballast: the benchmark did not finish; its logs are in " + directory);
             progress.flush();
-        }
-        stopped.countDown();
-    }
-
-    /** Lets a second close (the shutdown hook while the benchmark closes the stack) end only once all stopped. */
-    private void awaitStopped() {
-        try {
-            stopped.await(2 * LaunchedProgram.STOP_GRACE.toSeconds(), TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }

@@ -1,9 +1,7 @@
 package io.ballast.bench;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -50,14 +48,10 @@ public record Machine(String cpuModel, int cpus, long memoryBytes, String kernel
                 .orElse(0L);
     }
 
-    /** The value of the first {@code name: value} line of a /proc file. */
+    /** A field of a /proc file; empty also when the file cannot be read (not Linux): the report says less. */
     private static Optional<String> field(Path file, String name) {
         try {
-            List<String> lines = Files.readAllLines(file);
-            return lines.stream()
-                    .filter(line -> line.startsWith(name))
-                    .map(line -> line.substring(line.indexOf(':') + 1).strip())
-                    .findFirst();
+            return ProcFiles.field(file, name);
         } catch (IOException e) {
             return Optional.empty();
         }

@@ -39,7 +39,7 @@ public final class Stats {
         return median(ratios);
     }
 
-    /** The value below which {@code fraction} of {@code sorted} lies (nearest rank); 0 when empty. */
+    /** The value below which {@code fraction} of {@code sorted} lies (nearest rank; 1.0: the largest); 0 when empty. */
     public static long percentile(long[] sorted, double fraction) {
         if (sorted.length == 0) {
             return 0;

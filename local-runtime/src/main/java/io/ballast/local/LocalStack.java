@@ -6,6 +6,7 @@ import io.ballast.local.launch.Launch;
 import io.ballast.local.launch.LaunchedProgram;
 import io.ballast.local.launch.Launcher;
 import io.ballast.local.launch.Output;
+import io.ballast.local.launch.ProgramGroup;
 import io.ballast.local.launch.Readiness;
 import io.ballast.local.launch.Startup;
 import java.io.IOException;
@@ -26,7 +27,6 @@ import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 
 /**
@@ -64,11 +64,7 @@ public final class LocalStack implements Callable<Integer> {
 
     private final PrintStream out = System.out;
     private final PrintStream err = System.err;
-    private final Object lock = new Object();
-    private final List<LaunchedProgram> services = new ArrayList<>();
-    private Optional<LaunchedProgram> infrastructure = Optional.empty();
-    private boolean stopping;
-    private final CountDownLatch stopped = new CountDownLatch(1);
+    private ProgramGroup programs;
     private Path envFile;
 
     public static void main(String[] args) {
@@ -87,8 +83,8 @@ public final class LocalStack implements Callable<Integer> {
         Path certs = state.resolve("certs");
         createCertificates(checkout, certs);
 
-        // Ctrl-C, a service manager's SIGTERM and a closed terminal all end in the JVM's shutdown: stop there.
-        Runtime.getRuntime().addShutdownHook(new Thread(this::stopOnShutdown, "ballast-stop"));
+        // Ctrl-C, a service manager's SIGTERM, a closed terminal: each ends in the JVM's shutdown, which stops all.
+        programs = ProgramGroup.open("the stack", new Stopping());
         try {
             return run(checkout, run, certs);
         } catch (CancellationException stoppingMeanwhile) {
@@ -100,7 +96,7 @@ public final class LocalStack implements Callable<Integer> {
 
     private int run(Checkout checkout, Path run, Path certs) throws Exception {
         out.println("ballast: starting Kafka and PostgreSQL...");
-        LaunchedProgram infra = launchInfrastructure(
+        LaunchedProgram infra = programs.start(
                 Launch.of("infra", checkout.localInfrastructure(run)).withOutput(new Output.Prefixed("infra", out)));
         switch (infra.awaitReady(new Readiness.FileExists(envFile), START_BOUND)) {
             case Startup.Ready ready -> {}
@@ -115,13 +111,16 @@ public final class LocalStack implements Callable<Integer> {
 
         Map<String, String> environment = new HashMap<>(infraEnvironment);
         environment.put("BALLAST_GATEWAY_CERTS", certs.toString());
+        // Started together, so stopped together, before the infrastructure they need.
+        List<LaunchedProgram> services = programs.startTogether(SERVICES.stream()
+                .map(service -> Launch.of(
+                                service.module(), checkout.service(service.module(), Checkout.SERVICE_JVM_OPTIONS))
+                        .withEnvironment(environment)
+                        .withOutput(new Output.Prefixed(service.module(), out)))
+                .toList());
         Map<LaunchedProgram, Readiness> starting = new LinkedHashMap<>();
-        for (Service service : SERVICES) {
-            LaunchedProgram program = launchService(
-                    Launch.of(service.module(), checkout.service(service.module(), Checkout.SERVICE_JVM_OPTIONS))
-                            .withEnvironment(environment)
-                            .withOutput(new Output.Prefixed(service.module(), out)));
-            starting.put(program, Readiness.healthReady(service.port()));
+        for (int i = 0; i < SERVICES.size(); i++) {
+            starting.put(services.get(i), Readiness.healthReady(SERVICES.get(i).port()));
         }
         out.println("ballast: waiting for the services to be ready...");
         switch (Launcher.awaitReady(starting, START_BOUND)) {
@@ -191,31 +190,6 @@ public final class LocalStack implements Callable<Integer> {
         }
     }
 
-    /** Starts the infrastructure, unless the stack is already stopping. */
-    private LaunchedProgram launchInfrastructure(Launch launch) {
-        synchronized (lock) {
-            LaunchedProgram program = launch(launch);
-            infrastructure = Optional.of(program);
-            return program;
-        }
-    }
-
-    /** Starts a service, unless the stack is already stopping. */
-    private LaunchedProgram launchService(Launch launch) {
-        synchronized (lock) {
-            LaunchedProgram program = launch(launch);
-            services.add(program);
-            return program;
-        }
-    }
-
-    private LaunchedProgram launch(Launch launch) {
-        if (stopping) {
-            throw new CancellationException("stopping");
-        }
-        return Launcher.start(launch);
-    }
-
     private void printWhereEverythingIs(Path certs, String kafka, String database) {
         out.println();
         out.println("Ballast is up.");
@@ -236,65 +210,47 @@ public final class LocalStack implements Callable<Integer> {
 
     /** Says why the stack cannot go on, stops it and returns the exit code; or waits if it is being stopped anyway. */
     private int fail(String message) throws InterruptedException {
-        if (!beginStop()) {
+        if (!programs.stop(() -> err.println("ballast: " + message))) {
+            // A signal stops the stack: the shutdown hook has stopped it and ends the JVM.
             new CountDownLatch(1).await();
         }
-        err.println("ballast: " + message);
-        stopAll();
         return ExitCode.FAILED;
     }
 
-    private void stopOnShutdown() {
-        if (beginStop()) {
+    /**
+     * The stack's stop, whoever asks for it: the services together, then the infrastructure (SIGTERM, then SIGKILL
+     * after 30 s each).
+     */
+    private final class Stopping implements ProgramGroup.Owner {
+
+        @Override
+        public void stopping() {
+            out.println();
+            out.println("ballast: stopping...");
+        }
+
+        @Override
+        public void stopped(Map<LaunchedProgram, LaunchedProgram.Stopped> how) {
+            how.forEach((program, stop) -> {
+                if (stop == LaunchedProgram.Stopped.KILLED) {
+                    out.println("ballast: " + program.name() + " did not stop within "
+                            + LaunchedProgram.STOP_GRACE.toSeconds() + " s; killed it");
+                }
+            });
             try {
-                stopAll();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                Files.deleteIfExists(envFile);
+            } catch (IOException e) {
+                err.println("ballast: could not remove " + envFile + ": " + e.getMessage());
             }
+            out.println("ballast: stopped");
+            out.flush();
+        }
+
+        @Override
+        public void stoppedAtShutdown() {
             // A stop asked for by a signal is the normal end of ./ballast up.
             Runtime.getRuntime().halt(ExitCode.DONE);
         }
-        try {
-            stopped.await(2 * LaunchedProgram.STOP_GRACE.toSeconds(), TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /** Whether this caller is the one to stop the stack; after it, nothing more is started. */
-    private boolean beginStop() {
-        synchronized (lock) {
-            if (stopping) {
-                return false;
-            }
-            stopping = true;
-            return true;
-        }
-    }
-
-    /** The services together, then the infrastructure (SIGTERM, then SIGKILL after 30 s each). */
-    private void stopAll() throws InterruptedException {
-        out.println();
-        out.println("ballast: stopping...");
-        stopTogether(List.copyOf(services));
-        stopTogether(infrastructure.stream().toList());
-        try {
-            Files.deleteIfExists(envFile);
-        } catch (IOException e) {
-            err.println("ballast: could not remove " + envFile + ": " + e.getMessage());
-        }
-        out.println("ballast: stopped");
-        out.flush();
-        stopped.countDown();
-    }
-
-    private void stopTogether(List<LaunchedProgram> programs) throws InterruptedException {
-        Launcher.stopTogether(programs).forEach((program, stop) -> {
-            if (stop == LaunchedProgram.Stopped.KILLED) {
-                out.println("ballast: " + program.name() + " did not stop within "
-                        + LaunchedProgram.STOP_GRACE.toSeconds() + " s; killed it");
-            }
-        });
     }
 
     private static boolean accepts(String host, int port, Duration timeout) {

@@ -34,6 +34,8 @@ class KafkaBrokerTest {
                 assertThat(description.get(Topic.ALERTS.topicName()).partitions())
                         .hasSize(2);
             }
+            // A raw String/String producer and consumer on purpose: this tests the broker itself, below the event
+            // codec that test-support's EventProducer and EventTap (which build on this module) add.
             try (var producer = new KafkaProducer<String, String>(Map.of(
                     ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
                     ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),

@@ -15,10 +15,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-/** Runs system tools for tests and says exactly what failed. */
+/** Runs system tools for tests and benchmarks and says exactly what failed. */
 public final class Commands {
 
-    /** How long one tool may run. */
+    /** How long one tool may run unless the caller gives its own bound. */
     public static final Duration BOUND = Duration.ofMinutes(5);
 
     /** How long the output may take to end after the tool exited (a child it left behind may hold the pipes). */
@@ -32,6 +32,14 @@ public final class Commands {
     }
 
     /**
+     * Runs {@code command} to completion, at most {@code bound} (a tool whose run grows with its input, e.g. a
+     * benchmark's {@code dd} of gigabytes), and returns its standard output; fails as {@link #runWithInput} does.
+     */
+    public static String run(Duration bound, String... command) {
+        return execute(bound, null, command);
+    }
+
+    /**
      * Runs {@code command} with {@code input} on its standard input and returns its standard output. Standard output
      * and standard error are read at the same time, so a tool that fills either pipe first cannot stall.
      *
@@ -39,6 +47,10 @@ public final class Commands {
      *     or when it did not finish within {@link #BOUND} (it is then killed)
      */
     public static String runWithInput(String input, String... command) {
+        return execute(BOUND, input, command);
+    }
+
+    private static String execute(Duration bound, String input, String... command) {
         String line = String.join(" ", command);
         Process process;
         try {
@@ -56,10 +68,10 @@ public final class Commands {
             } catch (IOException e) {
                 // the tool exited without reading its input: its exit code and standard error say why
             }
-            if (!process.waitFor(BOUND.toMillis(), TimeUnit.MILLISECONDS)) {
+            if (!process.waitFor(bound.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.descendants().forEach(ProcessHandle::destroyForcibly);
                 process.destroyForcibly();
-                throw new IllegalStateException(line + " did not finish within " + BOUND.toMinutes() + " minutes");
+                throw new IllegalStateException(line + " did not finish within " + bound.toSeconds() + " s");
             }
             String errors = text(stderr, line);
             if (process.exitValue() != 0) {

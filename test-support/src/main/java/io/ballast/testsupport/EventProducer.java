@@ -4,7 +4,9 @@ import com.google.protobuf.Message;
 import io.ballast.proto.events.Topic;
 import io.ballast.support.events.Events;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -16,10 +18,11 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * Puts events on a real broker for a test, as the service named by the codec would: a real {@link KafkaProducer}
- * encoding with the shared {@link Events} codec. Each send waits until the broker acknowledged the record (all
- * replicas), at most {@link #SEND_BOUND}, so what a test publishes is on the topic when the call returns. Open one per
- * test (or per class) and close it.
+ * Puts events on a real broker for a test or benchmark, as the service named by the codec would: a real
+ * {@link KafkaProducer} encoding with the shared {@link Events} codec. {@link #publish} and {@link #send} wait until
+ * the broker acknowledged the record (all replicas), at most {@link #SEND_BOUND}, so what a test publishes is on the
+ * topic when the call returns. {@link #publishAsync} does not wait, for publishing at a rate; a producer made with
+ * {@link #batching} lets such records share requests. Open one per test (or per class) and close it.
  *
  * <pre>{@code
  * try (EventProducer reservation = EventProducer.connect(broker.bootstrapServers(), "reservation-service")) {
@@ -31,6 +34,12 @@ public final class EventProducer implements AutoCloseable {
 
     /** How long one send may take before the test fails. */
     public static final Duration SEND_BOUND = Duration.ofSeconds(10);
+
+    /**
+     * How long a {@link #batching} producer holds a record for others to join its request ({@code linger.ms}): shorter
+     * than the client's default (5 ms), which would be added to the publish-to-delivery latency a benchmark measures.
+     */
+    public static final Duration BATCH_LINGER = Duration.ofMillis(1);
 
     private final KafkaProducer<String, byte[]> producer;
     private final Events codec;
@@ -47,17 +56,30 @@ public final class EventProducer implements AutoCloseable {
 
     /** A producer encoding with {@code codec} (e.g. one whose clock the test controls). */
     public static EventProducer connect(String bootstrapServers, Events codec) {
-        return new EventProducer(
-                new KafkaProducer<>(Map.of(
-                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                        bootstrapServers,
-                        ProducerConfig.ACKS_CONFIG,
-                        "all",
-                        ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
-                        StringSerializer.class.getName(),
-                        ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
-                        ByteArraySerializer.class.getName())),
-                codec);
+        return open(bootstrapServers, codec, Map.of());
+    }
+
+    /**
+     * A producer for publishing at a rate with {@link #publishAsync} (a benchmark's commands): records wait up to
+     * {@link #BATCH_LINGER} for others to share their request; envelopes name {@code producerName}.
+     */
+    public static EventProducer batching(String bootstrapServers, String producerName) {
+        return open(bootstrapServers, new Events(producerName), Map.of(ProducerConfig.LINGER_MS_CONFIG, (int)
+                BATCH_LINGER.toMillis()));
+    }
+
+    private static EventProducer open(String bootstrapServers, Events codec, Map<String, Object> settings) {
+        Map<String, Object> configuration = new HashMap<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrapServers,
+                ProducerConfig.ACKS_CONFIG,
+                "all",
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
+                StringSerializer.class.getName(),
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
+                ByteArraySerializer.class.getName()));
+        configuration.putAll(settings);
+        return new EventProducer(new KafkaProducer<>(configuration), codec);
     }
 
     /**
@@ -92,6 +114,31 @@ public final class EventProducer implements AutoCloseable {
                             + SEND_BOUND.toSeconds() + " s",
                     e);
         }
+    }
+
+    /**
+     * Publishes {@code payload} on {@code topic} for {@code subjectId} in a new envelope without waiting for the
+     * broker; {@link #flush} waits for everything published so far.
+     *
+     * @return completes with the record's place once the broker acknowledged it, or exceptionally with the producer's
+     *     error
+     * @throws IllegalArgumentException if the topic does not carry the payload's type (nothing was sent)
+     */
+    public CompletableFuture<RecordMetadata> publishAsync(Topic topic, String subjectId, Message payload) {
+        CompletableFuture<RecordMetadata> acknowledged = new CompletableFuture<>();
+        producer.send(codec.record(topic, subjectId, payload), (metadata, failure) -> {
+            if (failure == null) {
+                acknowledged.complete(metadata);
+            } else {
+                acknowledged.completeExceptionally(failure);
+            }
+        });
+        return acknowledged;
+    }
+
+    /** Sends every record published so far and waits until the broker answered for each. */
+    public void flush() {
+        producer.flush();
     }
 
     /** The codec this producer encodes with. */

@@ -27,6 +27,16 @@ class CommandsTest {
     }
 
     @Test
+    void aToolStillRunningAtItsBoundIsKilledAndNamed() {
+        long start = System.nanoTime();
+
+        assertThatThrownBy(() -> Commands.run(Duration.ofSeconds(1), "sleep", "30"))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("sleep 30 did not finish within 1 s");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(20));
+    }
+
+    @Test
     void inputReachesTheTool() {
         assertThat(Commands.runWithInput("label: gpt\n", "cat")).isEqualTo("label: gpt\n");
     }

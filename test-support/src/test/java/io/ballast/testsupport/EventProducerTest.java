@@ -32,6 +32,20 @@ class EventProducerTest {
                 assertThat(event.envelope().getProducer()).isEqualTo("reservation-service");
                 assertThat(event.envelope().getSubjectId()).isEqualTo("disk-1");
             }
+
+            // At a rate: publishing returns at once, the future completes once the broker has the record.
+            ReclaimJob next = job.toBuilder().setJobId("job-2").build();
+            try (EventTap jobs = EventTap.fromNow(broker.bootstrapServers(), Topic.WORKER_JOBS);
+                    EventProducer bench = EventProducer.batching(broker.bootstrapServers(), "ballast-bench")) {
+                var acknowledged = bench.publishAsync(Topic.WORKER_JOBS, "disk-1", next);
+                bench.flush();
+
+                assertThat(acknowledged).isCompleted();
+                assertThat(acknowledged.join().topic()).isEqualTo(Topic.WORKER_JOBS.topicName());
+                var event = jobs.readUntil(e -> e.payload().equals(next), Duration.ofSeconds(30))
+                        .getLast();
+                assertThat(event.envelope().getProducer()).isEqualTo("ballast-bench");
+            }
         }
     }
 }

@@ -1,12 +1,13 @@
 package io.ballast.bench.agent;
 
+import io.ballast.bench.Benchmark;
 import io.ballast.bench.GatewayStack;
 import io.ballast.bench.Machine;
+import io.ballast.bench.ProcFiles;
 import io.ballast.bench.Report;
-import io.ballast.bench.Reports;
+import io.ballast.bench.Rounds;
 import io.ballast.bench.ScratchFilesystem;
 import io.ballast.bench.Stats;
-import io.ballast.cli.ExitCode;
 import io.ballast.gateway.cli.CertsCommand;
 import io.ballast.gateway.identity.CertificateAuthority;
 import io.ballast.local.Checkout;
@@ -24,11 +25,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code ./ballast bench agent-memory}: the resident memory of the real agent daemon connected to a gateway, started
@@ -38,24 +37,16 @@ import picocli.CommandLine.Spec;
  */
 @Command(
         name = "agent-memory",
-        mixinStandardHelpOptions = true,
         description = "The agent daemon's resident memory: the launcher's JVM flags against the JVM's defaults.")
-public final class AgentMemoryBench implements Callable<Integer> {
+public final class AgentMemoryBench extends Benchmark {
 
     static final long GOAL_KIB = 64 * 1024;
     static final String VM = "bench-vm";
     static final Duration CONNECT_BOUND = Duration.ofSeconds(90);
     private static final long IMAGE_BYTES = 2L << 30;
 
-    @Spec
-    CommandSpec spec;
-
-    @Option(
-            names = "--runs",
-            paramLabel = "N",
-            defaultValue = "3",
-            description = "Runs of each (default: ${DEFAULT-VALUE}).")
-    int runs;
+    @Mixin
+    Rounds rounds = new Rounds(3, 99);
 
     @Option(
             names = "--settle",
@@ -63,9 +54,6 @@ public final class AgentMemoryBench implements Callable<Integer> {
             defaultValue = "30",
             description = "How long each daemon is connected before it is read (default: ${DEFAULT-VALUE}).")
     int settleSeconds;
-
-    @Option(names = "--json", description = "Print one JSON object of the figures.")
-    boolean json;
 
     /** How the daemon is started. */
     enum Variant {
@@ -115,14 +103,12 @@ public final class AgentMemoryBench implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() throws Exception {
-        if (runs < 1 || runs > 99) {
-            throw new IllegalArgumentException("--runs must be 1 to 99, not " + runs);
-        }
+    protected Report measure() throws Exception {
+        int runs = rounds.count();
         if (settleSeconds < 1 || settleSeconds > 9999) {
             throw new IllegalArgumentException("--settle must be 1 to 9999 seconds, not " + settleSeconds);
         }
-        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter err = progress();
         Checkout checkout = Checkout.containing(AgentMemoryBench.class);
         List<Long> launcher = new ArrayList<>();
         List<Long> defaults = new ArrayList<>();
@@ -132,7 +118,7 @@ public final class AgentMemoryBench implements Callable<Integer> {
             Path config = configuration(stack, filesystem.mount());
             for (int run = 1; run <= runs; run++) {
                 for (Variant variant : Variant.values()) {
-                    long rss = measure(checkout, stack, config, variant, run);
+                    long rss = residentAfterSettling(checkout, stack, config, variant, run);
                     err.printf(Locale.ROOT, "run %d, %s: %d MiB resident%n", run, variant.description, rss / 1024);
                     err.flush();
                     (variant == Variant.LAUNCHER ? launcher : defaults).add(rss);
@@ -142,21 +128,17 @@ public final class AgentMemoryBench implements Callable<Integer> {
         }
         double ours = Stats.median(launcher);
         double theirs = Stats.median(defaults);
-        Reports.print(
-                spec.commandLine().getOut(),
-                new Figures(
-                        Machine.here(),
-                        runs,
-                        settleSeconds,
-                        launcher,
-                        defaults,
-                        ours,
-                        theirs,
-                        ours / theirs,
-                        GOAL_KIB,
-                        ours < GOAL_KIB),
-                json);
-        return ExitCode.DONE;
+        return new Figures(
+                Machine.here(),
+                runs,
+                settleSeconds,
+                launcher,
+                defaults,
+                ours,
+                theirs,
+                ours / theirs,
+                GOAL_KIB,
+                ours < GOAL_KIB);
     }
 
     /** The daemon's configuration: the stack's gateway, the VM's certificate, the one filesystem. */
@@ -172,7 +154,7 @@ public final class AgentMemoryBench implements Callable<Integer> {
     }
 
     /** Starts the daemon as {@code variant} says, waits until it is connected and settled; its VmRSS in KiB. */
-    private long measure(Checkout checkout, GatewayStack stack, Path config, Variant variant, int run)
+    private long residentAfterSettling(Checkout checkout, GatewayStack stack, Path config, Variant variant, int run)
             throws IOException, InterruptedException {
         List<String> command =
                 switch (variant) {
@@ -202,16 +184,8 @@ public final class AgentMemoryBench implements Callable<Integer> {
             if (!agent.isAlive()) {
                 throw new IllegalStateException("the agent did not stay connected (see " + log + ")");
             }
-            return residentKiB(agent.pid());
+            return ProcFiles.residentKiB(agent.pid())
+                    .orElseThrow(() -> new IOException("no VmRSS in /proc/" + agent.pid() + "/status"));
         }
-    }
-
-    private static long residentKiB(long pid) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.substring("VmRSS:".length()).strip().split("\\s+")[0]);
-            }
-        }
-        throw new IOException("no VmRSS in /proc/" + pid + "/status");
     }
 }

@@ -1,14 +1,14 @@
 package io.ballast.bench.agent;
 
 import io.ballast.agent.ballast.Ballasts;
+import io.ballast.bench.Benchmark;
 import io.ballast.bench.Machine;
 import io.ballast.bench.Report;
-import io.ballast.bench.Reports;
+import io.ballast.bench.Rounds;
 import io.ballast.bench.ScratchFilesystem;
 import io.ballast.bench.Stats;
 import io.ballast.cli.ByteSize;
 import io.ballast.cli.ByteSizeConverter;
-import io.ballast.cli.ExitCode;
 import io.ballast.testsupport.Commands;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,30 +16,22 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code ./ballast bench agent}: how long inflating a ballast takes through the agent's own code, against
  * {@code fallocate(1)} allocating the same size on the same filesystem in the same run. Each round deflates to zero
  * first, so every inflate allocates the whole size.
  */
-@Command(
-        name = "agent",
-        mixinStandardHelpOptions = true,
-        description = "Inflating a ballast on a mounted filesystem, against fallocate(1).")
-public final class InflateBench implements Callable<Integer> {
+@Command(name = "agent", description = "Inflating a ballast on a mounted filesystem, against fallocate(1).")
+public final class InflateBench extends Benchmark {
 
     static final double GOAL_MS = 1000;
 
     /** Room beside the ballast on the scratch filesystem: 12 GiB for the documented 10 GiB. */
     private static final long SPARE_BYTES = 2L << 30;
-
-    @Spec
-    CommandSpec spec;
 
     @Option(
             names = "--mount",
@@ -56,11 +48,8 @@ public final class InflateBench implements Callable<Integer> {
             description = "Ballast size (default: ${DEFAULT-VALUE}).")
     long sizeBytes;
 
-    @Option(names = "--runs", paramLabel = "N", defaultValue = "5", description = "Rounds (default: ${DEFAULT-VALUE}).")
-    int runs;
-
-    @Option(names = "--json", description = "Print one JSON object of the figures.")
-    boolean json;
+    @Mixin
+    Rounds rounds = new Rounds(5, 1000);
 
     /** The figures of one run; times in milliseconds. */
     public record Figures(
@@ -92,24 +81,22 @@ public final class InflateBench implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() throws Exception {
-        if (runs < 1 || runs > 1000) {
-            throw new IllegalArgumentException("--runs must be 1 to 1000, not " + runs);
-        }
+    protected Report measure() throws Exception {
+        int runs = rounds.count();
         List<Long> ours = new ArrayList<>();
         List<Long> reference = new ArrayList<>();
         if (mount.isPresent()) {
             if (!Files.isDirectory(mount.get())) {
                 throw new IllegalArgumentException("--mount " + mount.get() + " is not a directory");
             }
-            measure(mount.get(), ours, reference);
+            inflateAndAllocate(mount.get(), runs, ours, reference);
         } else {
             try (ScratchFilesystem filesystem = ScratchFilesystem.create(sizeBytes + SPARE_BYTES)) {
-                measure(filesystem.mount(), ours, reference);
+                inflateAndAllocate(filesystem.mount(), runs, ours, reference);
             }
         }
         double inflateMs = Stats.millis(Stats.median(ours));
-        Figures figures = new Figures(
+        return new Figures(
                 Machine.here(),
                 sizeBytes,
                 runs,
@@ -118,12 +105,10 @@ public final class InflateBench implements Callable<Integer> {
                 Stats.millis(Stats.median(reference)),
                 Stats.pairedRatio(ours, reference),
                 inflateMs < GOAL_MS);
-        Reports.print(spec.commandLine().getOut(), figures, json);
-        return ExitCode.DONE;
     }
 
     /** Each round: deflate, time an inflate through the agent's code, then fallocate(1) of the same size. */
-    private void measure(Path filesystem, List<Long> ours, List<Long> reference) throws Exception {
+    private void inflateAndAllocate(Path filesystem, int runs, List<Long> ours, List<Long> reference) throws Exception {
         Ballasts ballasts = Ballasts.ofThisSystem();
         Path baseline = filesystem.resolve(".bench-fallocate");
         try {

@@ -1,5 +1,6 @@
 package io.ballast.bench.gateway;
 
+import io.ballast.bench.Stats;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -87,10 +88,8 @@ final class Deliveries {
         return firstLoss.get();
     }
 
-    /** Latencies of the counted deliveries, in nanoseconds, sorted. */
-    synchronized long[] sortedLatencies() {
-        long[] sorted = Arrays.copyOf(latencies, count);
-        Arrays.sort(sorted);
-        return sorted;
+    /** Latencies of the counted deliveries, in nanoseconds, in the order they arrived ({@link Stats#sorted} them). */
+    synchronized long[] latencies() {
+        return Arrays.copyOf(latencies, count);
     }
 }

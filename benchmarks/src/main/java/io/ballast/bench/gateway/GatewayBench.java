@@ -1,17 +1,17 @@
 package io.ballast.bench.gateway;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.ballast.bench.Benchmark;
 import io.ballast.bench.GatewayStack;
 import io.ballast.bench.Machine;
 import io.ballast.bench.Report;
-import io.ballast.bench.Reports;
 import io.ballast.bench.Stats;
 import io.ballast.cli.DurationConverter;
 import io.ballast.gateway.cli.CertsCommand;
 import io.ballast.gateway.identity.CertificateAuthority;
 import io.ballast.local.Checkout;
 import io.ballast.proto.events.Topic;
-import io.ballast.support.events.Events;
+import io.ballast.testsupport.EventProducer;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyChannelBuilder;
@@ -28,11 +28,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -41,14 +39,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code ./ballast bench gateway}: many simulated agents hold sessions with one gateway over mutual TLS while
@@ -58,17 +50,13 @@ import picocli.CommandLine.Spec;
  */
 @Command(
         name = "gateway",
-        mixinStandardHelpOptions = true,
         description = "Sessions and command delivery latency of one guest-gateway, with simulated agents.")
-public final class GatewayBench implements Callable<Integer> {
+public final class GatewayBench extends Benchmark {
 
     static final int GOAL_SESSIONS = 10_000;
     static final long GOAL_HEAP_BYTES = 1L << 30;
     static final double GOAL_P99_MS = 100;
     static final int GOAL_RATE = 1_000;
-
-    @Spec
-    CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--agents", paramLabel = "N", defaultValue = "10000", description = "Simulated agents.")
     int agents;
@@ -108,13 +96,10 @@ public final class GatewayBench implements Callable<Integer> {
             description = "TLS handshakes in flight while connecting.")
     int handshakes;
 
-    @Option(names = "--json", description = "Print one JSON object of the figures.")
-    boolean json;
-
     private final Deliveries deliveries = new Deliveries();
 
     @Override
-    public Integer call() throws Exception {
+    protected Report measure() throws Exception {
         problem().ifPresent(problem -> {
             throw new IllegalArgumentException(problem);
         });
@@ -122,20 +107,20 @@ public final class GatewayBench implements Callable<Integer> {
         try (GatewayStack stack = GatewayStack.start(
                 Checkout.containing(GatewayBench.class),
                 List.of("-Xmx1g", "--sun-misc-unsafe-memory-access=allow"),
-                spec.commandLine().getErr())) {
+                progress())) {
             gateway = stack.agentAddress();
             management = stack.management();
             gatewayPid = Optional.of(stack.gatewayPid());
             certs = stack.certs();
             kafka = stack.kafkaBootstrap();
-            int code = measure();
+            Figures figures = measureFleet();
             stack.succeeded();
-            return code;
+            return figures;
         }
     }
 
-    private int measure() throws Exception {
-        PrintWriter err = spec.commandLine().getErr();
+    private Figures measureFleet() throws Exception {
+        PrintWriter err = progress();
         int colon = gateway.lastIndexOf(':');
         String host = gateway.substring(0, colon);
         int port = Integer.parseInt(gateway.substring(colon + 1));
@@ -202,8 +187,11 @@ public final class GatewayBench implements Callable<Integer> {
             OptionalDouble heapMax = GatewayProbe.sum(afterGc, "jvm_memory_max_bytes", "area=\"heap\"");
             OptionalLong resident = probe.residentBytes();
 
-            long[] latencies = deliveries.sortedLatencies();
-            Figures figures = new Figures(
+            long[] latencies = Stats.sorted(deliveries.latencies());
+            if (deliveries.firstLoss() != null) {
+                err.println("first lost session: " + deliveries.firstLoss());
+            }
+            return new Figures(
                     Machine.here(),
                     agents,
                     welcomed,
@@ -220,16 +208,11 @@ public final class GatewayBench implements Callable<Integer> {
                     deliveries.resent(),
                     Stats.millis(Stats.percentile(latencies, 0.50)),
                     Stats.millis(Stats.percentile(latencies, 0.99)),
-                    latencies.length == 0 ? 0 : Stats.millis(latencies[latencies.length - 1]),
+                    Stats.millis(Stats.percentile(latencies, 1.0)),
                     gatewayP99.isPresent() ? OptionalDouble.of(gatewayP99.getAsDouble() * 1e3) : OptionalDouble.empty(),
                     collected ? heapUsed : OptionalDouble.empty(),
                     heapMax,
                     resident);
-            Reports.print(spec.commandLine().getOut(), figures, json);
-            if (deliveries.firstLoss() != null) {
-                err.println("first lost session: " + deliveries.firstLoss());
-            }
-            return 0;
         } finally {
             heartbeats.shutdownNow();
             for (SimulatedAgent agent : fleet) {
@@ -345,21 +328,12 @@ public final class GatewayBench implements Callable<Integer> {
             deliveries.endWindow();
             return 0;
         }
-        Events events = new Events("ballast-bench");
-        AtomicReference<Exception> sendFailure = new AtomicReference<>();
+        AtomicReference<Throwable> sendFailure = new AtomicReference<>();
         long period = TimeUnit.SECONDS.toNanos(1) / rate;
         long warmupCommands = warmup.toNanos() / period;
         long total = warmupCommands + duration.toNanos() / period;
         int published = 0;
-        try (var producer = new KafkaProducer<String, byte[]>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                kafka,
-                ProducerConfig.LINGER_MS_CONFIG,
-                1,
-                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
-                StringSerializer.class.getName(),
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
-                ByteArraySerializer.class.getName()))) {
+        try (EventProducer producer = EventProducer.batching(kafka, "ballast-bench")) {
             long start = System.nanoTime();
             for (long i = 0; i < total; i++) {
                 if (i == warmupCommands) {
@@ -372,11 +346,12 @@ public final class GatewayBench implements Callable<Integer> {
                 }
                 SimulatedAgent agent = connected.get((int) (i % connected.size()));
                 var command = agent.nextCommand((1 + i % 16) * (64L << 20));
-                producer.send(events.record(Topic.BALLAST_COMMANDS, agent.vmId(), command), (metadata, failure) -> {
-                    if (failure != null) {
-                        sendFailure.compareAndSet(null, failure);
-                    }
-                });
+                producer.publishAsync(Topic.BALLAST_COMMANDS, agent.vmId(), command)
+                        .whenComplete((metadata, failure) -> {
+                            if (failure != null) {
+                                sendFailure.compareAndSet(null, failure);
+                            }
+                        });
                 if (i >= warmupCommands) {
                     published++;
                 }

@@ -1,12 +1,14 @@
 package io.ballast.bench.gateway;
 
+import io.ballast.bench.ProcFiles;
+import io.ballast.local.launch.Launcher;
+import io.ballast.testsupport.Commands;
 import io.ballast.testsupport.PrometheusText;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -14,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -71,16 +72,18 @@ final class GatewayProbe {
     }
 
     /** Asks the gateway's JVM for a full collection, so the heap read next is what its sessions keep alive. */
-    boolean collectGarbage() throws IOException, InterruptedException {
+    boolean collectGarbage() {
         if (pid.isEmpty()) {
             return false;
         }
-        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
-        Process process = new ProcessBuilder(jcmd.toString(), Long.toString(pid.getAsLong()), "GC.run")
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .start();
-        return process.waitFor(60, TimeUnit.SECONDS) && process.exitValue() == 0;
+        Path jcmd = Launcher.java().resolveSibling("jcmd");
+        try {
+            Commands.run(Duration.ofSeconds(60), jcmd.toString(), Long.toString(pid.getAsLong()), "GC.run");
+            return true;
+        } catch (IllegalStateException notCollected) {
+            // jcmd failed or took too long: the heap is then reported as unknown rather than before a collection
+            return false;
+        }
     }
 
     /** The gateway process's resident set, from {@code /proc/PID/status}. */
@@ -88,11 +91,7 @@ final class GatewayProbe {
         if (pid.isEmpty()) {
             return OptionalLong.empty();
         }
-        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid.getAsLong()), "status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return OptionalLong.of(Long.parseLong(line.substring(6).trim().split("\\s+")[0]) * 1024);
-            }
-        }
-        return OptionalLong.empty();
+        OptionalLong kib = ProcFiles.residentKiB(pid.getAsLong());
+        return kib.isPresent() ? OptionalLong.of(kib.getAsLong() * 1024) : OptionalLong.empty();
     }
 }

@@ -1,11 +1,12 @@
 package io.ballast.bench.image;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.ballast.bench.Benchmark;
 import io.ballast.bench.Machine;
+import io.ballast.bench.ProcFiles;
 import io.ballast.bench.Report;
-import io.ballast.bench.Reports;
+import io.ballast.bench.Rounds;
 import io.ballast.bench.Stats;
-import io.ballast.cli.ExitCode;
 import io.ballast.local.Checkout;
 import io.ballast.testsupport.Commands;
 import io.ballast.worker.move.ExtentMover;
@@ -22,17 +23,15 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Random;
-import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code ./ballast bench image}: the in-place extent mover against {@code dd} moving the same bytes of the same
@@ -41,9 +40,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(
         name = "image",
-        mixinStandardHelpOptions = true,
         description = "The in-place extent mover against dd, dense and sparse; a re-alignment against sfdisk.")
-public final class ImageBench implements Callable<Integer> {
+public final class ImageBench extends Benchmark {
 
     private static final long MIB = 1L << 20;
 
@@ -51,8 +49,8 @@ public final class ImageBench implements Callable<Integer> {
 
     static final double GOAL_SHRINK_RATIO = 0.8;
 
-    @Spec
-    CommandLine.Model.CommandSpec spec;
+    /** How long one {@code dd} or {@code image resize} may run: each moves up to the gigabytes the options ask for. */
+    static final Duration MOVE_BOUND = Duration.ofMinutes(30);
 
     @Option(
             names = "--dir",
@@ -103,15 +101,14 @@ public final class ImageBench implements Callable<Integer> {
             description = "Partition 1's new size (MiB), re-aligned to 1 MiB, partition 2 packed after it, truncated.")
     long shrinkToMib;
 
-    @Option(names = "--runs", defaultValue = "3", description = "Rounds of the dense comparison and the shrink job.")
-    int runs;
-
-    @Option(names = "--json", description = "Print one JSON object of the figures.")
-    boolean json;
+    /** Rounds of the dense comparison and of the shrink job. */
+    @Mixin
+    Rounds rounds = new Rounds(3, 1000);
 
     @Override
-    public Integer call() throws Exception {
-        PrintWriter err = spec.commandLine().getErr();
+    protected Report measure() throws Exception {
+        PrintWriter err = progress();
+        int runs = rounds.count();
         Path directory = dir.orElseGet(
                 () -> Checkout.containing(ImageBench.class).state().resolve("bench"));
         try {
@@ -122,7 +119,6 @@ public final class ImageBench implements Callable<Integer> {
         }
         if (denseMib < 16
                 || shiftMib < 1
-                || runs < 1
                 || sparseGib < 1
                 || sparseDataGib < 1
                 || sparseDataGib >= sparseGib
@@ -134,7 +130,7 @@ public final class ImageBench implements Callable<Integer> {
                 || shrinkDataMib < 1
                 || shrinkDataMib * 2 > shrinkToMib
                 || shrinkToMib >= shrinkDiskMib - shrinkDiskMib / 8) {
-            throw new IllegalArgumentException("--dense-mib must be 16 or more, --shift-mib and --runs 1 or more, the"
+            throw new IllegalArgumentException("--dense-mib must be 16 or more, --shift-mib 1 or more, the"
                     + " sparse data less than the sparse range, --job-mib 2 or more and its data less than it,"
                     + " --shrink-disk-mib 64 or more, --shrink-to-mib 16 or more and below 7/8 of the disk, and"
                     + " --shrink-data-mib at most half of it");
@@ -201,7 +197,7 @@ public final class ImageBench implements Callable<Integer> {
             double moverMs = Stats.millis(Stats.median(ours));
             long readBytes = ioAfter[0] - ioBefore[0];
             long writtenBytes = ioAfter[1] - ioBefore[1];
-            Figures figures = new Figures(
+            return new Figures(
                     Machine.here(),
                     dense,
                     shift,
@@ -226,8 +222,6 @@ public final class ImageBench implements Callable<Integer> {
                     job.oursAllocated(),
                     job.sfdiskAllocated(),
                     shrink);
-            Reports.print(spec.commandLine().getOut(), figures, json);
-            return ExitCode.DONE;
         } finally {
             Files.deleteIfExists(image);
             Files.deleteIfExists(ExtentMover.journalOf(image));
@@ -461,26 +455,21 @@ public final class ImageBench implements Callable<Integer> {
     }
 
     /** dd of the move's bytes within the same file: 8 MiB blocks, no truncation, synced at the end. */
-    private static void dd(Path image, Move move) throws IOException, InterruptedException {
+    private static void dd(Path image, Move move) {
         long block = 8 * MIB;
-        Process process = new ProcessBuilder(
-                        "dd",
-                        "if=" + image,
-                        "of=" + image,
-                        "bs=" + block,
-                        "iflag=skip_bytes,count_bytes",
-                        "oflag=seek_bytes",
-                        "skip=" + move.sourceBytes(),
-                        "seek=" + move.destinationBytes(),
-                        "count=" + move.lengthBytes(),
-                        "conv=notrunc,fsync",
-                        "status=none")
-                .redirectErrorStream(true)
-                .start();
-        String output = new String(process.getInputStream().readAllBytes());
-        if (!process.waitFor(30, TimeUnit.MINUTES) || process.exitValue() != 0) {
-            throw new IOException("dd failed: " + output.strip());
-        }
+        Commands.run(
+                MOVE_BOUND,
+                "dd",
+                "if=" + image,
+                "of=" + image,
+                "bs=" + block,
+                "iflag=skip_bytes,count_bytes",
+                "oflag=seek_bytes",
+                "skip=" + move.sourceBytes(),
+                "seek=" + move.destinationBytes(),
+                "count=" + move.lengthBytes(),
+                "conv=notrunc,fsync",
+                "status=none");
     }
 
     /** Writes back dirty pages, and drops the page cache when allowed, so the next move reads from the disk. */
@@ -495,15 +484,11 @@ public final class ImageBench implements Callable<Integer> {
 
     /** {read_bytes, write_bytes} of this process from {@code /proc/self/io}: what reached or will reach the disk. */
     private static long[] processIo() throws IOException {
-        long read = 0;
-        long written = 0;
-        for (String line : Files.readAllLines(Path.of("/proc/self/io"))) {
-            if (line.startsWith("read_bytes:")) {
-                read = Long.parseLong(line.substring(11).trim());
-            } else if (line.startsWith("write_bytes:")) {
-                written = Long.parseLong(line.substring(12).trim());
-            }
-        }
-        return new long[] {read, written};
+        Path io = Path.of("/proc/self/io");
+        return new long[] {ioBytes(io, "read_bytes"), ioBytes(io, "write_bytes")};
+    }
+
+    private static long ioBytes(Path io, String name) throws IOException {
+        return ProcFiles.field(io, name).map(Long::parseLong).orElse(0L);
     }
 }

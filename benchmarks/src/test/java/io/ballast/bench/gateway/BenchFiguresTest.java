@@ -26,6 +26,9 @@ class BenchFiguresTest {
         assertThat(Stats.percentile(sorted, 1.0)).isEqualTo(100);
         assertThat(Stats.percentile(new long[] {7}, 0.99)).isEqualTo(7);
         assertThat(Stats.percentile(new long[0], 0.99)).isZero();
+        assertThat(Stats.percentile(Stats.sorted(new long[] {30, 10, 20}), 1.0))
+                .as("the largest")
+                .isEqualTo(30);
     }
 
     @Test
@@ -42,7 +45,7 @@ class BenchFiguresTest {
         deliveries.delivered(after, after + 9);
         deliveries.superseded(after);
 
-        assertThat(deliveries.sortedLatencies()).containsExactly(3_000_000);
+        assertThat(deliveries.latencies()).containsExactly(3_000_000);
         assertThat(deliveries.superseded()).isEqualTo(1);
     }
 

@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -99,6 +100,28 @@ public final class Launcher {
     /** The {@code java} launcher of the JDK this process runs on, for starting another JVM like it. */
     public static Path java() {
         return Path.of(System.getProperty("java.home"), "bin", "java");
+    }
+
+    /**
+     * The command running {@code main} with {@code args} in a new JVM on this JVM's class path: this JDK's
+     * {@link #java()}, {@code jvmOptions}, {@code --enable-native-access=ALL-UNNAMED} (Ballast's code calls the
+     * kernel through FFM), {@code -cp} this JVM's class path, the main class. For a test or benchmark that runs a
+     * program of its own class path as its own process; start it with {@link #start} or as a tool.
+     *
+     * <pre>{@code
+     * Launcher.javaCommand(List.of("-XX:+UseSerialGC"), ImageCommand.class, "resize", image.toString(), "--json")
+     * }</pre>
+     */
+    public static List<String> javaCommand(List<String> jvmOptions, Class<?> main, String... args) {
+        List<String> command = new ArrayList<>();
+        command.add(java().toString());
+        command.addAll(jvmOptions);
+        command.add("--enable-native-access=ALL-UNNAMED");
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(main.getName());
+        command.addAll(List.of(args));
+        return command;
     }
 
     /** A TCP port on this machine that nothing listens on now (the operating system's choice). */

@@ -121,6 +121,26 @@ class LauncherTest {
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
     }
 
+    /** A main of this class path, for {@link Launcher#javaCommand}: prints its arguments and a system property. */
+    static final class PrintArguments {
+        public static void main(String[] args) {
+            System.out.println(String.join(",", args) + " " + System.getProperty("ballast.test"));
+        }
+    }
+
+    @Test
+    void aJavaCommandRunsAMainOfThisClassPathWithItsOptionsAndArguments() throws Exception {
+        List<String> command =
+                Launcher.javaCommand(List.of("-Dballast.test=given", "-Xshare:auto"), PrintArguments.class, "a", "b c");
+
+        assertThat(command.getFirst()).isEqualTo(Launcher.java().toString());
+        assertThat(command).containsSubsequence("-Dballast.test=given", "--enable-native-access=ALL-UNNAMED", "-cp");
+        try (LaunchedProgram program = Launcher.start(Launch.of("java", command))) {
+            assertThat(program.awaitExit(BOUND)).hasValue(0);
+            assertThat(program.output()).containsExactly("a,b c given");
+        }
+    }
+
     @Test
     void aProgramThatCannotStartIsNamed() {
         assertThatThrownBy(() -> Launcher.start(Launch.of("tool", List.of("/nonexistent/tool"))))
