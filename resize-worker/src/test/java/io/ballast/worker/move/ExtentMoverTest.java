@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ballast.linux.Fd;
+import io.ballast.local.launch.Launcher;
 import io.ballast.worker.image.ImageException;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -142,18 +143,14 @@ class ExtentMoverTest {
         int kills = 0;
         boolean done = false;
         while (!done) {
-            Process process = new ProcessBuilder(
-                            Path.of(System.getProperty("java.home"), "bin", "java")
-                                    .toString(),
-                            "--enable-native-access=ALL-UNNAMED",
-                            "-cp",
-                            System.getProperty("java.class.path"),
-                            MoveProcess.class.getName(),
+            Process process = new ProcessBuilder(Launcher.javaCommand(
+                            List.of(),
+                            MoveProcess.class,
                             image.toString(),
                             Long.toString(move.sourceBytes()),
                             Long.toString(move.destinationBytes()),
                             Long.toString(move.lengthBytes()),
-                            Integer.toString(64 * KIB))
+                            Integer.toString(64 * KIB)))
                     .redirectErrorStream(true)
                     .start();
             int killAfter = kills < 24 ? 1 + random.nextInt(12) : Integer.MAX_VALUE;

@@ -2,6 +2,7 @@ package io.ballast.worker.resize;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ballast.local.launch.Launcher;
 import io.ballast.testsupport.Commands;
 import io.ballast.worker.resize.journal.ResizeJournal;
 import java.io.BufferedReader;
@@ -149,14 +150,7 @@ final class KillPoints {
         }
 
         static Child start(Path image) throws IOException {
-            return new Child(new ProcessBuilder(
-                            Path.of(System.getProperty("java.home"), "bin", "java")
-                                    .toString(),
-                            "--enable-native-access=ALL-UNNAMED",
-                            "-cp",
-                            System.getProperty("java.class.path"),
-                            ResizeProcess.class.getName(),
-                            image.toString())
+            return new Child(new ProcessBuilder(Launcher.javaCommand(List.of(), ResizeProcess.class, image.toString()))
                     .redirectErrorStream(true)
                     .start());
         }

@@ -2,6 +2,7 @@ package io.ballast.worker.resize;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ballast.local.launch.Launcher;
 import io.ballast.testsupport.Commands;
 import io.ballast.testsupport.SystemPrerequisites;
 import java.io.IOException;
@@ -121,13 +122,7 @@ class TableWriteCrashTest {
         if (straceOptions.stream().noneMatch(option -> option.equals("-o"))) {
             command.addAll(List.of("-o", "/dev/null"));
         }
-        command.addAll(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED",
-                "-cp",
-                System.getProperty("java.class.path"),
-                ResizeProcess.class.getName(),
-                image.toString()));
+        command.addAll(Launcher.javaCommand(List.of(), ResizeProcess.class, image.toString()));
         Process process = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
