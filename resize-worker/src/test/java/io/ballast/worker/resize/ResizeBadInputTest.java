@@ -72,22 +72,16 @@ class ResizeBadInputTest {
                         .mapToObj(Integer::toString)
                         .collect(java.util.stream.Collectors.joining(","))
                         .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-        for (long[] partition : new long[][] {{63, 1985}, {4096, 1024}, {6144, 1024}}) {
-            Commands.run(
-                    "mkfs.ext2",
-                    "-q",
-                    "-F",
-                    "-d",
-                    files.toString(),
-                    "-E",
-                    "offset=" + partition[0] * 512,
-                    mbr.toString(),
-                    partition[1] / 2 + "k");
-        }
+        ext2WithFiles(mbr, files, new long[][] {{63, 1985}, {4096, 1024}, {6144, 1024}});
         gpt = temp.resolve("gpt.img");
         Commands.run("truncate", "-s", Long.toString(8 * MIB), gpt.toString());
         Commands.run("sgdisk", "-n", "1:34:4129", "-n", "2:6144:10239", gpt.toString());
-        for (long[] partition : new long[][] {{34, 4096}, {6144, 4096}}) {
+        ext2WithFiles(gpt, files, new long[][] {{34, 4096}, {6144, 4096}});
+    }
+
+    /** An ext2 holding {@code files} in each partition, given as {start sector, sectors}, of {@code image}. */
+    private static void ext2WithFiles(Path image, Path files, long[][] partitions) {
+        for (long[] partition : partitions) {
             Commands.run(
                     "mkfs.ext2",
                     "-q",
@@ -96,7 +90,7 @@ class ResizeBadInputTest {
                     files.toString(),
                     "-E",
                     "offset=" + partition[0] * 512,
-                    gpt.toString(),
+                    image.toString(),
                     partition[1] / 2 + "k");
         }
     }
