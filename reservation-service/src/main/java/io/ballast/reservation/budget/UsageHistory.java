@@ -1,0 +1,80 @@
+package io.ballast.reservation.budget;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A disk's utilized bytes over the last {@link #WINDOW}, one point per {@link #BUCKET} (the highest seen in it), so
+ * a forecast reads a bounded number of points however often the agent reports. The forecast is computed again only
+ * when a bucket closes.
+ */
+public final class UsageHistory {
+
+    /** One point per hour. */
+    public static final Duration BUCKET = Duration.ofHours(1);
+
+    /** A week of points: long enough to see a weekly cycle, short enough to follow a change of trend. */
+    public static final Duration WINDOW = Duration.ofDays(7);
+
+    private final Deque<UsagePoint> points = new ArrayDeque<>();
+    private Optional<Forecast> forecast = Optional.empty();
+
+    /** Adds what was seen at {@code at}; a report in the same bucket as the last raises that bucket's point. */
+    void add(Instant at, long utilizedBytes) {
+        Instant bucket = bucketOf(at);
+        UsagePoint last = points.peekLast();
+        if (last != null && last.at().equals(bucket)) {
+            points.pollLast();
+            points.addLast(new UsagePoint(bucket, Math.max(last.utilizedBytes(), utilizedBytes)));
+            return;
+        }
+        if (last != null && bucket.isBefore(last.at())) {
+            return; // a report older than what is kept: usage history only moves forward
+        }
+        points.addLast(new UsagePoint(bucket, utilizedBytes));
+        while (!points.isEmpty() && points.peekFirst().at().isBefore(bucket.minus(WINDOW))) {
+            points.pollFirst();
+        }
+        forecast = Optional.empty(); // a bucket closed: the next read estimates again
+    }
+
+    /** Sets the history from stored points (oldest first), as a restart does. */
+    public void restore(List<UsagePoint> stored) {
+        points.clear();
+        stored.forEach(point -> points.addLast(point));
+        forecast = Optional.empty();
+    }
+
+    public List<UsagePoint> points() {
+        return List.copyOf(points);
+    }
+
+    /** The trend of the closed buckets (the current one is still filling), estimated once per bucket. */
+    public Forecast forecast() {
+        if (forecast.isEmpty()) {
+            List<UsagePoint> closed = new ArrayList<>(points);
+            if (!closed.isEmpty()) {
+                closed.removeLast();
+            }
+            forecast = Optional.of(TrendEstimator.estimate(closed, WINDOW));
+        }
+        return forecast.get();
+    }
+
+    UsageHistory copy() {
+        UsageHistory copy = new UsageHistory();
+        copy.points.addAll(points);
+        copy.forecast = forecast;
+        return copy;
+    }
+
+    static Instant bucketOf(Instant at) {
+        long seconds = BUCKET.toSeconds();
+        return Instant.ofEpochSecond(Math.floorDiv(at.getEpochSecond(), seconds) * seconds);
+    }
+}
