@@ -189,10 +189,13 @@ public final class BudgetEngine {
         return settle(datastore, decision, datastore.terms(), now);
     }
 
-    /** A reclaim job failed: its ballast stays unreclaimed, and the job is asked again only by a later ack. */
+    /**
+     * The worker answered that a reclaim job failed (it punched nothing and will not for this job): its ballast stays
+     * unreclaimed and the job is not asked again; a later acknowledgement asks for its own.
+     */
     public Decision reclaimFailed(Datastore datastore, String diskId, String jobId, Instant now) {
         Disk disk = requireDisk(datastore, diskId);
-        disk.reclaimAbandoned(jobId);
+        disk.reclaimFailed(jobId);
         return settle(datastore, new Decision(), datastore.terms(), now);
     }
 
@@ -238,6 +241,7 @@ public final class BudgetEngine {
                             >= 0) {
                 decision.add(new Effect.SendBallast(disk.vmId(), disk.id(), disk.resend(now)));
             }
+            recheckForTampering(disk, decision, now);
             for (PendingReclaim reclaim : disk.reclaims()) {
                 if (Duration.between(reclaim.issuedAt(), now).compareTo(settings.reclaimTimeout()) >= 0
                         && disk.hostId().isPresent()) {
@@ -769,6 +773,11 @@ public final class BudgetEngine {
     }
 
     private void drive(Datastore datastore, Decision decision, Instant now) {
+        // reclaims for acknowledged ballast whose ranges are known and not yet asked for, before any deflate: a slot
+        // with a reclaim in flight gives nothing back until the worker answered
+        for (Disk disk : datastore.disks()) {
+            requestReclaims(disk, decision, now);
+        }
         // inflates first: they never raise demand, and their space is what deflates wait for
         for (Disk disk : datastore.disks()) {
             if (!disk.agentOnline() || disk.command().isPresent()) {
@@ -819,6 +828,11 @@ public final class BudgetEngine {
                 if (wanted.getValue() >= have) {
                     continue;
                 }
+                if (disk.reclaims().stream().anyMatch(r -> r.mountPoint().equals(mount))) {
+                    // a reclaim not yet answered may still punch these ranges: the guest gets none of them back
+                    // before the worker said it is done
+                    break;
+                }
                 long target = deflateWithin(disk, mount, wanted.getValue(), have, headroom);
                 if (target < have) {
                     headroom -= disk.demandIncreaseIfSent(mount, target);
@@ -835,10 +849,6 @@ public final class BudgetEngine {
                         .filter(Disk::atBudget)
                         .ifPresent(d -> datastore.growth(growth.with(Growth.State.GRANTED, "the deflate was sent")));
             }
-        }
-        // reclaims for acknowledged ballast whose ranges are known and not yet asked for
-        for (Disk disk : datastore.disks()) {
-            requestReclaims(disk, decision, now);
         }
     }
 
@@ -880,6 +890,9 @@ public final class BudgetEngine {
                     || slot.extents().get().isEmpty()) {
                 continue;
             }
+            if (disk.reclaimFailedBefore(reclaimJobId(disk, slot)) || shrinking(disk, slot)) {
+                continue;
+            }
             boolean asked = disk.reclaims().stream()
                     .anyMatch(r ->
                             r.mountPoint().equals(slot.mountPoint()) && r.generation() == slot.appliedGeneration());
@@ -887,8 +900,7 @@ public final class BudgetEngine {
                 continue;
             }
             PendingReclaim reclaim = new PendingReclaim(
-                    "reclaim-" + disk.id() + "-" + slot.appliedGeneration() + "-"
-                            + Integer.toHexString(slot.mountPoint().hashCode()),
+                    reclaimJobId(disk, slot),
                     slot.mountPoint(),
                     slot.appliedGeneration(),
                     slot.extents().get(),
@@ -899,6 +911,56 @@ public final class BudgetEngine {
             decision.add(new Effect.RequestReclaim(
                     disk.vmId(), disk.id(), disk.hostId().get(), disk.imagePath(), reclaim));
         }
+    }
+
+    /**
+     * Punches a reclaimed ballast's ranges again every {@link EngineSettings#tamperCheckEvery()}: the worker reports
+     * what the guest wrote back into them since, which then counts as unreclaimed for good.
+     */
+    private void recheckForTampering(Disk disk, Decision decision, Instant now) {
+        if (!disk.punchable() || disk.hostId().isEmpty() || disk.imagePath().isBlank()) {
+            return;
+        }
+        for (BallastSlot slot : disk.ballasts()) {
+            boolean due = slot.reclaimedAt()
+                    .map(at -> Duration.between(at, now).compareTo(settings.tamperCheckEvery()) >= 0)
+                    .orElse(false);
+            boolean idle =
+                    disk.reclaims().stream().noneMatch(r -> r.mountPoint().equals(slot.mountPoint()));
+            if (!due
+                    || !idle
+                    || shrinking(disk, slot)
+                    || slot.extents().isEmpty()
+                    || slot.extents().get().isEmpty()) {
+                continue;
+            }
+            PendingReclaim reclaim = new PendingReclaim(
+                    reclaimJobId(disk, slot) + "-check-" + now.getEpochSecond(),
+                    slot.mountPoint(),
+                    slot.appliedGeneration(),
+                    slot.extents().get(),
+                    true,
+                    now,
+                    1);
+            disk.reclaimRequested(reclaim);
+            decision.add(new Effect.RequestReclaim(
+                    disk.vmId(), disk.id(), disk.hostId().get(), disk.imagePath(), reclaim));
+        }
+    }
+
+    /**
+     * Whether a deflate of the slot is in flight: its ranges may stop being ballast before a job reaches the worker,
+     * so none is asked for until the agent answered (the acknowledgement's own extents are then reclaimed).
+     */
+    private static boolean shrinking(Disk disk, BallastSlot slot) {
+        return disk.command()
+                .filter(c -> c.mountPoint().equals(slot.mountPoint()) && !c.inflates())
+                .isPresent();
+    }
+
+    private static String reclaimJobId(Disk disk, BallastSlot slot) {
+        return "reclaim-" + disk.id() + "-i" + disk.imageEpoch() + "-g" + slot.appliedGeneration() + "-"
+                + Integer.toHexString(slot.mountPoint().hashCode());
     }
 
     // ---- helpers ---------------------------------------------------------------------------------------------------

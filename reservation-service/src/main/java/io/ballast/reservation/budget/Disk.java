@@ -39,7 +39,9 @@ public final class Disk {
     private final Map<String, BallastSlot> ballasts = new TreeMap<>();
     private Optional<BallastCommand> command = Optional.empty();
     private final Map<String, PendingReclaim> reclaims = new LinkedHashMap<>();
+    private final java.util.Set<String> failedReclaims = new java.util.TreeSet<>();
     private long generation;
+    private long imageEpoch;
     private long budgetBytes;
     private long floorBytes;
     private Optional<Long> pinnedBallastBytes = Optional.empty();
@@ -76,7 +78,9 @@ public final class Disk {
         this.ballasts.putAll(other.ballasts);
         this.command = other.command;
         this.reclaims.putAll(other.reclaims);
+        this.failedReclaims.addAll(other.failedReclaims);
         this.generation = other.generation;
+        this.imageEpoch = other.imageEpoch;
         this.budgetBytes = other.budgetBytes;
         this.floorBytes = other.floorBytes;
         this.pinnedBallastBytes = other.pinnedBallastBytes;
@@ -398,8 +402,16 @@ public final class Disk {
         return Optional.of(done);
     }
 
-    Optional<PendingReclaim> reclaimAbandoned(String jobId) {
-        return Optional.ofNullable(reclaims.remove(jobId));
+    /** The worker said the job failed: it is no longer pending, and is not asked for again. */
+    void reclaimFailed(String jobId) {
+        if (reclaims.remove(jobId) != null) {
+            failedReclaims.add(jobId);
+        }
+    }
+
+    /** Whether a reclaim job of this id failed before. */
+    public boolean reclaimFailedBefore(String jobId) {
+        return failedReclaims.contains(jobId);
     }
 
     /** After a migration: the image is another file, none of its ballast ranges is known to be punched. */
@@ -414,6 +426,8 @@ public final class Disk {
                 slot.extents(),
                 Optional.empty()));
         reclaims.clear();
+        failedReclaims.clear();
+        imageEpoch++;
     }
 
     void budget(long bytes) {
@@ -503,6 +517,14 @@ public final class Disk {
 
     public long generation() {
         return generation;
+    }
+
+    /**
+     * Which backing image the disk is on: 0 for the first, one more after each move to another image. Reclaim job ids
+     * carry it, so a job for one image is never taken for a job for another.
+     */
+    public long imageEpoch() {
+        return imageEpoch;
     }
 
     /** The effective size decided for the disk, which the engine drives its ballasts towards. */

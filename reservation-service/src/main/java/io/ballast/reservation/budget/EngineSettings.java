@@ -12,6 +12,8 @@ import java.time.Duration;
  * @param forecastHorizon how far ahead the planner gives room for forecast growth, and below which time-to-full
  *     alerts
  * @param rebalanceStepBytes a planned budget differing by less than this from the current one is left as it is
+ * @param tamperCheckEvery how often a reclaimed ballast's ranges are punched again, the worker reporting what the
+ *     guest wrote back into them since
  * @param copiesPunchedRanges whether a storage migration may copy punched ballast ranges as data: then a migrating
  *     disk's ballast counts on the target until its new image is reclaimed (the safe default)
  */
@@ -22,6 +24,7 @@ public record EngineSettings(
         Duration growthTtl,
         Duration forecastHorizon,
         long rebalanceStepBytes,
+        Duration tamperCheckEvery,
         boolean copiesPunchedRanges) {
 
     public static EngineSettings defaults() {
@@ -32,6 +35,7 @@ public record EngineSettings(
                 Duration.ofMinutes(15),
                 Duration.ofDays(7),
                 256L << 20,
+                Duration.ofHours(1),
                 true);
     }
 }

@@ -64,6 +64,9 @@ public final class Planner {
                 }
                 spare -= given;
                 from = to;
+                if (share < need) {
+                    break; // this priority wanted more than there was: what rounding left is no lower priority's
+                }
             }
         }
         for (Want want : wants) {
