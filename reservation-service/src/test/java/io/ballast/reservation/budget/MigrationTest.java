@@ -1,0 +1,95 @@
+package io.ballast.reservation.budget;
+
+import static io.ballast.reservation.budget.Guests.GIB;
+import static io.ballast.reservation.budget.Guests.ROOT;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Migration prepare, commit and abort between two datastores: holds, budgets moving, the new image reclaimed. */
+class MigrationTest {
+
+    private Guests guests;
+    private Datastore source;
+    private Datastore target;
+    private Disk disk;
+
+    @BeforeEach
+    void aBallastedDiskAndTwoDatastores() {
+        guests = new Guests();
+        source = guests.datastore("src", 100 * GIB);
+        target = guests.datastore("dst", 60 * GIB);
+        disk = guests.disk("src", "d", "vm", 40 * GIB, 8 * GIB, Profile.DEFAULT);
+        guests.check(guests.engine.override(source, "d", Optional.of(30 * GIB), guests.now));
+        guests.settle("src");
+        assertThat(disk.effectiveBytes()).isEqualTo(10 * GIB);
+        assertThat(disk.unreclaimedBytes()).isZero();
+    }
+
+    @Test
+    void aPreparedMigrationHoldsTheDisksWorstCaseOnTheTargetAndItsCommitMovesTheBudget() {
+        var prepared = guests.engine.prepareMigration(source, target, "m-1", "d", Duration.ofMinutes(10), guests.now);
+        guests.check(prepared.decision());
+
+        assertThat(prepared.migration().state()).isEqualTo(Migration.State.PREPARED);
+        // its effective 10 GB, and its 30 GB ballast, which the copy may write as data until it is reclaimed there
+        assertThat(prepared.migration().needBytes()).isEqualTo(40 * GIB);
+        assertThat(target.terms().holdBytes()).isEqualTo(40 * GIB);
+        assertThat(source.terms().worstCaseDemandBytes()).isEqualTo(10 * GIB);
+
+        guests.check(guests.engine.commitMigration(source, target, "m-1", "d", guests.now));
+
+        assertThat(source.disk("d")).isEmpty();
+        assertThat(source.terms().worstCaseDemandBytes()).isZero();
+        assertThat(target.terms().holdBytes()).isZero();
+        assertThat(target.terms().worstCaseDemandBytes()).isEqualTo(40 * GIB);
+        Disk moved = target.disk("d").orElseThrow();
+        assertThat(moved.imageEpoch()).isEqualTo(1);
+        assertThat(moved.reclaims())
+                .as("the new image's ballast ranges are punched again")
+                .singleElement()
+                .satisfies(reclaim -> assertThat(reclaim.jobId()).contains("-i1-"));
+
+        guests.reclaimAll("dst");
+
+        assertThat(target.terms().worstCaseDemandBytes()).isEqualTo(10 * GIB);
+        assertThat(moved.ballast(ROOT).orElseThrow().appliedBytes()).isEqualTo(30 * GIB);
+    }
+
+    @Test
+    void aTargetWithoutHeadroomTakesSpaceBackFromItsDisksBeforeTheHoldIsPlaced() {
+        Disk resident = guests.disk("dst", "r", "vm-r", 60 * GIB, 5 * GIB, new Profile("roomy", 0.1, 0.9, 10));
+        guests.tick("dst");
+        guests.settle("dst");
+        assertThat(target.terms().headroomBytes()).isLessThan(40 * GIB);
+
+        var prepared = guests.engine.prepareMigration(source, target, "m-2", "d", Duration.ofMinutes(10), guests.now);
+        guests.check(prepared.decision());
+
+        assertThat(prepared.migration().state()).isEqualTo(Migration.State.PENDING);
+        assertThat(resident.command()).as("the resident disk inflates first").isPresent();
+        assertThat(target.terms().holdBytes()).isZero();
+
+        guests.settle("dst");
+
+        assertThat(target.migration("m-2", "d").orElseThrow().state()).isEqualTo(Migration.State.PREPARED);
+        assertThat(target.terms().holdBytes()).isEqualTo(40 * GIB);
+        assertThat(target.terms().holds()).isTrue();
+    }
+
+    @Test
+    void anAbortReleasesTheHoldAndLeavesTheDiskWhereItWas() {
+        guests.check(guests.engine
+                .prepareMigration(source, target, "m-3", "d", Duration.ofMinutes(10), guests.now)
+                .decision());
+
+        guests.check(guests.engine.abortMigration(target, "m-3", "d", guests.now));
+
+        assertThat(target.migration("m-3", "d").orElseThrow().state()).isEqualTo(Migration.State.ABORTED);
+        assertThat(target.terms().holdBytes()).isZero();
+        assertThat(source.disk("d")).isPresent();
+    }
+}
