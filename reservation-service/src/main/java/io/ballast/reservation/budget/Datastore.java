@@ -37,13 +37,32 @@ public final class Datastore {
 
     /** A deep copy: what a store would give back after this state was saved. */
     public Datastore copy() {
-        Datastore copy = new Datastore(id, capacityBytes, otherBytes, policy);
-        disks.forEach((diskId, disk) -> copy.disks.put(diskId, disk.copy()));
-        copy.holds.putAll(holds);
-        copy.growths.putAll(growths);
-        copy.migrations.putAll(migrations);
-        copy.activeAlerts.addAll(activeAlerts);
-        return copy;
+        return restore(snapshot(), disks.values().stream().map(Disk::copy).toList());
+    }
+
+    /** This datastore as a value, its disks apart (each is a {@link DiskSnapshot} of its own). */
+    public DatastoreSnapshot snapshot() {
+        return new DatastoreSnapshot(
+                id,
+                capacityBytes,
+                otherBytes,
+                policy,
+                List.copyOf(holds.values()),
+                List.copyOf(growths.values()),
+                List.copyOf(migrations.values()),
+                List.copyOf(activeAlerts));
+    }
+
+    /** The datastore a snapshot was taken of, with its disks. */
+    public static Datastore restore(DatastoreSnapshot snapshot, Collection<Disk> disks) {
+        Datastore datastore =
+                new Datastore(snapshot.id(), snapshot.capacityBytes(), snapshot.otherBytes(), snapshot.policy());
+        disks.forEach(datastore::add);
+        snapshot.holds().forEach(datastore::hold);
+        snapshot.growths().forEach(datastore::growth);
+        snapshot.migrations().forEach(datastore::migration);
+        datastore.activeAlerts.addAll(snapshot.activeAlerts());
+        return datastore;
     }
 
     /** The invariant's terms now. */

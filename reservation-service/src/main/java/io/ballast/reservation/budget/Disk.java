@@ -61,35 +61,9 @@ public final class Disk {
         this.budgetBytes = designatedBytes;
     }
 
-    private Disk(Disk other) {
-        this.id = other.id;
-        this.vmId = other.vmId;
-        this.datastoreId = other.datastoreId;
-        this.hostId = other.hostId;
-        this.designatedBytes = other.designatedBytes;
-        this.overheadBytes = other.overheadBytes;
-        this.imagePath = other.imagePath;
-        this.serial = other.serial;
-        this.punchable = other.punchable;
-        this.profile = other.profile;
-        this.agentOnline = other.agentOnline;
-        this.lastReportAt = other.lastReportAt;
-        this.filesystems.putAll(other.filesystems);
-        this.ballasts.putAll(other.ballasts);
-        this.command = other.command;
-        this.reclaims.putAll(other.reclaims);
-        this.failedReclaims.addAll(other.failedReclaims);
-        this.generation = other.generation;
-        this.imageEpoch = other.imageEpoch;
-        this.budgetBytes = other.budgetBytes;
-        this.floorBytes = other.floorBytes;
-        this.pinnedBallastBytes = other.pinnedBallastBytes;
-        this.history = other.history.copy();
-    }
-
-    /** A deep copy: what a store would give back after this state was saved. */
+    /** A deep copy: what a store gives back after this disk was saved. */
     public Disk copy() {
-        return new Disk(this);
+        return restore(snapshot());
     }
 
     private static String requireId(String value, String what) {
@@ -97,6 +71,63 @@ public final class Disk {
             throw new IllegalArgumentException("a " + what + " id is required");
         }
         return value;
+    }
+
+    /** This disk as a value, for a store. */
+    public DiskSnapshot snapshot() {
+        return new DiskSnapshot(
+                id,
+                vmId,
+                datastoreId,
+                hostId,
+                designatedBytes,
+                overheadBytes,
+                imagePath,
+                serial,
+                punchable,
+                profile,
+                agentOnline,
+                lastReportAt,
+                List.copyOf(filesystems.values()),
+                List.copyOf(ballasts.values()),
+                command,
+                List.copyOf(reclaims.values()),
+                List.copyOf(failedReclaims),
+                generation,
+                imageEpoch,
+                budgetBytes,
+                floorBytes,
+                pinnedBallastBytes,
+                history.points());
+    }
+
+    /** The disk a snapshot was taken of. */
+    public static Disk restore(DiskSnapshot snapshot) {
+        Disk disk = new Disk(
+                snapshot.id(),
+                snapshot.vmId(),
+                snapshot.datastoreId(),
+                snapshot.designatedBytes(),
+                snapshot.overheadBytes());
+        disk.hostId = snapshot.hostId();
+        disk.imagePath = snapshot.imagePath();
+        disk.serial = snapshot.serial();
+        disk.punchable = snapshot.punchable();
+        disk.profile = snapshot.profile();
+        disk.agentOnline = snapshot.agentOnline();
+        disk.lastReportAt = snapshot.lastReportAt();
+        snapshot.filesystems().forEach(fs -> disk.filesystems.put(fs.mountPoint(), fs));
+        snapshot.ballasts().forEach(slot -> disk.ballasts.put(slot.mountPoint(), slot));
+        disk.command = snapshot.command();
+        snapshot.reclaims().forEach(reclaim -> disk.reclaims.put(reclaim.jobId(), reclaim));
+        disk.failedReclaims.addAll(snapshot.failedReclaims());
+        disk.generation = snapshot.generation();
+        disk.imageEpoch = snapshot.imageEpoch();
+        disk.budgetBytes = snapshot.budgetBytes();
+        disk.floorBytes = snapshot.floorBytes();
+        disk.pinnedBallastBytes = snapshot.pinnedBallastBytes();
+        disk.history.restore(snapshot.history());
+        return disk;
     }
 
     // --- what the invariant counts ---------------------------------------------------------------------------

@@ -66,13 +66,6 @@ public final class UsageHistory {
         return forecast.get();
     }
 
-    UsageHistory copy() {
-        UsageHistory copy = new UsageHistory();
-        copy.points.addAll(points);
-        copy.forecast = forecast;
-        return copy;
-    }
-
     static Instant bucketOf(Instant at) {
         long seconds = BUCKET.toSeconds();
         return Instant.ofEpochSecond(Math.floorDiv(at.getEpochSecond(), seconds) * seconds);
