@@ -36,27 +36,7 @@ class EngineRefusalsTest {
     }
 
     private String state() {
-        return fingerprint(source) + fingerprint(target);
-    }
-
-    /** Everything a decision could change, as text. */
-    static String fingerprint(Datastore datastore) {
-        StringBuilder text = new StringBuilder(datastore.toString());
-        for (Disk disk : datastore.disks()) {
-            text.append('\n')
-                    .append(disk)
-                    .append(disk.ballasts())
-                    .append(disk.command())
-                    .append(disk.reclaims())
-                    .append(disk.generation())
-                    .append(disk.floorBytes())
-                    .append(disk.pinnedBallastBytes());
-        }
-        return text.append(datastore.holds())
-                .append(datastore.growths())
-                .append(datastore.migrations())
-                .append(datastore.activeAlerts())
-                .toString();
+        return Fingerprint.of(source) + Fingerprint.of(target);
     }
 
     @Test
@@ -136,13 +116,13 @@ class EngineRefusalsTest {
 
         guests.now = guests.now.plus(Duration.ofMinutes(6));
         guests.check(guests.engine.tick(roomy, List.of(), guests.now));
-        String before = fingerprint(source) + fingerprint(roomy);
+        String before = Fingerprint.of(source) + Fingerprint.of(roomy);
 
         assertThatThrownBy(() -> guests.engine.commitMigration(source, roomy, "m", "d", guests.now))
                 .isInstanceOf(Refusal.FailedPrecondition.class)
                 .hasMessageContaining("EXPIRED");
         assertThat(roomy.terms().holdBytes()).isZero();
-        assertThat(fingerprint(source) + fingerprint(roomy)).isEqualTo(before);
+        assertThat(Fingerprint.of(source) + Fingerprint.of(roomy)).isEqualTo(before);
     }
 
     @Test

@@ -15,18 +15,18 @@ import java.util.Optional;
  * at {@code /}), whose agent applies every command as sent and whose worker punches every reclaim. Every call checks
  * that the decision counted no invariant violation, and keeps every decision's effects for the test to read.
  */
-final class Guests {
+public final class Guests {
 
-    static final long GIB = 1L << 30;
-    static final String ROOT = "/";
+    public static final long GIB = 1L << 30;
+    public static final String ROOT = "/";
 
-    final BudgetEngine engine;
+    public final BudgetEngine engine;
     final Map<String, Datastore> datastores = new HashMap<>();
     final Map<String, Long> utilized = new HashMap<>();
     final List<Effect> sent = new ArrayList<>();
-    Instant now = Instant.parse("2026-12-05T12:00:00Z");
+    public Instant now = Instant.parse("2026-12-05T12:00:00Z");
 
-    Guests() {
+    public Guests() {
         this(EngineSettings.defaults());
     }
 
@@ -34,14 +34,14 @@ final class Guests {
         this.engine = new BudgetEngine(settings);
     }
 
-    Datastore datastore(String id, long capacityBytes) {
+    public Datastore datastore(String id, long capacityBytes) {
         Datastore datastore = new Datastore(id, capacityBytes, 0, DatastorePolicy.strict(0));
         datastores.put(id, datastore);
         return datastore;
     }
 
     /** A disk with its agent reporting {@code utilizedBytes} on one filesystem as large as the disk. */
-    Disk disk(
+    public Disk disk(
             String datastoreId, String diskId, String vmId, long designatedBytes, long utilizedBytes, Profile profile) {
         Datastore datastore = datastores.get(datastoreId);
         check(engine.diskUpserted(
@@ -55,7 +55,7 @@ final class Guests {
     }
 
     /** The agent's usage report as the guest's filesystem stands (its ballast as last applied). */
-    void report(String datastoreId, String diskId) {
+    public void report(String datastoreId, String diskId) {
         Datastore datastore = datastores.get(datastoreId);
         Disk disk = datastore.disk(diskId).orElseThrow();
         long ballast = disk.ballast(ROOT).map(BallastSlot::appliedBytes).orElse(0L);
@@ -69,7 +69,7 @@ final class Guests {
     }
 
     /** Acknowledges every command in flight on the datastore, the ballast placed at the disk's end. */
-    boolean ackAll(String datastoreId) {
+    public boolean ackAll(String datastoreId) {
         Datastore datastore = datastores.get(datastoreId);
         boolean any = false;
         for (Disk disk : datastore.disks()) {
@@ -95,7 +95,7 @@ final class Guests {
     }
 
     /** Finishes every reclaim in flight on the datastore, nothing found written back. */
-    boolean reclaimAll(String datastoreId) {
+    public boolean reclaimAll(String datastoreId) {
         Datastore datastore = datastores.get(datastoreId);
         boolean any = false;
         for (Disk disk : datastore.disks()) {
@@ -108,7 +108,7 @@ final class Guests {
     }
 
     /** Acknowledges and reclaims until nothing is in flight, the invariant checked after each step. */
-    void settle(String datastoreId) {
+    public void settle(String datastoreId) {
         for (int round = 0; round < 100; round++) {
             boolean acked = ackAll(datastoreId);
             boolean reclaimed = reclaimAll(datastoreId);
@@ -119,13 +119,13 @@ final class Guests {
         throw new AssertionError("datastore " + datastoreId + " did not settle in 100 rounds");
     }
 
-    Decision tick(String datastoreId) {
+    public Decision tick(String datastoreId) {
         now = now.plus(Duration.ofSeconds(10));
         Datastore datastore = datastores.get(datastoreId);
         return check(engine.tick(datastore, List.of(), now));
     }
 
-    Decision check(Decision decision) {
+    public Decision check(Decision decision) {
         assertThat(decision.invariantViolations())
                 .as("decisions that raised demand above a limit")
                 .isZero();
@@ -133,7 +133,7 @@ final class Guests {
         return decision;
     }
 
-    InvariantTerms terms(String datastoreId) {
+    public InvariantTerms terms(String datastoreId) {
         return datastores.get(datastoreId).terms();
     }
 }

@@ -1,0 +1,167 @@
+package io.ballast.reservation.budget.store;
+
+import static io.ballast.reservation.budget.Guests.GIB;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.ballast.reservation.budget.BudgetChange;
+import io.ballast.reservation.budget.Datastore;
+import io.ballast.reservation.budget.Fingerprint;
+import io.ballast.reservation.budget.Guests;
+import io.ballast.reservation.budget.Profile;
+import io.ballast.testsupport.KafkaResource;
+import io.ballast.testsupport.PostgresResource;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+
+/** The engine's state through real PostgreSQL: written, read back the same, locked per datastore. */
+@QuarkusTest
+@WithTestResource(KafkaResource.class)
+@WithTestResource(PostgresResource.class)
+class BudgetStoreTest {
+
+    @Inject
+    BudgetStore store;
+
+    @Inject
+    DataSource dataSource;
+
+    /**
+     * A datastore with every kind of state: ballasts, a command and reclaims in flight, a pending growth, a migration
+     * waiting for its hold while a donor's ballast inflates.
+     */
+    private static Datastore busy(String id) {
+        Guests guests = new Guests();
+        Datastore datastore = guests.datastore(id, 130 * GIB);
+        Datastore other = guests.datastore(id + "-target", 200 * GIB);
+        Profile roomy = new Profile("roomy", 0.1, 0.8, 50);
+        guests.disk(id, id + "-a", "vm-a", 100 * GIB, 10 * GIB, roomy);
+        guests.disk(id, id + "-b", "vm-b", 100 * GIB, 10 * GIB, roomy);
+        guests.disk(id + "-target", id + "-c", "vm-c", 20 * GIB, 2 * GIB, roomy);
+        guests.tick(id);
+        guests.settle(id);
+        guests.check(guests.engine
+                .requestGrowth(datastore, "g-1", id + "-b", 30 * GIB, List.of(), guests.now)
+                .decision());
+        guests.ackAll(id);
+        guests.check(guests.engine
+                .prepareMigration(other, datastore, "m-1", id + "-c", Duration.ofMinutes(5), guests.now)
+                .decision());
+        return datastore;
+    }
+
+    @Test
+    void aDatastoreReadBackDecidesExactlyAsTheOneSaved() {
+        Datastore saved = busy("ds-roundtrip");
+        QuarkusTransaction.requiringNew().run(() -> {
+            store.lockOrCreate(
+                    new Datastore(saved.id(), 0, 0, io.ballast.reservation.budget.DatastorePolicy.strict(0)));
+            store.save(saved);
+        });
+
+        Datastore read = QuarkusTransaction.requiringNew()
+                .call(() -> store.lock("ds-roundtrip").orElseThrow());
+
+        assertThat(Fingerprint.of(read)).isEqualTo(Fingerprint.of(saved));
+        assertThat(read.growths()).extracting(g -> g.state().name()).containsExactly("PENDING");
+        assertThat(read.migrations()).extracting(m -> m.state().name()).containsExactly("PENDING");
+        assertThat(read.disks()).anySatisfy(d -> assertThat(d.command()).isPresent());
+        assertThat(read.disks()).anySatisfy(d -> assertThat(d.reclaims()).isNotEmpty());
+        assertThat(QuarkusTransaction.requiringNew().call(() -> store.datastoreOf("ds-roundtrip-a")))
+                .contains("ds-roundtrip");
+    }
+
+    @Test
+    void aDiskThatLeftTheDatastoreLosesItsRowThere() {
+        Datastore datastore = busy("ds-leaving");
+        QuarkusTransaction.requiringNew().run(() -> {
+            store.lockOrCreate(datastore);
+            store.save(datastore);
+        });
+        new io.ballast.reservation.budget.BudgetEngine(io.ballast.reservation.budget.EngineSettings.defaults())
+                .diskRemoved(datastore, "ds-leaving-a", Instant.now());
+
+        QuarkusTransaction.requiringNew().run(() -> {
+            store.lock("ds-leaving").orElseThrow();
+            store.save(datastore);
+        });
+
+        assertThat(QuarkusTransaction.requiringNew().call(() -> store.datastoreOf("ds-leaving-a")))
+                .isEmpty();
+        assertThat(QuarkusTransaction.requiringNew()
+                        .call(() -> store.lock("ds-leaving").orElseThrow()))
+                .satisfies(read -> assertThat(read.disks()).hasSize(1));
+    }
+
+    @Test
+    void aSecondDecisionOnTheSameDatastoreWaitsForTheFirstToEnd() throws Exception {
+        Datastore datastore = busy("ds-locked");
+        QuarkusTransaction.requiringNew().run(() -> {
+            store.lockOrCreate(datastore);
+            store.save(datastore);
+        });
+        CountDownLatch locked = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        CompletableFuture<Void> first = CompletableFuture.runAsync(
+                () -> QuarkusTransaction.requiringNew().run(() -> {
+                    store.lock("ds-locked").orElseThrow();
+                    locked.countDown();
+                    try {
+                        release.await(30, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }));
+        assertThat(locked.await(30, TimeUnit.SECONDS)).isTrue();
+
+        assertThatThrownBy(() -> QuarkusTransaction.requiringNew().run(() -> {
+                    try (Connection connection = dataSource.getConnection();
+                            Statement statement = connection.createStatement()) {
+                        statement.execute("SET LOCAL lock_timeout = '300ms'");
+                    } catch (java.sql.SQLException e) {
+                        throw new IllegalStateException(e);
+                    }
+                    store.lock("ds-locked");
+                }))
+                .hasStackTraceContaining("lock timeout");
+
+        release.countDown();
+        first.get(30, TimeUnit.SECONDS);
+        assertThat(QuarkusTransaction.requiringNew().call(() -> store.lock("ds-locked")))
+                .isPresent();
+    }
+
+    @Test
+    void theLedgerPagesNewestFirstAndFiltersByDiskAndDatastore() {
+        Instant at = Instant.parse("2026-12-05T12:00:00Z");
+        QuarkusTransaction.requiringNew().run(() -> {
+            for (int i = 0; i < 5; i++) {
+                store.append(List.of(
+                        new BudgetChange("ledger-ds", "ledger-disk", i, i + 1, "plan " + i, at.plusSeconds(i)),
+                        new BudgetChange("ledger-ds", "other-disk", i, i + 1, "plan " + i, at.plusSeconds(i))));
+            }
+        });
+
+        LedgerPage first = QuarkusTransaction.requiringNew()
+                .call(() -> store.ledger(Optional.of("ledger-disk"), Optional.empty(), Optional.empty(), 3));
+        LedgerPage second = QuarkusTransaction.requiringNew()
+                .call(() -> store.ledger(Optional.of("ledger-disk"), Optional.of("ledger-ds"), first.next(), 3));
+
+        assertThat(first.lines()).extracting(l -> l.change().reason()).containsExactly("plan 4", "plan 3", "plan 2");
+        assertThat(second.lines()).extracting(l -> l.change().reason()).containsExactly("plan 1", "plan 0");
+        assertThat(second.next()).isEmpty();
+    }
+}
