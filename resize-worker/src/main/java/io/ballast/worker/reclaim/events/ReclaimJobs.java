@@ -14,11 +14,13 @@ import io.ballast.worker.image.ImageException;
 import io.ballast.worker.jobs.JobStep;
 import io.ballast.worker.jobs.events.ProgressEvents;
 import io.ballast.worker.reclaim.Reclaimer;
+import io.ballast.worker.reclaim.store.ReclaimOutcomes;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
@@ -35,11 +37,13 @@ public class ReclaimJobs {
 
     private final ProgressEvents progress;
     private final WorkerConfig config;
+    private final ReclaimOutcomes outcomes;
     private final Reclaimer reclaimer = new Reclaimer();
 
-    ReclaimJobs(ProgressEvents progress, WorkerConfig config) {
+    ReclaimJobs(ProgressEvents progress, WorkerConfig config, ReclaimOutcomes outcomes) {
         this.progress = progress;
         this.config = config;
+        this.outcomes = outcomes;
     }
 
     /** Runs the job if it is this host's; blocks until it is done and its outcome is published. */
@@ -53,6 +57,13 @@ public class ReclaimJobs {
             LOG.warnf("refused a reclaim job without job id disk=%s", job.getDiskId());
             return;
         }
+        Optional<com.google.protobuf.Message> answered = outcomes.find(jobId);
+        if (answered.isPresent()) {
+            // the reservation may have given these ranges back to the guest since its first answer: never again
+            LOG.infof("reclaim answered before job=%s disk=%s action=answer-again", jobId, job.getDiskId());
+            publish(jobId, answered.get());
+            return;
+        }
         publish(
                 jobId,
                 JobStarted.newBuilder()
@@ -62,7 +73,7 @@ public class ReclaimJobs {
                         .setWorkerHost(config.hostId())
                         .build());
         if (job.getImagePath().isBlank() || job.getExtentsCount() == 0) {
-            fail(jobId, JobStep.CHECK, "the job names no image or no extents", true);
+            fail(job, JobStep.CHECK, "the job names no image or no extents", true);
             return;
         }
         List<ByteRange> ranges = new ArrayList<>();
@@ -71,7 +82,7 @@ public class ReclaimJobs {
                     || extent.getDiskOffsetBytes() < 0
                     || extent.getDiskOffsetBytes() > Long.MAX_VALUE - extent.getLengthBytes()) {
                 fail(
-                        jobId,
+                        job,
                         JobStep.CHECK,
                         "extent at " + extent.getDiskOffsetBytes() + " of " + extent.getLengthBytes()
                                 + " bytes is not a byte range",
@@ -96,8 +107,9 @@ public class ReclaimJobs {
                                     .build());
                 }
             });
-            publish(
+            answer(
                     jobId,
+                    job.getDiskId(),
                     JobFinished.newBuilder()
                             .setJobId(jobId)
                             .setReclaim(ReclaimResult.newBuilder()
@@ -115,23 +127,31 @@ public class ReclaimJobs {
                     result.freedBytes(),
                     job.getPreviouslyReclaimed() ? result.backedInRangesBeforeBytes() : 0);
         } catch (ImageException e) {
-            fail(jobId, JobStep.CHECK, e.getMessage(), true);
+            fail(job, JobStep.CHECK, e.getMessage(), true);
         } catch (IOException | RuntimeException e) {
             LOG.errorf(e, "reclaim failed job=%s image=%s step=punch", jobId, job.getImagePath());
-            fail(jobId, JobStep.PUNCH, e.getMessage(), false);
+            fail(job, JobStep.PUNCH, e.getMessage(), false);
         }
     }
 
-    private void fail(String jobId, JobStep step, String reason, boolean unchanged) {
+    private void fail(ReclaimJob job, JobStep step, String reason, boolean unchanged) {
+        String jobId = job.getJobId();
         LOG.warnf("reclaim failed job=%s step=%s rolled_back=%b reason=%s", jobId, step.wireName(), unchanged, reason);
-        publish(
+        answer(
                 jobId,
+                job.getDiskId(),
                 JobFailed.newBuilder()
                         .setJobId(jobId)
                         .setStep(step.wireName())
                         .setReason(reason)
                         .setRolledBack(unchanged)
                         .build());
+    }
+
+    /** Records the job's answer, then sends it: a job is answered once, and the same way if it comes back. */
+    private void answer(String jobId, String diskId, com.google.protobuf.Message outcome) {
+        outcomes.record(jobId, diskId, outcome);
+        publish(jobId, outcome);
     }
 
     private void publish(String jobId, com.google.protobuf.Message event) {

@@ -79,6 +79,45 @@ class ReclaimJobTest {
     }
 
     @Test
+    void aJobSentAgainIsAnsweredAsBeforeAndPunchesNothing() throws Exception {
+        // the reservation may have given the ranges back to the guest after the first answer: a second copy of the
+        // job (a redelivery, a resend) must not punch what was written there since
+        try (BallastedDisk disk = new BallastedDisk(temp, 32 * MIB)) {
+            ReclaimJob job = job("test-host", disk.image(), disk.ballastRanges());
+            Message firstAnswer;
+            try (EventTap progress = EventTap.fromNow(broker.bootstrapServers(), Topic.WORKER_PROGRESS)) {
+                send(job);
+                firstAnswer = ofJob(
+                                progress.readUntil(finishedOrFailed(job.getJobId()), Duration.ofSeconds(60)),
+                                job.getJobId())
+                        .getLast();
+            }
+            assertThat(firstAnswer).isInstanceOf(JobFinished.class);
+            ByteRange written = disk.ballastRanges().getFirst();
+            try (var image = java.nio.channels.FileChannel.open(disk.image(), java.nio.file.StandardOpenOption.WRITE)) {
+                image.write(
+                        java.nio.ByteBuffer.wrap(new byte[(int) Math.min(written.lengthBytes(), MIB)]),
+                        written.startBytes());
+                image.write(java.nio.ByteBuffer.wrap(new byte[] {1}), written.startBytes());
+                image.force(true);
+            }
+            long allocatedBetween = disk.allocatedBytes();
+
+            List<Message> again;
+            try (EventTap progress = EventTap.fromNow(broker.bootstrapServers(), Topic.WORKER_PROGRESS)) {
+                send(job);
+                again = ofJob(
+                        progress.readUntil(finishedOrFailed(job.getJobId()), Duration.ofSeconds(60)), job.getJobId());
+            }
+
+            assertThat(again)
+                    .as("the first answer again, with no start and no progress")
+                    .containsExactly(firstAnswer);
+            assertThat(disk.allocatedBytes()).isEqualTo(allocatedBetween);
+        }
+    }
+
+    @Test
     void anotherHostsJobIsLeftAloneAndABadJobFailsWithTheImageUnchanged() throws Exception {
         try (BallastedDisk disk = new BallastedDisk(temp, 32 * MIB);
                 EventTap progress = EventTap.fromNow(broker.bootstrapServers(), Topic.WORKER_PROGRESS)) {
