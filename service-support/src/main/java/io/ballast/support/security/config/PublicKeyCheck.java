@@ -8,7 +8,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
- * Says once, at start, when the service has no key to verify bearer tokens with: every request that needs a role is
+ * Says once, at start (INFO: the gateway and the worker run so on purpose), when the service has no key to verify bearer tokens with: every request that needs a role is
  * then refused (401). Services without protected endpoints (the gateway, the worker) start like that on purpose;
  * for the others it is the line that explains the 401s.
  */
@@ -23,7 +23,7 @@ public class PublicKeyCheck {
             @ConfigProperty(name = "mp.jwt.verify.publickey") Optional<String> inline) {
         if (location.filter(PublicKeyCheck::names).isEmpty()
                 && inline.filter(PublicKeyCheck::names).isEmpty()) {
-            LOG.warn("no key to verify bearer tokens with (BALLAST_JWT_PUBLIC_KEY is not set): requests that need a"
+            LOG.info("no key to verify bearer tokens with (BALLAST_JWT_PUBLIC_KEY is not set): requests that need a"
                     + " role are refused with 401");
         }
     }
