@@ -56,26 +56,16 @@ public class RestErrorBoundary {
         };
     }
 
-    @ServerExceptionMapper
+    /** Also Quarkus's own subclass, for which it has a mapper of its own that this one must win over. */
+    @ServerExceptionMapper({ConstraintViolationException.class, ResteasyReactiveViolationException.class})
     public Response violation(ConstraintViolationException violation, UriInfo uri) {
         return violations(violation, uri);
     }
 
-    /** Quarkus's own subclass, for which it has a mapper of its own that this one must win over. */
-    @ServerExceptionMapper
-    public Response endpointViolation(ResteasyReactiveViolationException violation, UriInfo uri) {
-        return violations(violation, uri);
-    }
-
-    @ServerExceptionMapper
+    /** Also the subclass Quarkus's Jackson support has a mapper of its own for, which this one must win over. */
+    @ServerExceptionMapper({JsonProcessingException.class, MismatchedInputException.class})
     public Response malformedJson(JsonProcessingException malformed, UriInfo uri) {
         return malformedBody(malformed, uri);
-    }
-
-    /** Quarkus's Jackson support has its own mapper for this subclass, which this one must win over. */
-    @ServerExceptionMapper
-    public Response mismatchedJson(MismatchedInputException mismatched, UriInfo uri) {
-        return malformedBody(mismatched, uri);
     }
 
     private static Response malformedBody(JsonProcessingException malformed, UriInfo uri) {
@@ -91,13 +81,8 @@ public class RestErrorBoundary {
                 List.of());
     }
 
-    @ServerExceptionMapper
-    public Response unauthenticated(UnauthorizedException unauthorized, UriInfo uri) {
-        return unauthenticated(uri);
-    }
-
-    @ServerExceptionMapper
-    public Response authenticationFailed(AuthenticationFailedException failed, UriInfo uri) {
+    @ServerExceptionMapper({UnauthorizedException.class, AuthenticationFailedException.class})
+    public Response unauthenticated(RuntimeException unauthenticated, UriInfo uri) {
         return unauthenticated(uri);
     }
 
