@@ -1,5 +1,6 @@
 package io.ballast.support.security;
 
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -29,7 +30,7 @@ public final class Roles {
         if (roles.contains(VIEWER) || !(roles.contains(OPERATOR) || roles.contains(ORCHESTRATOR))) {
             return roles;
         }
-        var withViewer = new java.util.HashSet<>(roles);
+        Set<String> withViewer = new HashSet<>(roles);
         withViewer.add(VIEWER);
         return Set.copyOf(withViewer);
     }
