@@ -12,6 +12,7 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
+import io.restassured.response.ValidatableResponse;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -77,11 +78,7 @@ class RestErrorBoundaryTest {
 
     @Test
     void violationsOfABodyNameTheFieldsAsTheClientWroteThem() {
-        given().contentType(ContentType.JSON)
-                .body("{\"disk\": \" \", \"bytes\": -1}")
-                .when()
-                .post("/api/v1/probe/resize")
-                .then()
+        postResize("{\"disk\": \" \", \"bytes\": -1}")
                 .statusCode(400)
                 .contentType(PROBLEM)
                 .body("type", equalTo("urn:ballast:problem:invalid-input"))
@@ -103,23 +100,13 @@ class RestErrorBoundaryTest {
 
     @Test
     void aValidBodyPasses() {
-        given().contentType(ContentType.JSON)
-                .body("{\"disk\": \"d-1\", \"bytes\": 10}")
-                .when()
-                .post("/api/v1/probe/resize")
-                .then()
-                .statusCode(200)
-                .body("disk", equalTo("d-1"));
+        postResize("{\"disk\": \"d-1\", \"bytes\": 10}").statusCode(200).body("disk", equalTo("d-1"));
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"{\"disk\": \"d-1\", \"bytes\": ", "{\"disk\": \"d-1\", \"bytes\": \"many\"}", "[1, 2]"})
     void aBodyThatIsNotJsonOfTheExpectedShapeIsInvalidInput(String body) {
-        given().contentType(ContentType.JSON)
-                .body(body)
-                .when()
-                .post("/api/v1/probe/resize")
-                .then()
+        postResize(body)
                 .statusCode(400)
                 .contentType(PROBLEM)
                 .body("type", equalTo("urn:ballast:problem:invalid-input"))
@@ -172,5 +159,13 @@ class RestErrorBoundaryTest {
         assertThat(lines.getFirst().cause())
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessage(Probes.SECRET);
+    }
+
+    private static ValidatableResponse postResize(String body) {
+        return given().contentType(ContentType.JSON)
+                .body(body)
+                .when()
+                .post("/api/v1/probe/resize")
+                .then();
     }
 }
