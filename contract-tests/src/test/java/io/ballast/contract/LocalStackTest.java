@@ -18,6 +18,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -62,6 +63,7 @@ class LocalStackTest {
                             .isEqualTo(200);
                     assertThat(ready.body()).contains("\"status\": \"UP\"");
                 }
+                assertServicesVerifyTokensOfTheStacksKey(descendants);
                 int kafkaPort = port(up.output(), "^  Kafka +localhost:(\\d+)$");
                 int postgresPort = port(up.output(), "^  PostgreSQL +jdbc:postgresql://localhost:(\\d+)/ballast$");
                 assertThat(ROOT.resolve(".ballast/run/infra.env")).exists();
@@ -150,6 +152,40 @@ class LocalStackTest {
                 ballast(Map.of(), "frobnicate"),
                 2,
                 "ballast: unknown command 'frobnicate' (./ballast help lists them)");
+    }
+
+    @Test
+    void anUnknownRoleIsOneLineAndExitCodeTwo() throws Exception {
+        assertOneLineFailure(
+                ballast(Map.of(), "token", "--role", "admin"),
+                2,
+                "ballast token: unknown role 'admin'; use one of viewer, operator, orchestrator");
+    }
+
+    /**
+     * The stack made its token key pair (the private half for its owner only), gave every service the public half,
+     * and {@code ./ballast token} prints one token signed with it.
+     */
+    private static void assertServicesVerifyTokensOfTheStacksKey(List<ProcessHandle> descendants) throws Exception {
+        Path keys = ROOT.resolve(".ballast/jwt");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(keys.resolve("private.pem"))))
+                .isEqualTo("rw-------");
+        List<ProcessHandle> services = descendants.stream()
+                .filter(process -> process.info().commandLine().orElse("").contains("quarkus-run.jar"))
+                .toList();
+        assertThat(services).hasSize(SERVICE_PORTS.size());
+        for (ProcessHandle service : services) {
+            String environment = new String(
+                    Files.readAllBytes(Path.of("/proc", Long.toString(service.pid()), "environ")),
+                    java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(environment.split("\0"))
+                    .as("environment of %s", service.info().commandLine().orElse(""))
+                    .contains("BALLAST_JWT_PUBLIC_KEY=" + keys.resolve("public.pem"));
+        }
+        try (LaunchedProgram token = ballast(Map.of(), "token", "--role", "operator", "--ttl", "5m")) {
+            assertThat(token.awaitExit(Duration.ofSeconds(60))).hasValue(0);
+            assertThat(token.output()).singleElement().asString().matches("[\\w-]+\\.[\\w-]+\\.[\\w-]+");
+        }
     }
 
     /** {@code ./ballast ARGUMENTS} on what this build packaged, with the tests' environment and {@code more}. */

@@ -9,6 +9,7 @@ import io.ballast.local.launch.Output;
 import io.ballast.local.launch.ProgramGroup;
 import io.ballast.local.launch.Readiness;
 import io.ballast.local.launch.Startup;
+import io.ballast.local.token.TokenKeys;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
@@ -31,7 +32,8 @@ import picocli.CommandLine.Command;
 
 /**
  * {@code ./ballast up}: the whole suite on this machine. Starts {@link LocalInfrastructure} (Kafka and PostgreSQL,
- * in a JVM of its own), makes the local certificates once ({@code ./ballast certs init}), starts the four packaged
+ * in a JVM of its own), makes the local certificates once ({@code ./ballast certs init}) and the key pair of bearer
+ * tokens once ({@code .ballast/jwt/}, the public half passed to every service as {@value #PUBLIC_KEY_VARIABLE}), starts the four packaged
  * services with each line of their output prefixed by its name, waits until every one reports ready, prints where
  * they are, and runs until it is told to stop (SIGINT, SIGTERM, SIGHUP): then it stops the services, then the
  * infrastructure, and exits 0. A program that exits on its own stops the rest, and the run exits 1.
@@ -60,12 +62,16 @@ public final class LocalStack implements Callable<Integer> {
     /** How long the infrastructure, and then the services, may take to be ready. */
     static final Duration START_BOUND = Duration.ofSeconds(120);
 
+    /** The PEM file of the public key every service verifies bearer tokens with. */
+    public static final String PUBLIC_KEY_VARIABLE = "BALLAST_JWT_PUBLIC_KEY";
+
     private static final String DB_URL_PREFIX = "jdbc:postgresql://";
 
     private final PrintStream out = System.out;
     private final PrintStream err = System.err;
     private ProgramGroup programs;
     private Path envFile;
+    private Path publicKey;
 
     public static void main(String[] args) {
         Program.of(new LocalStack()).exit(args);
@@ -82,6 +88,10 @@ public final class LocalStack implements Callable<Integer> {
         Files.deleteIfExists(envFile);
         Path certs = state.resolve("certs");
         createCertificates(checkout, certs);
+        // The key pair bearer tokens are signed with (./ballast token) and verified by every service.
+        Path tokenKeys = TokenCommand.keyDirectory(checkout);
+        TokenKeys.loadOrCreate(tokenKeys);
+        publicKey = tokenKeys.resolve(TokenKeys.PUBLIC_KEY_FILE);
 
         // Ctrl-C, a service manager's SIGTERM, a closed terminal: each ends in the JVM's shutdown, which stops all.
         programs = ProgramGroup.open("the stack", new Stopping());
@@ -111,6 +121,7 @@ public final class LocalStack implements Callable<Integer> {
 
         Map<String, String> environment = new HashMap<>(infraEnvironment);
         environment.put("BALLAST_GATEWAY_CERTS", certs.toString());
+        environment.put(PUBLIC_KEY_VARIABLE, publicKey.toString());
         // Started together, so stopped together, before the infrastructure they need.
         List<LaunchedProgram> services = programs.startTogether(SERVICES.stream()
                 .map(service -> Launch.of(
@@ -201,6 +212,7 @@ public final class LocalStack implements Callable<Integer> {
         }
         out.println(
                 "  every service: /q/health, /q/metrics (Prometheus), /q/openapi; gRPC plain-text on the same port");
+        out.println("  REST and gRPC calls need a bearer token: ./ballast token --role viewer|operator|orchestrator");
         out.println("  agents: guest-gateway on https://localhost:" + AGENT_PORT
                 + " (mutual TLS; CA and certificates in " + certs + ")");
         out.println("  Kafka       " + kafka);

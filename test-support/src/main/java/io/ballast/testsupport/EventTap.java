@@ -52,16 +52,26 @@ public final class EventTap implements AutoCloseable {
      * so far, in arrival order.
      */
     public List<Decoded.Event> readUntil(Predicate<Decoded.Event> until, Duration timeout) {
+        return readUntilCount(until, 1, timeout);
+    }
+
+    /**
+     * Reads until {@code count} events matching {@code matching} arrived (or the timeout passed), e.g. every copy of
+     * events sent more than once, and returns every valid event read so far, in arrival order.
+     */
+    public List<Decoded.Event> readUntilCount(Predicate<Decoded.Event> matching, int count, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (seen.stream().noneMatch(until) && System.nanoTime() < deadline) {
+        while (seen.stream().filter(matching).count() < count && System.nanoTime() < deadline) {
             for (var record : consumer.poll(Duration.ofMillis(200))) {
                 if (codec.decode(record) instanceof Decoded.Event event) {
                     seen.add(event);
                 }
             }
         }
-        if (seen.stream().noneMatch(until)) {
-            throw new AssertionError("no matching event within " + timeout.toSeconds() + " s; read: " + seen);
+        long matched = seen.stream().filter(matching).count();
+        if (matched < count) {
+            throw new AssertionError(
+                    matched + " of " + count + " matching events within " + timeout.toSeconds() + " s; read: " + seen);
         }
         return List.copyOf(seen);
     }

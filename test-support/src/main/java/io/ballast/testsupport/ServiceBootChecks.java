@@ -164,6 +164,27 @@ public abstract class ServiceBootChecks {
     }
 
     /**
+     * Asserts that store-support's migration made the outbox and inbox tables in the service's own {@code schema}
+     * (Flyway finds it in the store-support jar).
+     */
+    public static void assertOutboxAndInboxMigrated(DataSource dataSource, String schema) throws SQLException {
+        try (var connection = dataSource.getConnection();
+                var tables = connection.prepareStatement(
+                        "SELECT table_name FROM information_schema.tables WHERE table_schema = ?"
+                                + " AND table_name IN ('ballast_outbox', 'ballast_inbox')")) {
+            tables.setString(1, schema);
+            var result = tables.executeQuery();
+            var names = new java.util.ArrayList<String>();
+            while (result.next()) {
+                names.add(result.getString(1));
+            }
+            assertThat(names)
+                    .as("store-support's tables in schema %s", schema)
+                    .containsExactlyInAnyOrder("ballast_outbox", "ballast_inbox");
+        }
+    }
+
+    /**
      * The port plain-text gRPC is served on in this test run: the HTTP port, since every service serves gRPC on its
      * HTTP server (a TLS listener, where a service has one, is another port).
      */

@@ -1,9 +1,9 @@
 package io.ballast.support.health;
 
+import io.ballast.support.events.KafkaClientSettings;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -60,12 +60,7 @@ public class KafkaReadinessCheck implements HealthCheck {
 
     private synchronized Admin admin() {
         if (admin == null) {
-            Map<String, Object> config = new HashMap<>();
-            kafkaConfig.forEach((key, value) -> {
-                if (AdminClientConfig.configNames().contains(key)) {
-                    config.put(key, value.toString());
-                }
-            });
+            Map<String, Object> config = KafkaClientSettings.of(kafkaConfig, AdminClientConfig.configNames());
             String timeoutMs = Long.toString(healthConfig.kafkaTimeout().toMillis());
             config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMs);
             config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMs);
