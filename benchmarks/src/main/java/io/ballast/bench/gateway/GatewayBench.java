@@ -104,7 +104,6 @@ public final class GatewayBench extends Benchmark {
         problem().ifPresent(problem -> {
             throw new IllegalArgumentException(problem);
         });
-        AgentLogging.warningsOnly();
         // Kafka and the gateway each in a JVM of their own, the gateway limited to a 1 GiB heap (JVM default GC).
         try (GatewayStack stack = GatewayStack.start(
                 Checkout.containing(GatewayBench.class),

@@ -1,10 +1,10 @@
-package io.ballast.bench.gateway;
+package io.ballast.bench;
 
 import org.jboss.logmanager.Level;
 import org.jboss.logmanager.LogContext;
 
 /**
- * Logging in the JVM of the simulated agents: warnings and errors only.
+ * Logging in a benchmark's JVM: warnings and errors only, for every benchmark.
  *
  * <p>This JVM has the gateway's and the worker's classes on its class path, and with them Quarkus' JBoss LogManager
  * set-up: every logger starts at {@code ALL} and its records queue for a Quarkus start that never comes here. Left
@@ -15,11 +15,11 @@ import org.jboss.logmanager.LogContext;
  *
  * <p>Only the level changes: the records that remain still go where they went before (Quarkus' start-up queue).
  */
-final class AgentLogging {
+final class BenchLogging {
 
     private static final String JUL_MANAGER = "java.util.logging.manager";
 
-    private AgentLogging() {}
+    private BenchLogging() {}
 
     /** From now on no logger of this JVM makes a record below WARN. */
     static void warningsOnly() {
