@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
 public final class BenchCommand {
 
     public static void main(String[] args) {
+        BenchLogging.warningsOnly();
         Program.of(new BenchCommand()).exit(args);
     }
 }

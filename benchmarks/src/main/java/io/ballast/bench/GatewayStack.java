@@ -45,6 +45,7 @@ public final class GatewayStack implements AutoCloseable {
     private int httpPort;
     private int agentPort;
     private long gatewayPid;
+    private long kafkaPid;
     private boolean succeeded;
 
     private GatewayStack(Path directory, PrintWriter progress) {
@@ -79,6 +80,7 @@ public final class GatewayStack implements AutoCloseable {
         Path infraLog = directory.resolve("infra.log");
         LaunchedProgram infra = start(Launch.of("Kafka", checkout.localInfrastructure(run, "--kafka-only"))
                 .withOutput(new Output.LogFile(infraLog)));
+        kafkaPid = infra.pid();
         Path envFile = run.resolve(LocalInfrastructure.ENV_FILE);
         requireReady(infra, new Readiness.FileExists(envFile), infraLog);
         kafka = LocalInfrastructure.readEnvironment(envFile).getOrDefault("BALLAST_KAFKA_BOOTSTRAP", "");
@@ -147,6 +149,11 @@ public final class GatewayStack implements AutoCloseable {
     /** The gateway's process, for its resident memory and a full collection. */
     public long gatewayPid() {
         return gatewayPid;
+    }
+
+    /** Kafka's process (the broker's JVM), for the CPU time it takes. */
+    public long kafkaPid() {
+        return kafkaPid;
     }
 
     /** The CA and the gateway's certificate ({@code ./ballast certs init} there). */

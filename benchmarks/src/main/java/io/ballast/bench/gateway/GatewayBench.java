@@ -86,6 +86,7 @@ public final class GatewayBench extends Benchmark {
 
     private URI management;
     private Optional<Long> gatewayPid;
+    private long kafkaPid;
     private Path certs;
     private String kafka;
 
@@ -111,6 +112,7 @@ public final class GatewayBench extends Benchmark {
             gateway = stack.agentAddress();
             management = stack.management();
             gatewayPid = Optional.of(stack.gatewayPid());
+            kafkaPid = stack.kafkaPid();
             certs = stack.certs();
             kafka = stack.kafkaBootstrap();
             Figures figures = measureFleet();
@@ -175,7 +177,9 @@ public final class GatewayBench extends Benchmark {
                     warmup.toSeconds());
             List<SimulatedAgent> connected =
                     fleet.stream().filter(agent -> !agent.ended()).toList();
-            int published = publish(connected);
+            CpuMeter cpu = new CpuMeter(kafkaPid, gatewayPid.orElseThrow());
+            int published = publish(connected, cpu);
+            CpuUse cpuUse = cpu.use();
             int missing = drain(connected, Duration.ofSeconds(30));
 
             String scrape = probe.scrape();
@@ -212,7 +216,8 @@ public final class GatewayBench extends Benchmark {
                     gatewayP99.isPresent() ? OptionalDouble.of(gatewayP99.getAsDouble() * 1e3) : OptionalDouble.empty(),
                     collected ? heapUsed : OptionalDouble.empty(),
                     heapMax,
-                    resident);
+                    resident,
+                    cpuUse);
         } finally {
             heartbeats.shutdownNow();
             for (SimulatedAgent agent : fleet) {
@@ -322,10 +327,12 @@ public final class GatewayBench extends Benchmark {
      * Publishes at {@link #rate} round-robin over the connected agents, first for the warm-up, then for the measured
      * duration; returns how many commands were published in the measured window.
      */
-    private int publish(List<SimulatedAgent> connected) throws Exception {
+    private int publish(List<SimulatedAgent> connected, CpuMeter cpu) throws Exception {
         if (connected.isEmpty()) {
+            cpu.start();
             deliveries.startWindow();
             deliveries.endWindow();
+            cpu.stop();
             return 0;
         }
         AtomicReference<Throwable> sendFailure = new AtomicReference<>();
@@ -337,6 +344,7 @@ public final class GatewayBench extends Benchmark {
             long start = System.nanoTime();
             for (long i = 0; i < total; i++) {
                 if (i == warmupCommands) {
+                    cpu.start();
                     deliveries.startWindow();
                 }
                 long due = start + i * period;
@@ -357,6 +365,7 @@ public final class GatewayBench extends Benchmark {
                 }
             }
             deliveries.endWindow();
+            cpu.stop();
             producer.flush();
         }
         if (sendFailure.get() != null) {
@@ -384,8 +393,9 @@ public final class GatewayBench extends Benchmark {
     }
 
     /**
-     * The figures of one run; latencies in milliseconds, sizes in bytes. A figure the run could not read (no
-     * {@code --gateway-pid}, a scrape without it) is absent.
+     * The figures of one run; latencies in milliseconds, sizes in bytes, CPU use over the measured interval in cores
+     * per JVM (the three share the machine). A figure the run could not read (no {@code --gateway-pid}, a scrape
+     * without it) is absent.
      */
     public record Figures(
             Machine machine,
@@ -408,7 +418,8 @@ public final class GatewayBench extends Benchmark {
             OptionalDouble gatewayDeliveryP99Ms,
             OptionalDouble gatewayHeapAfterGcBytes,
             OptionalDouble gatewayHeapMaxBytes,
-            OptionalLong gatewayResidentBytes)
+            OptionalLong gatewayResidentBytes,
+            CpuUse cpu)
             implements Report {
 
         /** 10,000 sessions, every one kept, in a heap of at most 1 GiB, measured after a full collection. */
@@ -439,6 +450,7 @@ public final class GatewayBench extends Benchmark {
                       latency    publish to the agent's receipt: p50 %.1f ms, p99 %.1f ms, max %.1f ms \
                     (gateway's own p99, issue to send: %s)
                       gateway    heap %s after a full collection, of %s max; resident %s
+                      cpu        while measured: %s
                       goals      %d sessions under 1 GiB heap: %s; p99 under %.0f ms at %d commands/s: %s""",
                     agents,
                     rate,
@@ -466,6 +478,7 @@ public final class GatewayBench extends Benchmark {
                     gatewayResidentBytes.isPresent()
                             ? mebibytes(OptionalDouble.of(gatewayResidentBytes.getAsLong()))
                             : "unknown",
+                    cpu.describe(),
                     GOAL_SESSIONS,
                     verdict(sessionsGoalMet(), agents >= GOAL_SESSIONS),
                     GOAL_P99_MS,

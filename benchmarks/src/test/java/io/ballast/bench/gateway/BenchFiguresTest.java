@@ -2,6 +2,7 @@ package io.ballast.bench.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -102,7 +103,13 @@ class BenchFiguresTest {
                 OptionalDouble.of(2.5),
                 OptionalDouble.empty(),
                 OptionalDouble.of(1 << 30),
-                OptionalLong.of(1 << 29));
+                OptionalLong.of(1 << 29),
+                new CpuUse(
+                        2,
+                        OptionalDouble.of(0.4),
+                        OptionalDouble.of(0.5),
+                        OptionalDouble.of(0.25),
+                        OptionalDouble.of(1.25)));
 
         JsonNode json = new ObjectMapper().readTree(Reports.json(figures));
 
@@ -112,6 +119,34 @@ class BenchFiguresTest {
         assertThat(json.get("gatewayDeliveryP99Ms").asDouble()).isEqualTo(2.5);
         assertThat(json.get("gatewayHeapAfterGcBytes").isNull()).isTrue();
         assertThat(json.get("latencyGoalMet").asBoolean()).isFalse();
-        assertThat(figures.text()).contains("p99 4.5 ms").contains("no GC");
+        assertThat(json.get("cpu").get("gatewayCores").asDouble()).isEqualTo(0.5);
+        assertThat(json.get("cpu").get("othersCores").asDouble()).isCloseTo(0.1, within(1e-9));
+        assertThat(figures.text())
+                .contains("p99 4.5 ms")
+                .contains("no GC")
+                .contains("broker 0.40, gateway 0.50, agents and publisher (this JVM) 0.25 of 2 cores")
+                .contains("machine busy 1.25 (others 0.10)");
+    }
+
+    @Test
+    void theCpuMeterCountsWhatAJvmSpentOverTheInterval() {
+        long self = ProcessHandle.current().pid();
+        CpuMeter meter = new CpuMeter(self, self);
+
+        meter.start();
+        long until = System.nanoTime() + 300_000_000L;
+        long spin = 0;
+        while (System.nanoTime() < until) {
+            spin++;
+        }
+        meter.stop();
+        CpuUse use = meter.use();
+
+        assertThat(spin).isPositive();
+        assertThat(use.agentsCores().orElseThrow())
+                .as("one thread spinning for the whole interval")
+                .isGreaterThan(0.5);
+        assertThat(use.gatewayCores()).isEqualTo(use.agentsCores());
+        assertThat(use.machineBusyCores().orElseThrow()).isGreaterThan(0.5).isLessThanOrEqualTo(use.cpus() + 0.01);
     }
 }
