@@ -432,15 +432,7 @@ public final class BudgetEngine {
             recommendation.ifPresent(r -> decision.add(new Effect.RecommendMigration(r)));
             return new GrowthOutcome(refused, settle(datastore, decision, baseline, now));
         }
-        for (Donation donation : donations) {
-            changeBudget(
-                    datastore,
-                    decision,
-                    donation.disk(),
-                    donation.disk().budgetBytes() - donation.bytes(),
-                    "gives " + donation.bytes() + " bytes to growth " + growthId + " of disk " + diskId,
-                    now);
-        }
+        give(datastore, decision, donations, "growth " + growthId + " of disk " + diskId, now);
         Growth growth = new Growth(
                 growthId,
                 diskId,
@@ -497,6 +489,19 @@ public final class BudgetEngine {
             left -= bytes;
         }
         return taken;
+    }
+
+    /** Lowers each donor's budget by its donation, the ledger saying what for. */
+    private static void give(Datastore datastore, Decision decision, List<Donation> donations, String to, Instant now) {
+        for (Donation donation : donations) {
+            changeBudget(
+                    datastore,
+                    decision,
+                    donation.disk(),
+                    donation.disk().budgetBytes() - donation.bytes(),
+                    "gives " + donation.bytes() + " bytes to " + to,
+                    now);
+        }
     }
 
     /**
@@ -636,15 +641,7 @@ public final class BudgetEngine {
                         + need + " bytes: it lacks " + shortfall + " and its disks could give " + donated
                         + " above their minimums");
             }
-            for (Donation donation : donations) {
-                changeBudget(
-                        target,
-                        decision,
-                        donation.disk(),
-                        donation.disk().budgetBytes() - donation.bytes(),
-                        "gives " + donation.bytes() + " bytes to migration " + migrationId + " of disk " + diskId,
-                        now);
-            }
+            give(target, decision, donations, "migration " + migrationId + " of disk " + diskId, now);
         }
         Migration migration = new Migration(
                 migrationId,
