@@ -19,6 +19,20 @@ CREATE TABLE IF NOT EXISTS ballast_outbox (
     created_at timestamptz NOT NULL DEFAULT clock_timestamp()
 );
 
+-- Events the broker refused for good (too large, invalid): moved out of the outbox so they do not hold up every
+-- later event, with the broker's reason, for an operator to look at (and counted in ballast_outbox_parked_total).
+CREATE TABLE IF NOT EXISTS ballast_outbox_parked (
+    id         bigint      PRIMARY KEY,
+    topic      text        NOT NULL,
+    record_key text        NOT NULL,
+    event_id   uuid        NOT NULL,
+    event_type text        NOT NULL,
+    envelope   bytea       NOT NULL,
+    created_at timestamptz NOT NULL,
+    parked_at  timestamptz NOT NULL DEFAULT now(),
+    reason     text        NOT NULL
+);
+
 -- Event ids each consumer of this service has handled, so an event delivered again is handled once.
 CREATE TABLE IF NOT EXISTS ballast_inbox (
     consumer    text        NOT NULL,

@@ -10,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.util.Objects;
 
 /**
@@ -26,27 +28,48 @@ public final class DurableFiles {
 
     /**
      * Replaces {@code file}'s content with {@code content} (creating it when missing): after a crash at any point
-     * the file holds either its old content or the new, never a mix.
+     * the file holds either its old content or the new, never a mix. A file that existed keeps its permissions, owner
+     * and group (an SELinux label is not carried over).
      *
      * @throws IOException when the directory cannot rename atomically (a file system without atomic rename), or any
-     *     write or sync fails; the file then still holds its old content
+     *     write or sync fails; the file then still holds its old content and no temporary file is left
      */
     public static void replace(Path file, byte[] content) throws IOException {
         Path temporary = file.resolveSibling(file.getFileName() + TEMPORARY_SUFFIX);
-        try (FileChannel channel = FileChannel.open(
-                temporary, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-            ByteBuffer bytes = ByteBuffer.wrap(content);
-            while (bytes.hasRemaining()) {
-                channel.write(bytes);
+        try {
+            try (FileChannel channel = FileChannel.open(
+                    temporary,
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.TRUNCATE_EXISTING,
+                    StandardOpenOption.WRITE)) {
+                ByteBuffer bytes = ByteBuffer.wrap(content);
+                while (bytes.hasRemaining()) {
+                    channel.write(bytes);
+                }
+                channel.force(true);
             }
-            channel.force(true);
+            if (Files.exists(file)) {
+                PosixFileAttributes kept = Files.readAttributes(file, PosixFileAttributes.class);
+                Files.setPosixFilePermissions(temporary, kept.permissions());
+                PosixFileAttributeView view = Files.getFileAttributeView(temporary, PosixFileAttributeView.class);
+                view.setOwner(kept.owner());
+                view.setGroup(kept.group());
+            }
+            move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(temporary);
+            throw e;
         }
-        move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     /**
      * Renames {@code from} to {@code to} atomically, replacing {@code to} when {@code replacing}, and makes the
      * rename durable (both directories synced). The caller has synced {@code from}'s content if it must survive.
+     *
+     * <p>Without replacing, the rename is atomic where the kernel, C library and filesystem offer {@code
+     * RENAME_NOREPLACE}; elsewhere (glibc before 2.28, NFS, CIFS) the name is checked and then renamed, which is safe
+     * only while nothing else can create {@code to} meanwhile: Ballast's callers hold the VM's lease or the image's
+     * lock.
      *
      * @throws FileAlreadyExistsException when {@code to} exists and {@code replacing} is false; nothing is renamed
      * @throws IOException when the rename cannot be atomic (e.g. across file systems); nothing is renamed then
@@ -56,13 +79,23 @@ public final class DurableFiles {
             move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             return;
         }
+        boolean renamed;
         try {
-            Syscalls.renameNoReplace(from, to);
+            renamed = Syscalls.renameNoReplace(from, to);
         } catch (SyscallException e) {
             if (e.errno() == Errno.EEXIST) {
                 throw new FileAlreadyExistsException(from.toString(), to.toString(), "exists; not replaced");
             }
             throw e;
+        }
+        if (!renamed) {
+            // no no-replace rename here (old C library, NFS, CIFS): look, then rename; the callers hold a lease or
+            // lock that keeps anyone else from creating the same name in between
+            if (Files.exists(to, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                throw new FileAlreadyExistsException(from.toString(), to.toString(), "exists; not replaced");
+            }
+            move(from, to, StandardCopyOption.ATOMIC_MOVE);
+            return;
         }
         syncDirectories(from, to);
     }

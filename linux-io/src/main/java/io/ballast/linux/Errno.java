@@ -21,6 +21,7 @@ public final class Errno {
     public static final int EFBIG = 27;
     public static final int ENOSPC = 28;
     public static final int EROFS = 30;
+    public static final int ENOSYS = 38;
     public static final int ELOOP = 40;
     public static final int EOPNOTSUPP = 95;
     public static final int EDQUOT = 122;
@@ -42,6 +43,7 @@ public final class Errno {
             Map.entry(EFBIG, "EFBIG"),
             Map.entry(ENOSPC, "ENOSPC"),
             Map.entry(EROFS, "EROFS"),
+            Map.entry(ENOSYS, "ENOSYS"),
             Map.entry(ELOOP, "ELOOP"),
             Map.entry(EOPNOTSUPP, "EOPNOTSUPP"),
             Map.entry(EDQUOT, "EDQUOT"));

@@ -17,6 +17,7 @@ import java.lang.invoke.VarHandle;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The Linux system calls of Ballast, through the FFM API: {@code open}, {@code close}, {@code fallocate} (allocate
@@ -74,8 +75,7 @@ public final class Syscalls {
     private static final MethodHandle OPEN = function(
             "open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
     private static final MethodHandle CLOSE = function("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle RENAMEAT2 =
-            function("renameat2", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
+
     /** {@code AT_FDCWD}: a path argument relative to the working directory. */
     private static final int AT_FDCWD = -100;
     /** {@code renameat2} flag: fail with EEXIST rather than replace the target. */
@@ -156,25 +156,53 @@ public final class Syscalls {
      * {@code renameat2(from, to, RENAME_NOREPLACE)}: renames atomically, and fails with {@link Errno#EEXIST} rather
      * than replace an existing {@code to} (which a plain {@code rename(2)}, and so {@code Files.move} with
      * {@code ATOMIC_MOVE}, does silently).
+     *
+     * @return false, having done nothing, where no-replace renames are not to be had: a C library older than glibc
+     *     2.28 (no {@code renameat2}), a kernel without it ({@code ENOSYS}), a filesystem that refuses the flag
+     *     ({@code EINVAL}: NFS, CIFS)
+     * @throws SyscallException for any other failure, {@code EEXIST} included
      */
-    public static void renameNoReplace(Path from, Path to) throws SyscallException {
+    public static boolean renameNoReplace(Path from, Path to) throws SyscallException {
+        Optional<MethodHandle> renameat2 = RenameAt2.HANDLE;
+        if (renameat2.isEmpty()) {
+            return false;
+        }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
-            int result = (int) RENAMEAT2.invokeExact(
-                    state,
-                    AT_FDCWD,
-                    arena.allocateFrom(from.toString()),
-                    AT_FDCWD,
-                    arena.allocateFrom(to.toString()),
-                    RENAME_NOREPLACE);
-            if (result != 0) {
-                throw failure(state, "renameat2(" + from + ", " + to + ", RENAME_NOREPLACE)");
+            int result = (int) renameat2
+                    .get()
+                    .invokeExact(
+                            state,
+                            AT_FDCWD,
+                            arena.allocateFrom(from.toString()),
+                            AT_FDCWD,
+                            arena.allocateFrom(to.toString()),
+                            RENAME_NOREPLACE);
+            if (result == 0) {
+                return true;
             }
+            SyscallException error = failure(state, "renameat2(" + from + ", " + to + ", RENAME_NOREPLACE)");
+            if (error.errno() == Errno.ENOSYS || error.errno() == Errno.EINVAL) {
+                return false;
+            }
+            throw error;
         } catch (SyscallException e) {
             throw e;
         } catch (Throwable t) {
             throw linkage(t);
         }
+    }
+
+    /**
+     * {@code renameat2}, looked up on first use and only then: a guest whose C library lacks it (glibc before 2.28)
+     * still runs everything else.
+     */
+    private static final class RenameAt2 {
+        static final Optional<MethodHandle> HANDLE = LIBC.find("renameat2")
+                .map(address -> LINKER.downcallHandle(
+                        address,
+                        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT),
+                        CAPTURE_ERRNO));
     }
 
     /** The raw {@code close(2)}, for {@link Fd}. */

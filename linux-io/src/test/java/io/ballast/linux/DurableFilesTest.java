@@ -31,6 +31,18 @@ class DurableFilesTest {
     }
 
     @Test
+    void replaceKeepsTheReplacedFilesPermissions() throws Exception {
+        Path descriptor = Files.writeString(temp.resolve("vm.vmdk"), "old");
+        Files.setPosixFilePermissions(descriptor, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r-----"));
+
+        DurableFiles.replace(descriptor, "new".getBytes(StandardCharsets.UTF_8));
+
+        assertThat(Files.readString(descriptor)).isEqualTo("new");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(descriptor)))
+                .isEqualTo("rw-r-----");
+    }
+
+    @Test
     void renameWithoutReplacingRefusesAnExistingTargetAndKeepsBoth() throws Exception {
         Path image = Files.writeString(temp.resolve("vm.img"), "image");
         Path taken = Files.writeString(temp.resolve("vm.img.ballast-job-1"), "other");

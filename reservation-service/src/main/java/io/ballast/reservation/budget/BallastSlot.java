@@ -71,6 +71,28 @@ public record BallastSlot(
     }
 
     /**
+     * The slot after the agent found its ballast gone or cut and made it again ({@code bytes} now, at {@code
+     * newExtents}, under the same generation): none of the new blocks is known to be punched.
+     */
+    BallastSlot recreated(long bytes, Optional<List<Extent>> newExtents) {
+        return new BallastSlot(
+                mountPoint, bytes, appliedGeneration, Optional.empty(), bytes, tamperedBytes, newExtents, reclaimedAt);
+    }
+
+    /** The slot after a tamper check measured {@code tampered} bytes written back into its punched ranges. */
+    BallastSlot checked(long tampered, Instant at) {
+        return new BallastSlot(
+                mountPoint,
+                appliedBytes,
+                appliedGeneration,
+                reportedBytes,
+                unreclaimedBytes,
+                Math.max(tamperedBytes, tampered),
+                extents,
+                Optional.of(at));
+    }
+
+    /**
      * The slot after a reclaim of the extents of {@code generation} punched them, having found {@code tampered}
      * bytes written back. Only a reclaim of the latest acknowledged extents clears the unreclaimed bytes; an older
      * one says nothing of what grew since.

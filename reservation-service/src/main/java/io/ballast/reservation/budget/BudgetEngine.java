@@ -9,6 +9,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Supplier;
 
 /**
  * The storage resource manager's decisions, on one datastore's aggregate at a time (two for a migration), with no
@@ -27,9 +29,17 @@ import java.util.Optional;
 public final class BudgetEngine {
 
     private final EngineSettings settings;
+    private final Supplier<String> incarnations;
 
+    /** An engine giving each new disk a random incarnation. */
     public BudgetEngine(EngineSettings settings) {
+        this(settings, () -> UUID.randomUUID().toString().substring(0, 8));
+    }
+
+    /** An engine taking new disks' incarnations from {@code incarnations} (a seeded source replays exactly). */
+    public BudgetEngine(EngineSettings settings, Supplier<String> incarnations) {
         this.settings = settings;
+        this.incarnations = incarnations;
     }
 
     public EngineSettings settings() {
@@ -155,6 +165,30 @@ public final class BudgetEngine {
         return settle(datastore, decision, datastore.terms(), now);
     }
 
+    /**
+     * The agent found a ballast gone or cut and made it again, acknowledging it under the generation it last applied
+     * ({@code BallastApplied} with {@code recreated}). The new blocks are unreclaimed until the new extents are
+     * punched (those of the old ones are never punched again); an acknowledgement of any other generation changes
+     * nothing.
+     */
+    public Decision ballastRecreated(
+            Datastore datastore,
+            String diskId,
+            String mountPoint,
+            long generation,
+            long actualBytes,
+            Optional<List<Extent>> extents,
+            Instant now) {
+        Disk disk = requireDisk(datastore, diskId);
+        boolean current = disk.ballast(mountPoint)
+                .filter(slot -> slot.appliedGeneration() == generation)
+                .isPresent();
+        if (current && !inFlight(disk, mountPoint, generation)) {
+            disk.recreated(mountPoint, actualBytes, extents);
+        }
+        return settle(datastore, new Decision(), datastore.terms(), now);
+    }
+
     /** The agent could not apply a command (no space, an I/O error); its ballast is {@code actualBytes}. */
     public Decision ballastFailed(
             Datastore datastore, String diskId, String mountPoint, long generation, long actualBytes, Instant now) {
@@ -243,14 +277,9 @@ public final class BudgetEngine {
             }
             recheckForTampering(disk, decision, now);
             for (PendingReclaim reclaim : disk.reclaims()) {
-                if (Duration.between(reclaim.issuedAt(), now).compareTo(settings.reclaimTimeout()) >= 0
-                        && disk.hostId().isPresent()) {
+                if (Duration.between(reclaim.issuedAt(), now).compareTo(settings.reclaimTimeout()) >= 0) {
                     decision.add(new Effect.RequestReclaim(
-                            disk.vmId(),
-                            disk.id(),
-                            disk.hostId().get(),
-                            disk.imagePath(),
-                            disk.reclaimResent(reclaim.jobId(), now)));
+                            disk.vmId(), disk.id(), disk.reclaimResent(reclaim.jobId(), now)));
                 }
             }
         }
@@ -258,7 +287,11 @@ public final class BudgetEngine {
         return settle(datastore, decision, datastore.terms(), now);
     }
 
+    /** How long a growth or migration that ended stays readable before the datastore forgets it. */
+    private static final Duration ENDED_KEPT = Duration.ofDays(1);
+
     private void expire(Datastore datastore, Decision decision, Instant now) {
+        datastore.forgetEnded(now.minus(ENDED_KEPT));
         for (Migration migration : datastore.migrations()) {
             if (migration.open() && !now.isBefore(migration.expiresAt())) {
                 datastore.release(migration.holdId());
@@ -388,8 +421,7 @@ public final class BudgetEngine {
         if (additionalBytes <= 0) {
             throw new Refusal.InvalidInput("additionalBytes", "must be positive, not " + additionalBytes);
         }
-        long newBudget = Disk.roundUp(disk.budgetBytes() + additionalBytes);
-        if (disk.budgetBytes() + additionalBytes > disk.designatedBytes()) {
+        if (additionalBytes > disk.designatedBytes() - disk.budgetBytes()) {
             throw new Refusal.InvalidInput(
                     "additionalBytes",
                     "disk " + diskId + " is designated " + disk.designatedBytes() + " bytes and its budget is "
@@ -397,7 +429,7 @@ public final class BudgetEngine {
                             + (disk.designatedBytes() - disk.budgetBytes())
                             + " bytes at most");
         }
-        newBudget = Math.min(newBudget, disk.designatedBytes());
+        long newBudget = Math.min(Disk.roundUp(disk.budgetBytes() + additionalBytes), disk.designatedBytes());
         if (!disk.agentOnline()) {
             throw new Refusal.FailedPrecondition("the agent of disk " + diskId
                     + " is offline: nothing is granted on its account until it reports again");
@@ -685,6 +717,16 @@ public final class BudgetEngine {
             throw new Refusal.FailedPrecondition(
                     "migration " + migrationId + " expired at " + migration.expiresAt() + "; prepare it again");
         }
+        Disk moving = requireDisk(source, diskId);
+        long demandThere = moving.effectiveBytes()
+                + moving.overheadBytes()
+                + (settings.copiesPunchedRanges() ? moving.countedBallastBytes() : moving.unreclaimedBytes());
+        long room = migration.needBytes() + Math.max(0, target.terms().headroomBytes());
+        if (demandThere > room) {
+            throw new Refusal.FailedPrecondition("disk " + diskId + " can take " + demandThere + " bytes on datastore "
+                    + target.id() + " now, more than the " + migration.needBytes() + " held at prepare and the "
+                    + Math.max(0, target.terms().headroomBytes()) + " of headroom there; prepare it again");
+        }
         Decision decision = new Decision();
         InvariantTerms sourceBaseline = source.terms();
         InvariantTerms targetBaseline = target.terms();
@@ -887,7 +929,10 @@ public final class BudgetEngine {
                     || slot.extents().get().isEmpty()) {
                 continue;
             }
-            if (disk.reclaimFailedBefore(reclaimJobId(disk, slot)) || shrinking(disk, slot)) {
+            if (disk.reclaimFailedBefore(reclaimJobId(disk, slot))
+                    || shrinking(disk, slot)
+                    || slot.trustedBytes() < slot.appliedBytes()) {
+                // a ballast the guest's report saw cut is punched only once the agent made it whole again
                 continue;
             }
             boolean asked = disk.reclaims().stream()
@@ -898,21 +943,24 @@ public final class BudgetEngine {
             }
             PendingReclaim reclaim = new PendingReclaim(
                     reclaimJobId(disk, slot),
+                    disk.hostId().get(),
+                    disk.imagePath(),
                     slot.mountPoint(),
                     slot.appliedGeneration(),
                     slot.extents().get(),
                     slot.reclaimedAt().isPresent(),
+                    false,
                     now,
                     1);
             disk.reclaimRequested(reclaim);
-            decision.add(new Effect.RequestReclaim(
-                    disk.vmId(), disk.id(), disk.hostId().get(), disk.imagePath(), reclaim));
+            decision.add(new Effect.RequestReclaim(disk.vmId(), disk.id(), reclaim));
         }
     }
 
     /**
-     * Punches a reclaimed ballast's ranges again every {@link EngineSettings#tamperCheckEvery()}: the worker reports
-     * what the guest wrote back into them since, which then counts as unreclaimed for good.
+     * Measures a reclaimed ballast's ranges every {@link EngineSettings#tamperCheckEvery()}: the worker reports what
+     * the guest wrote back into them since, which then counts as unreclaimed for good. It punches nothing: ranges
+     * known some time ago may have stopped being ballast (a guest filesystem can move a file's blocks).
      */
     private void recheckForTampering(Disk disk, Decision decision, Instant now) {
         if (!disk.punchable() || disk.hostId().isEmpty() || disk.imagePath().isBlank()) {
@@ -933,15 +981,17 @@ public final class BudgetEngine {
             }
             PendingReclaim reclaim = new PendingReclaim(
                     reclaimJobId(disk, slot) + "-check-" + now.getEpochSecond(),
+                    disk.hostId().get(),
+                    disk.imagePath(),
                     slot.mountPoint(),
                     slot.appliedGeneration(),
                     slot.extents().get(),
                     true,
+                    true,
                     now,
                     1);
             disk.reclaimRequested(reclaim);
-            decision.add(new Effect.RequestReclaim(
-                    disk.vmId(), disk.id(), disk.hostId().get(), disk.imagePath(), reclaim));
+            decision.add(new Effect.RequestReclaim(disk.vmId(), disk.id(), reclaim));
         }
     }
 
@@ -956,8 +1006,10 @@ public final class BudgetEngine {
     }
 
     private static String reclaimJobId(Disk disk, BallastSlot slot) {
-        return "reclaim-" + disk.id() + "-i" + disk.imageEpoch() + "-g" + slot.appliedGeneration() + "-"
-                + Integer.toHexString(slot.mountPoint().hashCode());
+        return "reclaim-" + disk.id() + "-" + disk.incarnation() + "-i" + disk.imageEpoch() + "-g"
+                + slot.appliedGeneration() + "-"
+                + Integer.toHexString(slot.mountPoint().hashCode()) + "-"
+                + Integer.toHexString(slot.extents().map(List::hashCode).orElse(0));
     }
 
     // ---- helpers ---------------------------------------------------------------------------------------------------

@@ -156,6 +156,17 @@ public final class Datastore {
         migrations.put(migration.id() + "/" + migration.diskId(), migration);
     }
 
+    /**
+     * Forgets growths and migrations that ended (granted, refused, expired, committed, aborted) and began before
+     * {@code before}: the ledger keeps what they changed.
+     */
+    void forgetEnded(java.time.Instant before) {
+        growths.values()
+                .removeIf(g ->
+                        g.state() != Growth.State.PENDING && g.requestedAt().isBefore(before));
+        migrations.values().removeIf(m -> !m.open() && m.preparedAt().isBefore(before));
+    }
+
     /** Marks an alert raised; false when it already was (so it is sent once while its condition lasts). */
     boolean raise(String alertKey) {
         return activeAlerts.add(alertKey);

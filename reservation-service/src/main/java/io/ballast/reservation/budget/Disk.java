@@ -40,6 +40,7 @@ public final class Disk {
     private Optional<BallastCommand> command = Optional.empty();
     private final Map<String, PendingReclaim> reclaims = new LinkedHashMap<>();
     private final java.util.Set<String> failedReclaims = new java.util.TreeSet<>();
+    private String incarnation = "0";
     private long generation;
     private long imageEpoch;
     private long budgetBytes;
@@ -93,6 +94,7 @@ public final class Disk {
                 command,
                 List.copyOf(reclaims.values()),
                 List.copyOf(failedReclaims),
+                incarnation,
                 generation,
                 imageEpoch,
                 budgetBytes,
@@ -121,6 +123,7 @@ public final class Disk {
         disk.command = snapshot.command();
         snapshot.reclaims().forEach(reclaim -> disk.reclaims.put(reclaim.jobId(), reclaim));
         disk.failedReclaims.addAll(snapshot.failedReclaims());
+        disk.incarnation = snapshot.incarnation();
         disk.generation = snapshot.generation();
         disk.imageEpoch = snapshot.imageEpoch();
         disk.budgetBytes = snapshot.budgetBytes();
@@ -400,12 +403,24 @@ public final class Disk {
         command = Optional.empty();
     }
 
+    /**
+     * The agent found the ballast of {@code mountPoint} gone or cut and made it again at the acknowledged
+     * generation: its size and extents are new, and all of it is unreclaimed until the new ranges are punched.
+     */
+    void recreated(String mountPoint, long actualBytes, Optional<List<Extent>> extents) {
+        BallastSlot slot = ballasts.get(mountPoint);
+        if (slot != null) {
+            ballasts.put(mountPoint, slot.recreated(actualBytes, extents));
+        }
+    }
+
     /** The agent could not apply the in-flight command; its ballast is {@code actualBytes} now. */
     void failed(long actualBytes) {
         BallastCommand done = command.orElseThrow();
         BallastSlot slot = ballasts.getOrDefault(done.mountPoint(), BallastSlot.empty(done.mountPoint()));
         if (actualBytes != slot.appliedBytes()) {
-            ballasts.put(done.mountPoint(), slot.applied(actualBytes, done.generation(), slot.extents()));
+            // where a ballast of another size lies is not known: none of it counts as reclaimed, none is punched
+            ballasts.put(done.mountPoint(), slot.applied(actualBytes, done.generation(), Optional.empty()));
         }
         command = Optional.empty();
     }
@@ -428,7 +443,11 @@ public final class Disk {
         }
         BallastSlot slot = ballasts.get(done.mountPoint());
         if (slot != null) {
-            ballasts.put(done.mountPoint(), slot.reclaimed(done.generation(), tamperedBytes, at));
+            ballasts.put(
+                    done.mountPoint(),
+                    done.measureOnly()
+                            ? slot.checked(tamperedBytes, at)
+                            : slot.reclaimed(done.generation(), tamperedBytes, at));
         }
         return Optional.of(done);
     }
@@ -556,6 +575,18 @@ public final class Disk {
      */
     public long imageEpoch() {
         return imageEpoch;
+    }
+
+    /**
+     * Which coming of this disk it is: a disk removed and added again (or a store restored from an older backup)
+     * starts its generations again, and reclaim job ids carry this so they never repeat an earlier one's.
+     */
+    public String incarnation() {
+        return incarnation;
+    }
+
+    void incarnation(String value) {
+        this.incarnation = requireId(value, "incarnation");
     }
 
     /** The effective size decided for the disk, which the engine drives its ballasts towards. */

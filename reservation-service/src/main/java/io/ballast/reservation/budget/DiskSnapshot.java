@@ -26,6 +26,7 @@ public record DiskSnapshot(
         Optional<BallastCommand> command,
         List<PendingReclaim> reclaims,
         List<String> failedReclaims,
+        String incarnation,
         long generation,
         long imageEpoch,
         long budgetBytes,

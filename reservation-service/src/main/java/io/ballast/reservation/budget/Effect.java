@@ -6,9 +6,11 @@ public sealed interface Effect {
     /** A ballast size for a disk's agent ({@code SetBallastSize} on {@code ballast.ballast.commands.v1}). */
     record SendBallast(String vmId, String diskId, BallastCommand command) implements Effect {}
 
-    /** A reclaim job for the worker of the disk's host ({@code ReclaimJob} on {@code ballast.worker.jobs.v1}). */
-    record RequestReclaim(String vmId, String diskId, String hostId, String imagePath, PendingReclaim reclaim)
-            implements Effect {}
+    /**
+     * A reclaim job for the worker of the host it names ({@code ReclaimJob} on {@code ballast.worker.jobs.v1}); its
+     * host and image are the reclaim's own.
+     */
+    record RequestReclaim(String vmId, String diskId, PendingReclaim reclaim) implements Effect {}
 
     /** A budget alert ({@code ballast.alerts.v1}). */
     record RaiseAlert(Alert alert) implements Effect {}

@@ -52,9 +52,17 @@ public final class Placement {
      * @param effectiveBytes the budget it would get (its minimum up to its desired size, as the room allows)
      * @param ballastBytes the ballast to create it with: designated less effective
      * @param roomAfterBytes the datastore's spare room once it is placed
+     * @param createsWithinHeadroom whether the datastore's headroom now holds the disk as it is created, before its
+     *     ballast exists (its designated size and overhead); when not, create it with its ballast (a pinned override)
+     *     or expect {@code INVARIANT_AT_RISK} until the agent has inflated it and the worker reclaimed it
      */
     public record Option(
-            String datastoreId, boolean fits, long effectiveBytes, long ballastBytes, long roomAfterBytes) {}
+            String datastoreId,
+            boolean fits,
+            long effectiveBytes,
+            long ballastBytes,
+            long roomAfterBytes,
+            boolean createsWithinHeadroom) {}
 
     /** The template on each of {@code datastores}, the best fit first, then the others that fit, then the rest. */
     public static List<Option> options(Collection<Datastore> datastores, Template template) {
@@ -66,7 +74,13 @@ public final class Placement {
                     ? Math.max(template.minimumBytes(), Math.min(template.desiredBytes(), Disk.roundDown(room)))
                     : template.minimumBytes();
             options.add(new Option(
-                    datastore.id(), fits, effective, template.designatedBytes() - effective, room - effective));
+                    datastore.id(),
+                    fits,
+                    effective,
+                    template.designatedBytes() - effective,
+                    room - effective,
+                    template.designatedBytes() + template.overheadBytes()
+                            <= datastore.terms().headroomBytes()));
         }
         options.sort(Comparator.comparing((Option o) -> !o.fits())
                 .thenComparing(Comparator.comparingLong(Option::roomAfterBytes).reversed())

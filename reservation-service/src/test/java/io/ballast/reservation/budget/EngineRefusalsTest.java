@@ -72,9 +72,11 @@ class EngineRefusalsTest {
                             .extracting(Refusal.FieldError::field)
                             .containsExactly("additionalBytes"));
         }
-        assertThatThrownBy(() -> guests.engine.requestGrowth(source, "g", "d", 1L << 60, List.of(), guests.now))
-                .isInstanceOf(Refusal.InvalidInput.class)
-                .hasMessageContaining("can grow by");
+        for (long bytes : new long[] {1L << 60, Long.MAX_VALUE}) {
+            assertThatThrownBy(() -> guests.engine.requestGrowth(source, "g", "d", bytes, List.of(), guests.now))
+                    .isInstanceOf(Refusal.InvalidInput.class)
+                    .hasMessageContaining("can grow by");
+        }
         assertThatThrownBy(() -> guests.engine.override(source, "d", Optional.of(-1L), guests.now))
                 .isInstanceOf(Refusal.InvalidInput.class);
         assertThatThrownBy(() -> guests.engine.override(source, "d", Optional.of(19 * GIB), guests.now))

@@ -81,6 +81,25 @@ class MigrationTest {
     }
 
     @Test
+    void aCommitIsRefusedWhenTheDiskCanTakeMoreThanWasHeldAndTheTargetHasNoRoomForIt() {
+        // prepared with 40 GB held on a 45 GB target; then the disk's designated size grows to 60 GB
+        Datastore tight = guests.datastore("tight", 45 * GIB);
+        guests.check(guests.engine
+                .prepareMigration(source, tight, "m-4", "d", Duration.ofMinutes(10), guests.now)
+                .decision());
+        guests.check(guests.engine.diskUpserted(
+                source, new DiskFacts("d", "vm", 60 * GIB, 0, "/images/d.img", "serial-d", true), guests.now));
+        String before = Fingerprint.of(source) + Fingerprint.of(tight);
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> guests.engine.commitMigration(source, tight, "m-4", "d", guests.now))
+                .isInstanceOf(io.ballast.support.errors.Refusal.FailedPrecondition.class)
+                .hasMessageContaining("prepare it again");
+
+        assertThat(Fingerprint.of(source) + Fingerprint.of(tight)).isEqualTo(before);
+    }
+
+    @Test
     void anAbortReleasesTheHoldAndLeavesTheDiskWhereItWas() {
         guests.check(guests.engine
                 .prepareMigration(source, target, "m-3", "d", Duration.ofMinutes(10), guests.now)

@@ -71,7 +71,8 @@ final class Simulation {
     Simulation(long seed) {
         this.seed = seed;
         this.random = new Random(seed);
-        this.engine = new BudgetEngine(EngineSettings.defaults());
+        Random incarnations = new Random(seed ^ 0x5EED);
+        this.engine = new BudgetEngine(EngineSettings.defaults(), () -> Long.toHexString(incarnations.nextLong()));
         this.loss = random.nextDouble() * 0.3;
         this.duplication = random.nextDouble() * 0.2;
     }
@@ -369,6 +370,11 @@ final class Simulation {
         for (Extent extent : job.extents()) {
             int from = guest.mib(extent.diskOffsetBytes());
             int to = guest.mib(extent.diskOffsetBytes() + extent.lengthBytes());
+            if (job.measureOnly()) {
+                // a tamper check: measured, nothing punched, so ranges that stopped being ballast come to no harm
+                tampered += guest.backed.get(from, to).cardinality() * MIB;
+                continue;
+            }
             if (from < guest.ballastFrom()) {
                 throw new Failure(
                         seed,

@@ -215,7 +215,7 @@ public final class ImageCommand implements Runnable {
             report.put("image", image.toString());
             {
                 if (check) {
-                    long backed = reclaimer.backedInRanges(image, ranges);
+                    long backed = reclaimer.measure(image, ranges).backedInRangesBeforeBytes();
                     report.put("rangesBytes", rangesBytes);
                     report.put("backedInRangesBytes", backed);
                     out.println(

@@ -18,9 +18,19 @@ public record Partition(int number, ByteRange range, String type) {
      * Types whose place on the disk something else records in absolute sectors, so such a partition is never moved
      * or resized: the GPT BIOS boot partition (GRUB's boot.img holds the LBA of the core.img in it), and the MBR types
      * that hold a nested disklabel with absolute sector numbers (FreeBSD a5, OpenBSD a6, NetBSD a9, Minix 81,
-     * UnixWare 63), whose slices would point at the old sectors after a move.
+     * UnixWare 63), whose slices would point at the old sectors after a move; and Windows dynamic disks (LDM: MBR
+     * type 42, GPT LDM metadata and data partitions), whose database records its volumes' absolute sectors.
      */
-    private static final Set<String> FIXED_TYPES = Set.of(GPT_BIOS_BOOT, "a5", "a6", "a9", "81", "63");
+    private static final Set<String> FIXED_TYPES = Set.of(
+            GPT_BIOS_BOOT,
+            "a5",
+            "a6",
+            "a9",
+            "81",
+            "63",
+            "42",
+            "5808c8aa-7e8f-42e0-85d2-e1e90434cfb3",
+            "af9b60a0-1431-4f62-bc68-3311714a69ad");
 
     /** Whether boot code or a nested disklabel points at this partition's sectors, so it must keep its place and size. */
     public boolean placeIsFixed() {

@@ -56,11 +56,15 @@ public final class Reclaimer {
         }
     }
 
-    /** Bytes inside the ranges that hold data now, changing nothing: the tamper check after a reclaim. */
-    public long backedInRanges(Path image, List<ByteRange> ranges) throws ImageException, IOException {
+    /**
+     * What a reclaim of the ranges would find, changing nothing: the image's allocation (before and after alike) and
+     * the bytes inside the ranges that hold data now. The tamper check of ranges reclaimed before.
+     */
+    public ReclaimResult measure(Path image, List<ByteRange> ranges) throws ImageException, IOException {
         Plan plan = plan(image, ranges);
         try (Fd fd = Fd.readOnly(plan.container().data())) {
-            return backedIn(plan, fd);
+            long allocated = fd.stat().allocatedBytes();
+            return new ReclaimResult(allocated, allocated, backedIn(plan, fd), plan.totalBytes());
         } catch (SyscallException e) {
             throw new IOException("reading " + image + " failed: " + e.getMessage(), e);
         }

@@ -45,7 +45,8 @@ public class GrpcErrorBoundary implements ExceptionHandlerProvider {
             @Override
             protected void handleException(Throwable failure, ServerCall<ReqT, RespT> call, Metadata metadata) {
                 StatusException status = statusOf(failure);
-                Metadata trailers = status.getTrailers() == null ? metadata : status.getTrailers();
+                // never the request's own headers: they carry the caller's bearer token
+                Metadata trailers = status.getTrailers() == null ? new Metadata() : status.getTrailers();
                 call.close(status.getStatus(), trailers);
             }
         };

@@ -85,6 +85,8 @@ public final class OutboxRelay implements AutoCloseable {
     private final Timer relayTime;
     private final String select;
     private final String delete;
+    private final String park;
+    private final io.micrometer.core.instrument.Counter parked;
     private final String count;
 
     private final Object signal = new Object();
@@ -124,9 +126,17 @@ public final class OutboxRelay implements AutoCloseable {
         String table = schema.table(StoreSchema.OUTBOX);
         this.select = "SELECT id, topic, envelope, created_at FROM " + table + " ORDER BY id LIMIT ?";
         this.delete = "DELETE FROM " + table + " WHERE id = ANY (?)";
+        this.park = "INSERT INTO " + schema.table(StoreSchema.OUTBOX_PARKED)
+                + " (id, topic, record_key, event_id, event_type, envelope, created_at, reason)"
+                + " SELECT id, topic, record_key, event_id, event_type, envelope, created_at, ? FROM " + table
+                + " WHERE id = ? ON CONFLICT (id) DO NOTHING";
         this.count = "SELECT count(*) FROM " + table;
         this.relayTime = Timer.builder("ballast.outbox.relay")
                 .description("Time from writing an event into the outbox to the broker's acknowledgement")
+                .tag("schema", schema.name())
+                .register(registry);
+        this.parked = io.micrometer.core.instrument.Counter.builder("ballast.outbox.parked")
+                .description("Events the broker refused for good, moved out of the outbox into ballast_outbox_parked")
                 .tag("schema", schema.name())
                 .register(registry);
         Gauge.builder("ballast.outbox.pending", this, OutboxRelay::pendingOrNaN)
@@ -145,6 +155,10 @@ public final class OutboxRelay implements AutoCloseable {
                 // At most 5 in flight keeps the idempotent producer's order across retries.
                 ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION,
                 5,
+                // a send waits this long at most for the topic's metadata (a broker that is down), not a minute:
+                // the relay holds a database transaction while it sends
+                ProducerConfig.MAX_BLOCK_MS_CONFIG,
+                5_000,
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
                 StringSerializer.class.getName(),
                 ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
@@ -288,6 +302,12 @@ public final class OutboxRelay implements AutoCloseable {
         if (rows.isEmpty()) {
             return 0;
         }
+        // the topics' metadata first: a broker that is down fails the batch here, in one wait, not in each send
+        rows.stream()
+                .map(Row::topic)
+                .distinct()
+                .filter(t -> Topic.named(t).isPresent())
+                .forEach(producer::partitionsFor);
         List<Row> sentRows = new ArrayList<>();
         List<Future<RecordMetadata>> acknowledgements = new ArrayList<>();
         for (Row row : rows) {
@@ -297,7 +317,18 @@ public final class OutboxRelay implements AutoCloseable {
                 acknowledgements.add(producer.send(record.get()));
             }
         }
-        awaitAcknowledgements(sentRows, acknowledgements);
+        for (Map.Entry<Row, String> refused :
+                awaitAcknowledgements(sentRows, acknowledgements).entrySet()) {
+            try (PreparedStatement statement = connection.prepareStatement(park)) {
+                statement.setString(1, refused.getValue());
+                statement.setLong(2, refused.getKey().id());
+                statement.executeUpdate();
+            }
+            parked.increment();
+            LOG.errorf(
+                    "outbox event refused for good, parked schema=%s id=%d topic=%s reason=%s",
+                    schema.name(), refused.getKey().id(), refused.getKey().topic(), refused.getValue());
+        }
         beforeDelete.run();
         try (PreparedStatement statement = connection.prepareStatement(delete)) {
             Array ids = connection.createArrayOf(
@@ -357,14 +388,28 @@ public final class OutboxRelay implements AutoCloseable {
         }
     }
 
-    private void awaitAcknowledgements(List<Row> rows, List<Future<RecordMetadata>> acknowledgements)
+    /**
+     * Waits for the broker to acknowledge every sent row; returns the rows it refused for good (a record too large
+     * or invalid, which no retry changes) with the reason, to be parked.
+     *
+     * @throws IllegalStateException when a row was refused for a reason that may pass (or not acknowledged in time):
+     *     the batch is not deleted and is sent again
+     */
+    private Map<Row, String> awaitAcknowledgements(List<Row> rows, List<Future<RecordMetadata>> acknowledgements)
             throws InterruptedException {
+        Map<Row, String> refused = new java.util.LinkedHashMap<>();
         long deadline = System.nanoTime() + settings.sendTimeout().toNanos();
         for (int i = 0; i < acknowledgements.size(); i++) {
             try {
                 acknowledgements.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             } catch (ExecutionException e) {
                 Throwable cause = e.getCause() == null ? e : e.getCause();
+                if (cause instanceof org.apache.kafka.common.errors.RecordTooLargeException
+                        || cause instanceof org.apache.kafka.common.errors.RecordBatchTooLargeException
+                        || cause instanceof org.apache.kafka.common.InvalidRecordException) {
+                    refused.put(rows.get(i), cause.getClass().getSimpleName() + ": " + cause.getMessage());
+                    continue;
+                }
                 throw new IllegalStateException(
                         "the broker refused outbox row id=" + rows.get(i).id() + ": " + cause.getMessage(), cause);
             } catch (TimeoutException e) {
@@ -372,6 +417,7 @@ public final class OutboxRelay implements AutoCloseable {
                         + rows.get(i).id() + " within " + settings.sendTimeout());
             }
         }
+        return refused;
     }
 
     private double pendingOrNaN() {

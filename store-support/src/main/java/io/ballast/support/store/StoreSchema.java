@@ -18,6 +18,9 @@ public record StoreSchema(String name) {
     /** The inbox table: event ids each consumer handled. */
     static final String INBOX = "ballast_inbox";
 
+    /** Events the broker refused for good. */
+    static final String OUTBOX_PARKED = "ballast_outbox_parked";
+
     /** @throws IllegalArgumentException if {@code name} is not a plain lower-case identifier */
     public StoreSchema {
         if (name == null || !IDENTIFIER.matcher(name).matches()) {

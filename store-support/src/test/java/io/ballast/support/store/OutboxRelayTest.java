@@ -132,6 +132,37 @@ class OutboxRelayTest {
     }
 
     @Test
+    void anEventTheBrokerRefusesForGoodIsParkedAndTheEventsAfterItStillGo() throws Exception {
+        addCommitted("a", 1);
+        String huge = "x".repeat(2 << 20); // over the producer's 1 MiB request limit: refused however often it is sent
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            writer.add(
+                    connection,
+                    TOPIC,
+                    keyPrefix + "a",
+                    command("a", 2).toBuilder().setMountPoint(huge).build());
+            connection.commit();
+        }
+        addCommitted("a", 3);
+        OutboxRelay relay = relay(100, () -> {});
+
+        assertThat(relay.relayOnce()).isEqualTo(3);
+
+        assertThat(relay.pending()).isZero();
+        assertThat(generationsByKey(tap.readUntilCount(ours(), 2, READ_BOUND)))
+                .allSatisfy((vm, generations) -> assertThat(generations).containsExactly(1L, 3L));
+        try (Connection connection = dataSource.getConnection();
+                var statement = connection.createStatement();
+                var parked = statement.executeQuery("SELECT reason FROM " + schema.table(StoreSchema.OUTBOX_PARKED))) {
+            assertThat(parked.next()).isTrue();
+            assertThat(parked.getString(1)).startsWith("RecordTooLargeException");
+            assertThat(parked.next()).isFalse();
+        }
+        assertThat(registry.get("ballast.outbox.parked").counter().count()).isEqualTo(1);
+    }
+
+    @Test
     void twoRelaysOnOneDatabaseNeitherReorderNorDoubleEvents() throws Exception {
         OutboxRelay first = relay(5, () -> {});
         OutboxRelay second = relay(5, () -> {});

@@ -168,8 +168,20 @@ public class BudgetStore {
         }
     }
 
-    /** A page of the ledger, newest first, filtered by disk and datastore when given. */
+    /** The most lines one page of the ledger holds. */
+    public static final int MAX_PAGE = 1000;
+
+    /**
+     * A page of the ledger, newest first, filtered by disk and datastore when given.
+     *
+     * @param limit 1 to {@link #MAX_PAGE}
+     * @throws io.ballast.support.errors.Refusal.InvalidInput for a limit outside that
+     */
     public LedgerPage ledger(Optional<String> diskId, Optional<String> datastoreId, Optional<Long> before, int limit) {
+        if (limit < 1 || limit > MAX_PAGE) {
+            throw new io.ballast.support.errors.Refusal.InvalidInput(
+                    "limit", "must be 1 to " + MAX_PAGE + ", not " + limit);
+        }
         String sql = "SELECT id, datastore_id, disk_id, before_bytes, after_bytes, reason, at FROM reservation.ledger"
                 + " WHERE (?::text IS NULL OR disk_id = ?) AND (?::text IS NULL OR datastore_id = ?)"
                 + " AND (?::bigint IS NULL OR id < ?) ORDER BY id DESC LIMIT ?";

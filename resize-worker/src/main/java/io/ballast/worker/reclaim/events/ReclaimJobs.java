@@ -57,7 +57,15 @@ public class ReclaimJobs {
             LOG.warnf("refused a reclaim job without job id disk=%s", job.getDiskId());
             return;
         }
-        Optional<com.google.protobuf.Message> answered = outcomes.find(jobId);
+        Optional<com.google.protobuf.Message> answered;
+        try {
+            answered = outcomes.find(jobId);
+        } catch (RuntimeException e) {
+            // without the record, a job answered before could punch ranges given back since: leave it unanswered,
+            // and the reservation sends it again
+            LOG.errorf(e, "reclaim not run job=%s disk=%s reason=answers-unreadable", jobId, job.getDiskId());
+            return;
+        }
         if (answered.isPresent()) {
             // the reservation may have given these ranges back to the guest since its first answer: never again
             LOG.infof("reclaim answered before job=%s disk=%s action=answer-again", jobId, job.getDiskId());
@@ -72,86 +80,98 @@ public class ReclaimJobs {
                         .setDiskId(job.getDiskId())
                         .setWorkerHost(config.hostId())
                         .build());
+        answer(job, outcome(job));
+    }
+
+    /** Checks the job, then punches its ranges (or only measures them); what to answer, success or failure. */
+    private com.google.protobuf.Message outcome(ReclaimJob job) {
+        String jobId = job.getJobId();
         if (job.getImagePath().isBlank() || job.getExtentsCount() == 0) {
-            fail(job, JobStep.CHECK, "the job names no image or no extents", true);
-            return;
+            return failed(job, JobStep.CHECK, "the job names no image or no extents", true);
         }
         List<ByteRange> ranges = new ArrayList<>();
         for (Extent extent : job.getExtentsList()) {
             if (extent.getLengthBytes() <= 0
                     || extent.getDiskOffsetBytes() < 0
                     || extent.getDiskOffsetBytes() > Long.MAX_VALUE - extent.getLengthBytes()) {
-                fail(
+                return failed(
                         job,
                         JobStep.CHECK,
                         "extent at " + extent.getDiskOffsetBytes() + " of " + extent.getLengthBytes()
                                 + " bytes is not a byte range",
                         true);
-                return;
             }
             ranges.add(ByteRange.ofLength(extent.getDiskOffsetBytes(), extent.getLengthBytes()));
         }
-        long[] lastProgress = {System.nanoTime()};
+        Path image = Path.of(job.getImagePath());
         try {
-            var result = reclaimer.reclaim(Path.of(job.getImagePath()), ranges, (done, total) -> {
-                long now = System.nanoTime();
-                if (done == total || now - lastProgress[0] >= PROGRESS_INTERVAL_NANOS) {
-                    lastProgress[0] = now;
-                    publish(
-                            jobId,
-                            JobProgress.newBuilder()
-                                    .setJobId(jobId)
-                                    .setStep(JobStep.PUNCH.wireName())
-                                    .setBytesDone(done)
-                                    .setBytesTotal(total)
-                                    .build());
-                }
-            });
-            answer(
-                    jobId,
-                    job.getDiskId(),
-                    JobFinished.newBuilder()
-                            .setJobId(jobId)
-                            .setReclaim(ReclaimResult.newBuilder()
-                                    .setBackedBeforeBytes(result.backedBeforeBytes())
-                                    .setBackedAfterBytes(result.backedAfterBytes())
-                                    .setBackedInRangesBeforeBytes(result.backedInRangesBeforeBytes())
-                                    .setTamperedBytes(
-                                            job.getPreviouslyReclaimed() ? result.backedInRangesBeforeBytes() : 0))
-                            .build());
+            long[] lastProgress = {System.nanoTime()};
+            var result = job.getMeasureOnly()
+                    ? reclaimer.measure(image, ranges)
+                    : reclaimer.reclaim(image, ranges, (done, total) -> {
+                        long now = System.nanoTime();
+                        if (done == total || now - lastProgress[0] >= PROGRESS_INTERVAL_NANOS) {
+                            lastProgress[0] = now;
+                            publish(
+                                    jobId,
+                                    JobProgress.newBuilder()
+                                            .setJobId(jobId)
+                                            .setStep(JobStep.PUNCH.wireName())
+                                            .setBytesDone(done)
+                                            .setBytesTotal(total)
+                                            .build());
+                        }
+                    });
+            long tampered = job.getPreviouslyReclaimed() ? result.backedInRangesBeforeBytes() : 0;
             LOG.infof(
-                    "reclaimed job=%s disk=%s image=%s freed=%d tampered=%d",
+                    (job.getMeasureOnly() ? "measured" : "reclaimed") + " job=%s disk=%s image=%s freed=%d tampered=%d",
                     jobId,
                     job.getDiskId(),
-                    job.getImagePath(),
+                    image,
                     result.freedBytes(),
-                    job.getPreviouslyReclaimed() ? result.backedInRangesBeforeBytes() : 0);
+                    tampered);
+            return JobFinished.newBuilder()
+                    .setJobId(jobId)
+                    .setReclaim(ReclaimResult.newBuilder()
+                            .setBackedBeforeBytes(result.backedBeforeBytes())
+                            .setBackedAfterBytes(result.backedAfterBytes())
+                            .setBackedInRangesBeforeBytes(result.backedInRangesBeforeBytes())
+                            .setTamperedBytes(tampered))
+                    .build();
         } catch (ImageException e) {
-            fail(job, JobStep.CHECK, e.getMessage(), true);
+            return failed(job, JobStep.CHECK, e.getMessage(), true);
         } catch (IOException | RuntimeException e) {
             LOG.errorf(e, "reclaim failed job=%s image=%s step=punch", jobId, job.getImagePath());
-            fail(job, JobStep.PUNCH, e.getMessage(), false);
+            return failed(job, JobStep.PUNCH, e.getMessage(), false);
         }
     }
 
-    private void fail(ReclaimJob job, JobStep step, String reason, boolean unchanged) {
-        String jobId = job.getJobId();
-        LOG.warnf("reclaim failed job=%s step=%s rolled_back=%b reason=%s", jobId, step.wireName(), unchanged, reason);
-        answer(
-                jobId,
-                job.getDiskId(),
-                JobFailed.newBuilder()
-                        .setJobId(jobId)
-                        .setStep(step.wireName())
-                        .setReason(reason)
-                        .setRolledBack(unchanged)
-                        .build());
+    private static JobFailed failed(ReclaimJob job, JobStep step, String reason, boolean unchanged) {
+        LOG.warnf(
+                "reclaim failed job=%s step=%s rolled_back=%b reason=%s",
+                job.getJobId(), step.wireName(), unchanged, reason);
+        return JobFailed.newBuilder()
+                .setJobId(job.getJobId())
+                .setStep(step.wireName())
+                .setReason(reason)
+                .setRolledBack(unchanged)
+                .build();
     }
 
-    /** Records the job's answer, then sends it: a job is answered once, and the same way if it comes back. */
-    private void answer(String jobId, String diskId, com.google.protobuf.Message outcome) {
-        outcomes.record(jobId, diskId, outcome);
-        publish(jobId, outcome);
+    /**
+     * Records the job's answer, then sends it: a job is answered once, and the same way if it comes back. An answer
+     * that cannot be recorded is not sent either: the reservation, having no answer, gives nothing back and sends the
+     * job again.
+     */
+    private void answer(ReclaimJob job, com.google.protobuf.Message outcome) {
+        try {
+            outcomes.record(job.getJobId(), job.getDiskId(), outcome);
+        } catch (RuntimeException e) {
+            LOG.errorf(
+                    e, "reclaim answer not sent job=%s disk=%s reason=not-recorded", job.getJobId(), job.getDiskId());
+            return;
+        }
+        publish(job.getJobId(), outcome);
     }
 
     private void publish(String jobId, com.google.protobuf.Message event) {

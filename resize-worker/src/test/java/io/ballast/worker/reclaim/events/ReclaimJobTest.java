@@ -118,6 +118,29 @@ class ReclaimJobTest {
     }
 
     @Test
+    void aTamperCheckMeasuresWhatWasWrittenBackAndPunchesNothing() throws Exception {
+        try (BallastedDisk disk = new BallastedDisk(temp, 32 * MIB);
+                EventTap progress = EventTap.fromNow(broker.bootstrapServers(), Topic.WORKER_PROGRESS)) {
+            long allocatedBefore = disk.allocatedBytes();
+            ReclaimJob check = job("test-host", disk.image(), disk.ballastRanges()).toBuilder()
+                    .setPreviouslyReclaimed(true)
+                    .setMeasureOnly(true)
+                    .build();
+
+            send(check);
+            List<Message> own = ofJob(
+                    progress.readUntil(finishedOrFailed(check.getJobId()), Duration.ofSeconds(60)), check.getJobId());
+
+            assertThat(own.getLast()).isInstanceOfSatisfying(JobFinished.class, finished -> {
+                var result = finished.getReclaim();
+                assertThat(result.getTamperedBytes()).isBetween(24 * MIB, 32 * MIB);
+                assertThat(result.getBackedAfterBytes()).isEqualTo(result.getBackedBeforeBytes());
+            });
+            assertThat(disk.allocatedBytes()).isEqualTo(allocatedBefore);
+        }
+    }
+
+    @Test
     void anotherHostsJobIsLeftAloneAndABadJobFailsWithTheImageUnchanged() throws Exception {
         try (BallastedDisk disk = new BallastedDisk(temp, 32 * MIB);
                 EventTap progress = EventTap.fromNow(broker.bootstrapServers(), Topic.WORKER_PROGRESS)) {
