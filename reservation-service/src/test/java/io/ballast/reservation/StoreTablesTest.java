@@ -4,6 +4,7 @@ import io.agroal.api.AgroalDataSource;
 import io.ballast.testsupport.KafkaResource;
 import io.ballast.testsupport.PostgresResource;
 import io.ballast.testsupport.ServiceBootChecks;
+import io.ballast.testsupport.TokenResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @WithTestResource(KafkaResource.class)
 @WithTestResource(PostgresResource.class)
+@WithTestResource(TokenResource.class)
 class StoreTablesTest {
 
     @Inject

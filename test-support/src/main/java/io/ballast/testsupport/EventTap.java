@@ -5,8 +5,10 @@ import io.ballast.proto.events.Topic;
 import io.ballast.support.events.Events;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -23,6 +25,7 @@ public final class EventTap implements AutoCloseable {
     private final KafkaConsumer<String, byte[]> consumer;
     private final Events codec = new Events("event-tap");
     private final List<Decoded.Event> seen = new ArrayList<>();
+    private final Set<Integer> taken = new HashSet<>();
 
     private EventTap(KafkaConsumer<String, byte[]> consumer) {
         this.consumer = consumer;
@@ -62,11 +65,7 @@ public final class EventTap implements AutoCloseable {
     public List<Decoded.Event> readUntilCount(Predicate<Decoded.Event> matching, int count, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (seen.stream().filter(matching).count() < count && System.nanoTime() < deadline) {
-            for (var record : consumer.poll(Duration.ofMillis(200))) {
-                if (codec.decode(record) instanceof Decoded.Event event) {
-                    seen.add(event);
-                }
-            }
+            poll();
         }
         long matched = seen.stream().filter(matching).count();
         if (matched < count) {
@@ -74,6 +73,34 @@ public final class EventTap implements AutoCloseable {
                     matched + " of " + count + " matching events within " + timeout.toSeconds() + " s; read: " + seen);
         }
         return List.copyOf(seen);
+    }
+
+    /**
+     * The first event matching {@code matching} that no call of this method returned before, read until it arrived
+     * (or the timeout passed): events a test answers one by one, each once.
+     */
+    public Decoded.Event readNext(Predicate<Decoded.Event> matching, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            for (int i = 0; i < seen.size(); i++) {
+                if (!taken.contains(i) && matching.test(seen.get(i))) {
+                    taken.add(i);
+                    return seen.get(i);
+                }
+            }
+            if (System.nanoTime() >= deadline) {
+                throw new AssertionError("no new matching event within " + timeout.toSeconds() + " s; read: " + seen);
+            }
+            poll();
+        }
+    }
+
+    private void poll() {
+        for (var record : consumer.poll(Duration.ofMillis(200))) {
+            if (codec.decode(record) instanceof Decoded.Event event) {
+                seen.add(event);
+            }
+        }
     }
 
     @Override

@@ -12,6 +12,7 @@ import io.ballast.proto.inventory.v1.DatastoreRemoved;
 import io.ballast.proto.inventory.v1.DatastoreUpserted;
 import io.ballast.proto.inventory.v1.HostRemoved;
 import io.ballast.proto.inventory.v1.HostUpserted;
+import io.ballast.proto.inventory.v1.ProfileUpserted;
 import io.ballast.proto.inventory.v1.VirtualDiskRemoved;
 import io.ballast.proto.inventory.v1.VirtualDiskUpserted;
 import io.ballast.proto.inventory.v1.VmMigrated;
@@ -49,7 +50,8 @@ public enum Topic {
             VmRemoved.getDefaultInstance(),
             VirtualDiskUpserted.getDefaultInstance(),
             VirtualDiskRemoved.getDefaultInstance(),
-            VmMigrated.getDefaultInstance()),
+            VmMigrated.getDefaultInstance(),
+            ProfileUpserted.getDefaultInstance()),
     GUEST_TELEMETRY("ballast.guest.telemetry.v1", "vm id", UsageReported.getDefaultInstance()),
     BALLAST_COMMANDS("ballast.ballast.commands.v1", "vm id", SetBallastSize.getDefaultInstance()),
     BALLAST_ACKS(

@@ -1,6 +1,7 @@
 package io.ballast.reservation.budget.store;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ballast.reservation.budget.BudgetChange;
 import io.ballast.reservation.budget.Datastore;
@@ -8,8 +9,13 @@ import io.ballast.reservation.budget.DatastorePolicy;
 import io.ballast.reservation.budget.DatastoreSnapshot;
 import io.ballast.reservation.budget.Disk;
 import io.ballast.reservation.budget.DiskSnapshot;
+import io.ballast.reservation.budget.GuestDiskNames;
 import io.ballast.reservation.budget.Mode;
+import io.ballast.reservation.budget.Profile;
+import io.ballast.reservation.budget.Room;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Status;
+import jakarta.transaction.TransactionSynchronizationRegistry;
 import jakarta.transaction.Transactional;
 import java.io.UncheckedIOException;
 import java.sql.Connection;
@@ -18,17 +24,20 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import javax.sql.DataSource;
 
 /**
  * The engine's state in PostgreSQL (schema {@code reservation}): a datastore's row and its disks' rows, read under
- * the datastore row's lock and written back in the same transaction, and the ledger. Every method runs in the
- * caller's transaction ({@code MANDATORY}): a decision's reads, writes, ledger lines and outbox events commit
- * together or not at all.
+ * the datastore row's lock and written back in the same transaction, and the ledger. Every method that locks or
+ * writes runs in the caller's transaction ({@code MANDATORY}): a decision's reads, writes, ledger lines and outbox
+ * events commit together or not at all. Lookups ({@code SUPPORTS}) also run outside one, to route an input to the
+ * datastores a decision must lock; the decision checks under the lock that they still hold.
  */
 @ApplicationScoped
 @Transactional(Transactional.TxType.MANDATORY)
@@ -36,10 +45,12 @@ public class BudgetStore {
 
     private final DataSource dataSource;
     private final ObjectMapper json;
+    private final TransactionSynchronizationRegistry transactions;
 
-    BudgetStore(DataSource dataSource, ObjectMapper json) {
+    BudgetStore(DataSource dataSource, ObjectMapper json, TransactionSynchronizationRegistry transactions) {
         this.dataSource = dataSource;
         this.json = json;
+        this.transactions = transactions;
     }
 
     /**
@@ -47,9 +58,27 @@ public class BudgetStore {
      * instance or another, runs before this one commits or rolls back.
      */
     public Optional<Datastore> lock(String datastoreId) {
+        return select(datastoreId, " FOR UPDATE");
+    }
+
+    /**
+     * {@link #lock} unless another transaction holds the lock: then empty at once (a periodic pass skips a datastore
+     * a decision is busy with rather than queue behind it).
+     */
+    public Optional<Datastore> tryLock(String datastoreId) {
+        return select(datastoreId, " FOR UPDATE SKIP LOCKED");
+    }
+
+    /** The datastore as last committed, without a lock: for reads, never to decide on. */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public Optional<Datastore> read(String datastoreId) {
+        return select(datastoreId, "");
+    }
+
+    private Optional<Datastore> select(String datastoreId, String locking) {
         try (Connection connection = dataSource.getConnection();
-                PreparedStatement select = connection.prepareStatement(
-                        "SELECT state FROM reservation.datastore WHERE id = ? FOR UPDATE")) {
+                PreparedStatement select =
+                        connection.prepareStatement("SELECT state FROM reservation.datastore WHERE id = ?" + locking)) {
             select.setString(1, datastoreId);
             DatastoreDocument document;
             try (ResultSet row = select.executeQuery()) {
@@ -85,9 +114,10 @@ public class BudgetStore {
     public void save(Datastore datastore) {
         try (Connection connection = dataSource.getConnection()) {
             try (PreparedStatement update = connection.prepareStatement(
-                    "UPDATE reservation.datastore SET state = ?::jsonb, updated_at = now() WHERE id = ?")) {
+                    "UPDATE reservation.datastore SET state = ?::jsonb, spare_bytes = ?, updated_at = now() WHERE id = ?")) {
                 update.setString(1, write(DatastoreDocument.of(datastore.snapshot())));
-                update.setString(2, datastore.id());
+                update.setLong(2, Room.of(datastore).spareBytes());
+                update.setString(3, datastore.id());
                 if (update.executeUpdate() != 1) {
                     throw new StoreException("datastore " + datastore.id() + " has no row to save into", null);
                 }
@@ -98,14 +128,21 @@ public class BudgetStore {
                     ON CONFLICT (id) DO UPDATE SET datastore_id = excluded.datastore_id, vm_id = excluded.vm_id,
                         serial = excluded.serial, state = excluded.state, updated_at = now()
                     """)) {
+                Map<String, JsonNode> asRead = disksAsRead();
                 for (Disk disk : datastore.disks()) {
+                    kept.add(disk.id());
+                    JsonNode state = json.valueToTree(disk.snapshot());
+                    JsonNode before = asRead.get(disk.id());
+                    if (state.equals(before)) {
+                        continue;
+                    }
+                    asRead.put(disk.id(), state);
                     upsert.setString(1, disk.id());
                     upsert.setString(2, datastore.id());
                     upsert.setString(3, disk.vmId());
                     upsert.setString(4, disk.serial());
-                    upsert.setString(5, write(disk.snapshot()));
+                    upsert.setString(5, write(state));
                     upsert.addBatch();
-                    kept.add(disk.id());
                 }
                 upsert.executeBatch();
             }
@@ -121,26 +158,234 @@ public class BudgetStore {
     }
 
     /** The datastore a disk is on, as the store last saved it. */
+    @Transactional(Transactional.TxType.SUPPORTS)
     public Optional<String> datastoreOf(String diskId) {
         return single("SELECT datastore_id FROM reservation.disk WHERE id = ?", diskId);
     }
 
-    /** The disk of {@code vmId} whose guest-visible serial is {@code serial}. */
-    public Optional<String> diskBySerial(String vmId, String serial) {
-        if (serial.isBlank()) {
-            return Optional.empty();
+    // ---- lookups that route an input to its datastore -----------------------------------------------------------
+
+    /** Every datastore's id, in id order. */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public List<String> datastoreIds() {
+        return list("SELECT id FROM reservation.datastore ORDER BY id", List.of(), row -> row.getString(1));
+    }
+
+    /** Datastore ids after {@code after} (exclusive), in id order, at most {@code limit}. */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public List<String> datastoreIds(Optional<String> after, int limit) {
+        return list(
+                "SELECT id FROM reservation.datastore WHERE id > ? ORDER BY id LIMIT " + limit,
+                List.of(after.orElse("")),
+                row -> row.getString(1));
+    }
+
+    /** Every datastore's spare room as of its last save (what {@link Room#of} gave then). */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public List<Room> rooms() {
+        return list(
+                "SELECT id, spare_bytes FROM reservation.datastore ORDER BY id",
+                List.of(),
+                row -> new Room(row.getString(1), row.getLong(2)));
+    }
+
+    /** The datastores holding some disk of {@code vmId}, in id order. */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public List<String> datastoresOfVm(String vmId) {
+        return list(
+                "SELECT DISTINCT datastore_id FROM reservation.disk WHERE vm_id = ? ORDER BY datastore_id",
+                List.of(vmId),
+                row -> row.getString(1));
+    }
+
+    /** Removes a datastore that holds no disk; false (nothing removed) when it still holds one. */
+    public boolean removeDatastoreIfEmpty(String datastoreId) {
+        return update(
+                        "DELETE FROM reservation.datastore d WHERE id = ?"
+                                + " AND NOT EXISTS (SELECT 1 FROM reservation.disk WHERE datastore_id = d.id)",
+                        datastoreId)
+                > 0;
+    }
+
+    /** A disk as an agent's report is matched to it. */
+    public record GuestDisk(String diskId, String vmId, String datastoreId, String serial, String guestName) {}
+
+    /** The disks inventory places on {@code vmId}. */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public List<GuestDisk> disksOfVm(String vmId) {
+        return list(
+                "SELECT id, vm_id, datastore_id, serial, guest_name FROM reservation.disk WHERE vm_id = ? ORDER BY id",
+                List.of(vmId),
+                BudgetStore::guestDisk);
+    }
+
+    /**
+     * The disks of any VM that {@code guestName} (a name an agent reported) could mean: by id, or as their serial
+     * ({@link GuestDiskNames#names}). Used to say whose disk an unattributed report was about.
+     */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public List<GuestDisk> disksNamed(String guestName) {
+        return list(
+                "SELECT id, vm_id, datastore_id, serial, guest_name FROM reservation.disk WHERE id = ? OR (serial <> ''"
+                        + " AND (serial = ? OR right(?, length(serial) + 1) IN ('-' || serial, '_' || serial)))"
+                        + " ORDER BY id",
+                List.of(guestName, guestName, guestName),
+                BudgetStore::guestDisk);
+    }
+
+    /** Remembers the name {@code diskId}'s agent gives it, for the commands sent to that agent. */
+    public void nameInGuest(String diskId, String guestName) {
+        update(
+                "UPDATE reservation.disk SET guest_name = ? WHERE id = ? AND guest_name IS DISTINCT FROM ?",
+                guestName,
+                diskId,
+                guestName);
+    }
+
+    /** The name {@code diskId}'s agent gave it last, if it reported it. */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public Optional<String> guestName(String diskId) {
+        return single("SELECT guest_name FROM reservation.disk WHERE id = ? AND guest_name <> ''", diskId);
+    }
+
+    /** Records that reclaim job {@code jobId} is for {@code diskId} (a resend records nothing new). */
+    public void reclaimJobFor(String jobId, String diskId) {
+        update(
+                "INSERT INTO reservation.reclaim_job (job_id, disk_id) VALUES (?, ?) ON CONFLICT (job_id) DO NOTHING",
+                jobId,
+                diskId);
+    }
+
+    /** The disk reclaim job {@code jobId} was for, if this service asked for it. */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public Optional<String> diskOfReclaimJob(String jobId) {
+        return single("SELECT disk_id FROM reservation.reclaim_job WHERE job_id = ?", jobId);
+    }
+
+    /** What kind of request a {@link #requestAt} row is. */
+    public enum RequestKind {
+        GROWTH,
+        MIGRATION
+    }
+
+    /** Records that the datastore {@code datastoreId} keeps request {@code id}. */
+    public void requestAt(RequestKind kind, String id, String datastoreId) {
+        update(
+                "INSERT INTO reservation.request (kind, id, datastore_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                kind.name().toLowerCase(java.util.Locale.ROOT),
+                id,
+                datastoreId);
+    }
+
+    /** The datastores that keep request {@code id}, in id order (a migration's disks may go to several). */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public List<String> requestDatastores(RequestKind kind, String id) {
+        return list(
+                "SELECT datastore_id FROM reservation.request WHERE kind = ? AND id = ? ORDER BY datastore_id",
+                List.of(kind.name().toLowerCase(java.util.Locale.ROOT), id),
+                row -> row.getString(1));
+    }
+
+    // ---- what inventory says of VMs and profiles ------------------------------------------------------------------
+
+    /** A VM as inventory last described it. */
+    public record VmRow(String vmId, Optional<String> hostId, String profileName) {}
+
+    public void upsertVm(VmRow vm) {
+        update(
+                "INSERT INTO reservation.vm (id, host_id, profile) VALUES (?, ?, ?)"
+                        + " ON CONFLICT (id) DO UPDATE SET host_id = excluded.host_id, profile = excluded.profile",
+                vm.vmId(),
+                vm.hostId().orElse(""),
+                vm.profileName());
+    }
+
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public Optional<VmRow> vm(String vmId) {
+        List<VmRow> rows = list(
+                "SELECT id, host_id, profile FROM reservation.vm WHERE id = ?",
+                List.of(vmId),
+                row -> new VmRow(
+                        row.getString(1),
+                        Optional.of(row.getString(2)).filter(host -> !host.isEmpty()),
+                        row.getString(3)));
+        return rows.stream().findFirst();
+    }
+
+    public void removeVm(String vmId) {
+        update("DELETE FROM reservation.vm WHERE id = ?", vmId);
+    }
+
+    /** The VMs that name profile {@code name}. */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public List<String> vmsWithProfile(String name) {
+        return list(
+                "SELECT id FROM reservation.vm WHERE profile = ? ORDER BY id", List.of(name), row -> row.getString(1));
+    }
+
+    public void upsertProfile(Profile profile) {
+        update(
+                "INSERT INTO reservation.profile (name, min_free_ratio, desired_free_ratio, priority) VALUES (?, ?, ?, ?)"
+                        + " ON CONFLICT (name) DO UPDATE SET min_free_ratio = excluded.min_free_ratio,"
+                        + " desired_free_ratio = excluded.desired_free_ratio, priority = excluded.priority",
+                profile.name(),
+                profile.minFreeRatio(),
+                profile.desiredFreeRatio(),
+                profile.priority());
+    }
+
+    /** The profile named {@code name}; {@link Profile#DEFAULT} for a VM that names none or one not known yet. */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public Profile profile(String name) {
+        if (name.isBlank()) {
+            return Profile.DEFAULT;
         }
+        return list(
+                        "SELECT name, min_free_ratio, desired_free_ratio, priority FROM reservation.profile WHERE name = ?",
+                        List.of(name),
+                        row -> new Profile(row.getString(1), row.getDouble(2), row.getDouble(3), row.getInt(4)))
+                .stream()
+                .findFirst()
+                .orElse(Profile.DEFAULT);
+    }
+
+    @FunctionalInterface
+    private interface RowReader<T> {
+        T read(ResultSet row) throws SQLException;
+    }
+
+    private <T> List<T> list(String sql, List<Object> parameters, RowReader<T> reader) {
         try (Connection connection = dataSource.getConnection();
-                PreparedStatement select =
-                        connection.prepareStatement("SELECT id FROM reservation.disk WHERE vm_id = ? AND serial = ?")) {
-            select.setString(1, vmId);
-            select.setString(2, serial);
-            try (ResultSet row = select.executeQuery()) {
-                return row.next() ? Optional.of(row.getString(1)) : Optional.empty();
+                PreparedStatement select = connection.prepareStatement(sql)) {
+            for (int i = 0; i < parameters.size(); i++) {
+                select.setObject(i + 1, parameters.get(i));
             }
+            List<T> rows = new ArrayList<>();
+            try (ResultSet row = select.executeQuery()) {
+                while (row.next()) {
+                    rows.add(reader.read(row));
+                }
+            }
+            return rows;
         } catch (SQLException e) {
-            throw new StoreException("finding the disk of VM " + vmId + " with serial " + serial, e);
+            throw new StoreException("reading " + parameters, e);
         }
+    }
+
+    private int update(String sql, Object... parameters) {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement statement = connection.prepareStatement(sql)) {
+            for (int i = 0; i < parameters.length; i++) {
+                statement.setObject(i + 1, parameters[i]);
+            }
+            return statement.executeUpdate();
+        } catch (SQLException e) {
+            throw new StoreException("writing " + List.of(parameters), e);
+        }
+    }
+
+    private static GuestDisk guestDisk(ResultSet row) throws SQLException {
+        return new GuestDisk(row.getString(1), row.getString(2), row.getString(3), row.getString(4), row.getString(5));
     }
 
     /** Appends ledger lines. */
@@ -177,6 +422,7 @@ public class BudgetStore {
      * @param limit 1 to {@link #MAX_PAGE}
      * @throws io.ballast.support.errors.Refusal.InvalidInput for a limit outside that
      */
+    @Transactional(Transactional.TxType.SUPPORTS)
     public LedgerPage ledger(Optional<String> diskId, Optional<String> datastoreId, Optional<Long> before, int limit) {
         if (limit < 1 || limit > MAX_PAGE) {
             throw new io.ballast.support.errors.Refusal.InvalidInput(
@@ -222,13 +468,36 @@ public class BudgetStore {
                 connection.prepareStatement("SELECT state FROM reservation.disk WHERE datastore_id = ? ORDER BY id")) {
             select.setString(1, datastoreId);
             try (ResultSet rows = select.executeQuery()) {
+                Map<String, JsonNode> asRead = disksAsRead();
                 while (rows.next()) {
-                    disks.add(Disk.restore(read(rows.getString(1), DiskSnapshot.class)));
+                    JsonNode state = read(rows.getString(1), JsonNode.class);
+                    Disk disk = Disk.restore(read(state, DiskSnapshot.class));
+                    asRead.put(disk.id(), state);
+                    disks.add(disk);
                 }
             }
         }
         return disks;
     }
+
+    /**
+     * The disks' states as this transaction read or last wrote them, by disk id: a save writes only the disks whose
+     * state differs, so a decision about one disk rewrites one row, not the datastore's hundreds.
+     */
+    @SuppressWarnings("unchecked")
+    private Map<String, JsonNode> disksAsRead() {
+        if (transactions.getTransactionStatus() != Status.STATUS_ACTIVE) {
+            return new HashMap<>(); // a read outside a decision: nothing will be saved
+        }
+        Object known = transactions.getResource(DISKS_AS_READ);
+        if (known == null) {
+            known = new HashMap<String, JsonNode>();
+            transactions.putResource(DISKS_AS_READ, known);
+        }
+        return (Map<String, JsonNode>) known;
+    }
+
+    private static final Object DISKS_AS_READ = new Object();
 
     private Optional<String> single(String sql, String parameter) {
         try (Connection connection = dataSource.getConnection();
@@ -253,7 +522,15 @@ public class BudgetStore {
     private <T> T read(String text, Class<T> type) {
         try {
             return json.readValue(text, type);
-        } catch (JsonProcessingException e) {
+        } catch (JsonProcessingException | IllegalArgumentException e) {
+            throw new StoreException("a stored " + type.getSimpleName() + " does not read back: " + e.getMessage(), e);
+        }
+    }
+
+    private <T> T read(JsonNode tree, Class<T> type) {
+        try {
+            return json.treeToValue(tree, type);
+        } catch (JsonProcessingException | IllegalArgumentException e) {
             throw new StoreException("a stored " + type.getSimpleName() + " does not read back: " + e.getMessage(), e);
         }
     }

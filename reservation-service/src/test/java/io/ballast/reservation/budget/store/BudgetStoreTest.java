@@ -11,6 +11,7 @@ import io.ballast.reservation.budget.Guests;
 import io.ballast.reservation.budget.Profile;
 import io.ballast.testsupport.KafkaResource;
 import io.ballast.testsupport.PostgresResource;
+import io.ballast.testsupport.TokenResource;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @WithTestResource(KafkaResource.class)
 @WithTestResource(PostgresResource.class)
+@WithTestResource(TokenResource.class)
 class BudgetStoreTest {
 
     @Inject

@@ -1,0 +1,200 @@
+package io.ballast.reservation.budget.rest;
+
+import io.ballast.proto.ballast.v1.BallastApplied;
+import io.ballast.proto.ballast.v1.Extent;
+import io.ballast.proto.ballast.v1.ExtentList;
+import io.ballast.proto.ballast.v1.SetBallastSize;
+import io.ballast.proto.events.Topic;
+import io.ballast.proto.guest.v1.FilesystemUsage;
+import io.ballast.proto.guest.v1.UsageReported;
+import io.ballast.proto.inventory.v1.Datastore;
+import io.ballast.proto.inventory.v1.DatastoreUpserted;
+import io.ballast.proto.inventory.v1.ImageFormat;
+import io.ballast.proto.inventory.v1.Profile;
+import io.ballast.proto.inventory.v1.ProfileUpserted;
+import io.ballast.proto.inventory.v1.VirtualDisk;
+import io.ballast.proto.inventory.v1.VirtualDiskUpserted;
+import io.ballast.proto.inventory.v1.Vm;
+import io.ballast.proto.inventory.v1.VmUpserted;
+import io.ballast.proto.worker.v1.JobFinished;
+import io.ballast.proto.worker.v1.ReclaimJob;
+import io.ballast.proto.worker.v1.ReclaimResult;
+import io.ballast.testsupport.EventProducer;
+import io.ballast.testsupport.EventTap;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/**
+ * The reservation service's peers as their events on the real broker: inventory describing a fleet, each guest's
+ * agent reporting its one filesystem and acknowledging commands (its ballast at the end of the disk), the worker
+ * answering reclaim jobs. The agents, gateway and worker themselves run in the contract tests; here the service is
+ * driven through exactly the messages they send.
+ */
+final class ServiceFleet implements AutoCloseable {
+
+    static final long GIB = 1L << 30;
+    static final Duration WAIT = Duration.ofSeconds(30);
+
+    private final EventProducer inventory;
+    private final EventProducer gateway;
+    private final EventProducer worker;
+    final EventTap commands;
+    final EventTap jobs;
+    final EventTap alerts;
+    private final Map<String, Long> utilized = new HashMap<>();
+    private final Map<String, Long> designated = new HashMap<>();
+    private final Map<String, Long> ballast = new HashMap<>();
+
+    ServiceFleet(String bootstrapServers) {
+        inventory = EventProducer.connect(bootstrapServers, "inventory-service");
+        gateway = EventProducer.connect(bootstrapServers, "guest-gateway");
+        worker = EventProducer.connect(bootstrapServers, "resize-worker");
+        commands = EventTap.fromNow(bootstrapServers, Topic.BALLAST_COMMANDS);
+        jobs = EventTap.fromNow(bootstrapServers, Topic.WORKER_JOBS);
+        alerts = EventTap.fromNow(bootstrapServers, Topic.ALERTS);
+    }
+
+    void datastore(String id, long capacityBytes) {
+        inventory.publish(
+                Topic.INVENTORY,
+                id,
+                DatastoreUpserted.newBuilder()
+                        .setDatastore(Datastore.newBuilder()
+                                .setDatastoreId(id)
+                                .setCapacityBytes(capacityBytes)
+                                .setLocation("/datastores/" + id))
+                        .build());
+    }
+
+    void profile(String name, double minFree, double desiredFree, int priority) {
+        inventory.publish(
+                Topic.INVENTORY,
+                name,
+                ProfileUpserted.newBuilder()
+                        .setProfile(Profile.newBuilder()
+                                .setName(name)
+                                .setMinFreeRatio(minFree)
+                                .setDesiredFreeRatio(desiredFree)
+                                .setPriority(priority))
+                        .build());
+    }
+
+    /** A VM with one raw disk whose serial is {@code disk}'s id with {@code ser-} before it. */
+    void vmWithDisk(String vm, String disk, String datastore, long designatedBytes, String profile) {
+        inventory.publish(
+                Topic.INVENTORY,
+                vm,
+                VmUpserted.newBuilder()
+                        .setVm(Vm.newBuilder().setVmId(vm).setHostId("host-1").setProfile(profile))
+                        .build());
+        inventory.publish(
+                Topic.INVENTORY,
+                disk,
+                VirtualDiskUpserted.newBuilder()
+                        .setDisk(VirtualDisk.newBuilder()
+                                .setDiskId(disk)
+                                .setVmId(vm)
+                                .setDatastoreId(datastore)
+                                .setImagePath("/datastores/" + datastore + "/" + disk + ".img")
+                                .setFormat(ImageFormat.IMAGE_FORMAT_RAW)
+                                .setDesignatedBytes(designatedBytes)
+                                .setSerial(serial(disk)))
+                        .build());
+        designated.put(disk, designatedBytes);
+        ballast.put(disk, 0L);
+    }
+
+    static String serial(String disk) {
+        return "ser-" + disk;
+    }
+
+    /** The name the guest gives the disk: its /dev/disk/by-id name, which ends in the serial. */
+    static String guestName(String disk) {
+        return "virtio-" + serial(disk);
+    }
+
+    /** The agent of {@code vm} reports its disk's one filesystem, {@code utilizedBytes} used. */
+    void report(String vm, String disk, long utilizedBytes) {
+        utilized.put(disk, utilizedBytes);
+        report(vm, disk);
+    }
+
+    void report(String vm, String disk) {
+        long total = designated.get(disk);
+        long used = utilized.get(disk);
+        long held = ballast.get(disk);
+        gateway.publish(
+                Topic.GUEST_TELEMETRY,
+                vm,
+                UsageReported.newBuilder()
+                        .setVmId(vm)
+                        .addFilesystems(FilesystemUsage.newBuilder()
+                                .setMountPoint("/")
+                                .setDiskId(guestName(disk))
+                                .setTotalBytes(total)
+                                .setUtilizedBytes(used)
+                                .setFreeBytes(total - used - held)
+                                .setBallastBytes(held))
+                        .build());
+    }
+
+    /** The next command for {@code disk} from now on. */
+    SetBallastSize nextCommand(String disk) {
+        return next(commands, SetBallastSize.class, c -> c.getDiskId().equals(guestName(disk)));
+    }
+
+    /** The agent applies {@code command}: its ballast is the disk's last {@code targetBytes}. */
+    void apply(String vm, String disk, SetBallastSize command) {
+        long total = designated.get(disk);
+        long target = command.getTargetBytes();
+        ballast.put(disk, target);
+        BallastApplied.Builder ack = BallastApplied.newBuilder()
+                .setVmId(vm)
+                .setDiskId(command.getDiskId())
+                .setMountPoint(command.getMountPoint())
+                .setGeneration(command.getGeneration())
+                .setActualBytes(target)
+                .setAllocatedBytes(target);
+        ExtentList.Builder extents = ExtentList.newBuilder();
+        if (target > 0) {
+            extents.addExtents(
+                    Extent.newBuilder().setDiskOffsetBytes(total - target).setLengthBytes(target));
+        }
+        gateway.publish(Topic.BALLAST_ACKS, vm, ack.setExtents(extents).build());
+    }
+
+    /** The next reclaim job for {@code disk} from now on. */
+    ReclaimJob nextJob(String disk) {
+        return next(jobs, ReclaimJob.class, j -> j.getDiskId().equals(disk));
+    }
+
+    /** The worker punched the job's ranges; the guest wrote nothing back into them. */
+    void finish(ReclaimJob job) {
+        worker.publish(
+                Topic.WORKER_PROGRESS,
+                job.getJobId(),
+                JobFinished.newBuilder()
+                        .setJobId(job.getJobId())
+                        .setReclaim(ReclaimResult.newBuilder().setTamperedBytes(0))
+                        .build());
+    }
+
+    /** The first event of {@code type} matching {@code matching} that this fleet has not taken before. */
+    private static <T extends com.google.protobuf.Message> T next(EventTap tap, Class<T> type, Predicate<T> matching) {
+        return tap.readNext(event -> event.payloadAs(type).filter(matching).isPresent(), WAIT)
+                .payloadAs(type)
+                .orElseThrow();
+    }
+
+    @Override
+    public void close() {
+        commands.close();
+        jobs.close();
+        alerts.close();
+        inventory.close();
+        gateway.close();
+        worker.close();
+    }
+}
