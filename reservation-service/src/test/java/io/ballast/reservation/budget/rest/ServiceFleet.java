@@ -1,5 +1,6 @@
 package io.ballast.reservation.budget.rest;
 
+import io.ballast.proto.alerts.v1.BudgetAlert;
 import io.ballast.proto.ballast.v1.BallastApplied;
 import io.ballast.proto.ballast.v1.Extent;
 import io.ballast.proto.ballast.v1.ExtentList;
@@ -140,6 +141,60 @@ final class ServiceFleet implements AutoCloseable {
                         .build());
     }
 
+    /**
+     * The agent of {@code vm} reports a filesystem it says is on {@code disk}, naming it {@code name}: how a guest
+     * would speak for a disk that is not its own.
+     */
+    void reportAs(String vm, String disk, String name, long utilizedBytes) {
+        long total = designated.get(disk);
+        gateway.publish(
+                Topic.GUEST_TELEMETRY,
+                vm,
+                UsageReported.newBuilder()
+                        .setVmId(vm)
+                        .addFilesystems(FilesystemUsage.newBuilder()
+                                .setMountPoint("/")
+                                .setDiskId(name)
+                                .setTotalBytes(total)
+                                .setUtilizedBytes(utilizedBytes)
+                                .setFreeBytes(total - utilizedBytes))
+                        .build());
+    }
+
+    /** The agent of {@code vm} acknowledges a ballast on {@code disk}, which is not its own, with its extents. */
+    void acknowledgeAs(String vm, String disk, long ballastBytes) {
+        long total = designated.get(disk);
+        gateway.publish(
+                Topic.BALLAST_ACKS,
+                vm,
+                BallastApplied.newBuilder()
+                        .setVmId(vm)
+                        .setDiskId(guestName(disk))
+                        .setMountPoint("/")
+                        .setGeneration(1)
+                        .setActualBytes(ballastBytes)
+                        .setExtents(ExtentList.newBuilder()
+                                .addExtents(Extent.newBuilder()
+                                        .setDiskOffsetBytes(total - ballastBytes)
+                                        .setLengthBytes(ballastBytes)))
+                        .build());
+    }
+
+    /** The next alert matching {@code matching}. */
+    BudgetAlert nextAlert(Predicate<BudgetAlert> matching) {
+        return next(alerts, BudgetAlert.class, matching);
+    }
+
+    /** No reclaim job for {@code disk} comes within {@code wait}. */
+    void assertNoJob(String disk, Duration wait) {
+        try {
+            ReclaimJob job = next(jobs, ReclaimJob.class, j -> j.getDiskId().equals(disk), wait);
+            throw new IllegalStateException("a reclaim job was asked for " + disk + ": " + job);
+        } catch (AssertionError expected) {
+            // none came
+        }
+    }
+
     /** The next command for {@code disk} from now on. */
     SetBallastSize nextCommand(String disk) {
         return next(commands, SetBallastSize.class, c -> c.getDiskId().equals(guestName(disk)));
@@ -183,7 +238,12 @@ final class ServiceFleet implements AutoCloseable {
 
     /** The first event of {@code type} matching {@code matching} that this fleet has not taken before. */
     private static <T extends com.google.protobuf.Message> T next(EventTap tap, Class<T> type, Predicate<T> matching) {
-        return tap.readNext(event -> event.payloadAs(type).filter(matching).isPresent(), WAIT)
+        return next(tap, type, matching, WAIT);
+    }
+
+    private static <T extends com.google.protobuf.Message> T next(
+            EventTap tap, Class<T> type, Predicate<T> matching, Duration wait) {
+        return tap.readNext(event -> event.payloadAs(type).filter(matching).isPresent(), wait)
                 .payloadAs(type)
                 .orElseThrow();
     }
