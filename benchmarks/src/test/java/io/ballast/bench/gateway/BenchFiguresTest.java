@@ -146,7 +146,9 @@ class BenchFiguresTest {
         assertThat(use.agentsCores().orElseThrow())
                 .as("one thread spinning for the whole interval")
                 .isGreaterThan(0.5);
-        assertThat(use.gatewayCores()).isEqualTo(use.agentsCores());
+        // The same process measured twice, its counters read one after the other at start and at stop: equal but for
+        // what its own threads (JIT compiler, GC) ran between the two reads.
+        assertThat(use.gatewayCores().orElseThrow()).isCloseTo(use.agentsCores().orElseThrow(), within(0.1));
         assertThat(use.machineBusyCores().orElseThrow()).isGreaterThan(0.5).isLessThanOrEqualTo(use.cpus() + 0.01);
     }
 }
