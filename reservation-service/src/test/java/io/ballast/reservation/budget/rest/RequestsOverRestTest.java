@@ -13,7 +13,6 @@ import static org.hamcrest.Matchers.startsWith;
 import io.ballast.local.KafkaBroker;
 import io.ballast.proto.alerts.v1.BudgetAlert;
 import io.ballast.proto.alerts.v1.BudgetAlertKind;
-import io.ballast.proto.ballast.v1.SetBallastSize;
 import io.ballast.support.rest.Problem;
 import io.ballast.support.security.Roles;
 import io.ballast.testsupport.InjectKafkaBroker;
@@ -245,8 +244,6 @@ class RequestsOverRestTest {
                 assertThat(metrics.valueOrZero("ballast_invariant_violations_total", Map.of()))
                         .isZero();
             });
-            SetBallastSize first = fleet.nextCommand("disk-metrics");
-            assertThat(first.getDiskId()).isEqualTo(ServiceFleet.guestName("disk-metrics"));
         }
     }
 
