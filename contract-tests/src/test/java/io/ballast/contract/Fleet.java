@@ -14,6 +14,7 @@ import io.ballast.testsupport.Commands;
 import io.ballast.testsupport.EventProducer;
 import io.ballast.testsupport.EventTap;
 import io.ballast.testsupport.Postgres;
+import io.ballast.testsupport.Tokens;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -87,6 +88,27 @@ final class Fleet implements AutoCloseable {
         programs.add(program);
         program.awaitReady(http, Duration.ofMinutes(2));
         return program;
+    }
+
+    /** A reservation-service instance and its HTTP port. */
+    record Reservation(Program program, int httpPort) {}
+
+    /**
+     * A reservation-service instance on {@code database} (several instances may share one), verifying the test's
+     * tokens, looking at every datastore each second and sending budget changes of a MiB or more.
+     */
+    Reservation reservationService(LocalDatabase.Database database) throws InterruptedException {
+        int http = Program.freePort();
+        Map<String, String> environment = new java.util.HashMap<>(database.environment());
+        environment.putAll(Map.of(
+                "BALLAST_KAFKA_BOOTSTRAP", broker.bootstrapServers(),
+                "BALLAST_JWT_PUBLIC_KEY", Tokens.publicKeyFile().toString(),
+                "BALLAST_RESERVATION_TICK_INTERVAL", "1s",
+                "BALLAST_RESERVATION_REBALANCE_STEP_BYTES", Long.toString(1 << 20)));
+        Program program = Program.service("reservation-service", logs, http, environment);
+        programs.add(program);
+        program.awaitReady(http, Duration.ofMinutes(2));
+        return new Reservation(program, http);
     }
 
     /** Starts the agent of {@code vm} keeping a ballast on {@code mount}, connected to {@code gateway}. */

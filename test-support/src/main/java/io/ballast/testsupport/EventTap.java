@@ -95,6 +95,15 @@ public final class EventTap implements AutoCloseable {
         }
     }
 
+    /** Reads for {@code duration} and returns every valid event read so far, in arrival order. */
+    public List<Decoded.Event> readFor(Duration duration) {
+        long deadline = System.nanoTime() + duration.toNanos();
+        while (System.nanoTime() < deadline) {
+            poll();
+        }
+        return List.copyOf(seen);
+    }
+
     private void poll() {
         for (var record : consumer.poll(Duration.ofMillis(200))) {
             if (codec.decode(record) instanceof Decoded.Event event) {

@@ -18,6 +18,9 @@ import java.util.Optional;
  *     (a guest that did it once can do it again at any time)
  * @param extents where the ballast lies, when the agent could say
  * @param reclaimedAt when its ranges were last punched; empty when never
+ * @param punchedExtents the ranges of the ballast proven punched and still ballast: what a reclaim need not punch
+ *     again, and where data found later was written back by the guest (ranges a deflate handed back leave it, so
+ *     blocks the guest used in between and a later inflate takes again are punched as new, not called tampering)
  */
 public record BallastSlot(
         String mountPoint,
@@ -27,9 +30,11 @@ public record BallastSlot(
         long unreclaimedBytes,
         long tamperedBytes,
         Optional<List<Extent>> extents,
-        Optional<Instant> reclaimedAt) {
+        Optional<Instant> reclaimedAt,
+        List<Extent> punchedExtents) {
 
     public BallastSlot {
+        punchedExtents = punchedExtents == null ? List.of() : ExtentSets.normalized(punchedExtents);
         if (appliedBytes < 0 || unreclaimedBytes < 0 || tamperedBytes < 0) {
             throw new IllegalArgumentException("negative ballast in " + mountPoint);
         }
@@ -38,7 +43,7 @@ public record BallastSlot(
 
     /** A filesystem with no ballast yet. */
     public static BallastSlot empty(String mountPoint) {
-        return new BallastSlot(mountPoint, 0, 0, Optional.empty(), 0, 0, Optional.empty(), Optional.empty());
+        return new BallastSlot(mountPoint, 0, 0, Optional.empty(), 0, 0, Optional.empty(), Optional.empty(), List.of());
     }
 
     /** The ballast this slot can be trusted to hold: the acknowledged size, or less when a report saw less. */
@@ -54,8 +59,19 @@ public record BallastSlot(
     BallastSlot applied(long bytes, long generation, Optional<List<Extent>> newExtents) {
         long grown = Math.max(0, bytes - appliedBytes);
         long unreclaimed = newExtents.isEmpty() ? bytes : Math.min(bytes, unreclaimedBytes + grown);
+        List<Extent> stillPunched = newExtents
+                .map(now -> ExtentSets.intersection(punchedExtents, now))
+                .orElse(List.of());
         return new BallastSlot(
-                mountPoint, bytes, generation, Optional.empty(), unreclaimed, tamperedBytes, newExtents, reclaimedAt);
+                mountPoint,
+                bytes,
+                generation,
+                Optional.empty(),
+                unreclaimed,
+                tamperedBytes,
+                newExtents,
+                reclaimedAt,
+                stillPunched);
     }
 
     BallastSlot reported(long bytes) {
@@ -67,7 +83,8 @@ public record BallastSlot(
                 unreclaimedBytes,
                 tamperedBytes,
                 extents,
-                reclaimedAt);
+                reclaimedAt,
+                punchedExtents);
     }
 
     /**
@@ -76,7 +93,15 @@ public record BallastSlot(
      */
     BallastSlot recreated(long bytes, Optional<List<Extent>> newExtents) {
         return new BallastSlot(
-                mountPoint, bytes, appliedGeneration, Optional.empty(), bytes, tamperedBytes, newExtents, reclaimedAt);
+                mountPoint,
+                bytes,
+                appliedGeneration,
+                Optional.empty(),
+                bytes,
+                tamperedBytes,
+                newExtents,
+                reclaimedAt,
+                List.of());
     }
 
     /** The slot after a tamper check measured {@code tampered} bytes written back into its punched ranges. */
@@ -89,7 +114,8 @@ public record BallastSlot(
                 unreclaimedBytes,
                 Math.max(tamperedBytes, tampered),
                 extents,
-                Optional.of(at));
+                Optional.of(at),
+                punchedExtents);
     }
 
     /**
@@ -97,7 +123,11 @@ public record BallastSlot(
      * bytes written back. Only a reclaim of the latest acknowledged extents clears the unreclaimed bytes; an older
      * one says nothing of what grew since.
      */
-    BallastSlot reclaimed(long generation, long tampered, Instant at) {
+    BallastSlot reclaimed(long generation, long tampered, Instant at, List<Extent> punched) {
+        boolean latest = generation == appliedGeneration;
+        List<Extent> nowPunched = latest
+                ? ExtentSets.intersection(ExtentSets.union(punchedExtents, punched), extents.orElse(List.of()))
+                : punchedExtents;
         return new BallastSlot(
                 mountPoint,
                 appliedBytes,
@@ -106,6 +136,12 @@ public record BallastSlot(
                 generation == appliedGeneration ? 0 : unreclaimedBytes,
                 Math.max(tamperedBytes, tampered),
                 extents,
-                generation == appliedGeneration ? Optional.of(at) : reclaimedAt);
+                latest ? Optional.of(at) : reclaimedAt,
+                nowPunched);
+    }
+
+    /** The ranges of the ballast not proven punched: what a reclaim of it punches. */
+    public List<Extent> unpunchedExtents() {
+        return extents.map(all -> ExtentSets.difference(all, punchedExtents)).orElse(List.of());
     }
 }

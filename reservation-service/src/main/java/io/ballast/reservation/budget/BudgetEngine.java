@@ -941,19 +941,39 @@ public final class BudgetEngine {
             if (asked) {
                 continue;
             }
+            // Only the ranges not proven punched: any data found in them is the guest's old blocks the ballast took
+            // (no tampering); ranges punched before are measured by the periodic tamper check.
+            List<Extent> unpunched = slot.unpunchedExtents();
+            boolean again = unpunched.isEmpty();
             PendingReclaim reclaim = new PendingReclaim(
                     reclaimJobId(disk, slot),
                     disk.hostId().get(),
                     disk.imagePath(),
                     slot.mountPoint(),
                     slot.appliedGeneration(),
-                    slot.extents().get(),
-                    slot.reclaimedAt().isPresent(),
+                    again ? slot.extents().get() : unpunched,
+                    again,
                     false,
                     now,
                     1);
             disk.reclaimRequested(reclaim);
             decision.add(new Effect.RequestReclaim(disk.vmId(), disk.id(), reclaim));
+            if (!again && !slot.punchedExtents().isEmpty()) {
+                // what the guest wrote back into the ranges punched before is measured alongside, punching nothing
+                PendingReclaim check = new PendingReclaim(
+                        reclaimJobId(disk, slot) + "-check",
+                        disk.hostId().get(),
+                        disk.imagePath(),
+                        slot.mountPoint(),
+                        slot.appliedGeneration(),
+                        slot.punchedExtents(),
+                        true,
+                        true,
+                        now,
+                        1);
+                disk.reclaimRequested(check);
+                decision.add(new Effect.RequestReclaim(disk.vmId(), disk.id(), check));
+            }
         }
     }
 
@@ -972,11 +992,7 @@ public final class BudgetEngine {
                     .orElse(false);
             boolean idle =
                     disk.reclaims().stream().noneMatch(r -> r.mountPoint().equals(slot.mountPoint()));
-            if (!due
-                    || !idle
-                    || shrinking(disk, slot)
-                    || slot.extents().isEmpty()
-                    || slot.extents().get().isEmpty()) {
+            if (!due || !idle || shrinking(disk, slot) || slot.punchedExtents().isEmpty()) {
                 continue;
             }
             PendingReclaim reclaim = new PendingReclaim(
@@ -985,7 +1001,7 @@ public final class BudgetEngine {
                     disk.imagePath(),
                     slot.mountPoint(),
                     slot.appliedGeneration(),
-                    slot.extents().get(),
+                    slot.punchedExtents(),
                     true,
                     true,
                     now,

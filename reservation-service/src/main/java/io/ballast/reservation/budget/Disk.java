@@ -447,7 +447,7 @@ public final class Disk {
                     done.mountPoint(),
                     done.measureOnly()
                             ? slot.checked(tamperedBytes, at)
-                            : slot.reclaimed(done.generation(), tamperedBytes, at));
+                            : slot.reclaimed(done.generation(), tamperedBytes, at, done.extents()));
         }
         return Optional.of(done);
     }
@@ -474,7 +474,8 @@ public final class Disk {
                 slot.appliedBytes(),
                 slot.tamperedBytes(),
                 slot.extents(),
-                Optional.empty()));
+                Optional.empty(),
+                List.of()));
         reclaims.clear();
         failedReclaims.clear();
         imageEpoch++;

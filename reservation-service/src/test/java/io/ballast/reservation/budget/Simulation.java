@@ -372,7 +372,7 @@ final class Simulation {
             int to = guest.mib(extent.diskOffsetBytes() + extent.lengthBytes());
             if (job.measureOnly()) {
                 // a tamper check: measured, nothing punched, so ranges that stopped being ballast come to no harm
-                tampered += guest.backed.get(from, to).cardinality() * MIB;
+                tampered += writtenBack(guest, job, from, to);
                 continue;
             }
             if (from < guest.ballastFrom()) {
@@ -383,7 +383,7 @@ final class Simulation {
                         log);
             }
             if (job.previouslyReclaimed()) {
-                tampered += guest.backed.get(from, to).cardinality() * MIB;
+                tampered += writtenBack(guest, job, from, to);
             }
             guest.backed.clear(from, to);
             guest.tampered.clear(from, to);
@@ -413,6 +413,27 @@ final class Simulation {
         long change = (long) ((random.nextDouble() - 0.4) * 2 * GIB) / MIB * MIB;
         guest.utilized = Math.max(0, guest.utilized + Math.min(change, free));
         log.add("usage of " + guest.diskId + " now " + guest.utilized / MIB + " MiB");
+    }
+
+    /**
+     * The bytes backed in MiB {@code from} to {@code to} that a job measuring ranges punched before reports as written
+     * back. Every one must be a MiB the guest really wrote into its punched ballast: anything else backed there (blocks
+     * the guest used before the ballast took them) was never punched, and calling it tampering would count it
+     * against the guest for good.
+     */
+    private long writtenBack(Guest guest, PendingReclaim job, int from, int to) {
+        java.util.BitSet backedThere = guest.backed.get(from, to);
+        java.util.BitSet notWritten = (java.util.BitSet) backedThere.clone();
+        notWritten.andNot(guest.tampered.get(from, to));
+        if (!notWritten.isEmpty()) {
+            throw new Failure(
+                    seed,
+                    "job " + job.jobId() + " measures MiB " + from + " to " + to + " of " + guest.diskId
+                            + " as punched before, but " + notWritten.cardinality()
+                            + " MiB backed there were never written back by the guest",
+                    log);
+        }
+        return backedThere.cardinality() * MIB;
     }
 
     private void tamper(Guest guest) {
