@@ -25,6 +25,7 @@ import io.ballast.testsupport.EventTap;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Predicate;
 
 /**
@@ -234,6 +235,47 @@ final class ServiceFleet implements AutoCloseable {
                         .setJobId(job.getJobId())
                         .setReclaim(ReclaimResult.newBuilder().setTamperedBytes(0))
                         .build());
+    }
+
+    /**
+     * Answers every command and reclaim job for {@code vmByDisk}'s disks (agents applying, the worker punching) until
+     * none has come for two seconds, then has each agent report: the datastore at rest.
+     */
+    void settle(Map<String, String> vmByDisk) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        long quietSince = System.nanoTime();
+        while (System.nanoTime() - quietSince < Duration.ofSeconds(2).toNanos()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("commands and jobs kept coming for " + WAIT.toSeconds() + " s");
+            }
+            Optional<SetBallastSize> command =
+                    poll(commands, SetBallastSize.class, c -> vmByDisk.containsKey(diskOf(c.getDiskId())));
+            if (command.isPresent()) {
+                String disk = diskOf(command.get().getDiskId());
+                apply(vmByDisk.get(disk), disk, command.get());
+                quietSince = System.nanoTime();
+                continue;
+            }
+            Optional<ReclaimJob> job = poll(jobs, ReclaimJob.class, j -> vmByDisk.containsKey(j.getDiskId()));
+            if (job.isPresent()) {
+                finish(job.get());
+                quietSince = System.nanoTime();
+            }
+        }
+        vmByDisk.forEach((disk, vm) -> report(vm, disk));
+    }
+
+    private static String diskOf(String guestName) {
+        return guestName.startsWith("virtio-ser-") ? guestName.substring("virtio-ser-".length()) : guestName;
+    }
+
+    private static <T extends com.google.protobuf.Message> Optional<T> poll(
+            EventTap tap, Class<T> type, Predicate<T> matching) {
+        try {
+            return Optional.of(next(tap, type, matching, Duration.ofMillis(300)));
+        } catch (AssertionError none) {
+            return Optional.empty();
+        }
     }
 
     /** The first event of {@code type} matching {@code matching} that this fleet has not taken before. */
