@@ -69,7 +69,10 @@ public class GatewayEventConsumer {
     void onInventory(ConsumerRecord<String, byte[]> record) {
         inbox.receive(record).ifPresent(event -> {
             event.payloadAs(VirtualDiskUpserted.class).ifPresent(upserted -> sessions.ownership()
-                    .assign(upserted.getDisk().getDiskId(), upserted.getDisk().getVmId()));
+                    .assign(
+                            upserted.getDisk().getDiskId(),
+                            upserted.getDisk().getVmId(),
+                            upserted.getDisk().getSerial()));
             event.payloadAs(VirtualDiskRemoved.class)
                     .ifPresent(removed -> sessions.ownership().remove(removed.getDiskId()));
         });

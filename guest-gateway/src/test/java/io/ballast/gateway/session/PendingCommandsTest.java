@@ -99,11 +99,37 @@ class PendingCommandsTest {
     @Test
     void aDiskIsReportedOnlyByItsOwnerOrAnUnknownDiskByTheVmThatDeclaredIt() {
         DiskOwnership ownership = new DiskOwnership();
-        ownership.assign("d1", "vm-1");
+        ownership.assign("d1", "vm-1", "SER-1");
 
         assertThat(ownership.mayReport("vm-1", "d1", Set.of())).isTrue();
         assertThat(ownership.mayReport("vm-2", "d1", Set.of("d1"))).isFalse();
         assertThat(ownership.mayReport("vm-2", "d9", Set.of("d9"))).isTrue();
         assertThat(ownership.mayReport("vm-2", "d9", Set.of())).isFalse();
+    }
+
+    @Test
+    void aDiskNamedByItsSerialOrByIdNameIsItsOwnersAloneWhateverTheHelloDeclared() {
+        DiskOwnership ownership = new DiskOwnership();
+        ownership.assign("d1", "vm-1", "SER-1");
+
+        assertThat(ownership.mayReport("vm-1", "virtio-SER-1", Set.of("virtio-SER-1")))
+                .isTrue();
+        assertThat(ownership.mayReport("vm-2", "SER-1", Set.of("SER-1"))).isFalse();
+        assertThat(ownership.mayReport("vm-2", "virtio-SER-1", Set.of("virtio-SER-1")))
+                .isFalse();
+        assertThat(ownership.mayReport(
+                        "vm-2", "scsi-0QEMU_QEMU_HARDDISK_SER-1", Set.of("scsi-0QEMU_QEMU_HARDDISK_SER-1")))
+                .isFalse();
+        assertThat(ownership.mayReport("vm-2", "virtio-XSER-1", Set.of("virtio-XSER-1")))
+                .as("a serial that merely ends the same is another disk")
+                .isTrue();
+
+        ownership.assign("d1", "vm-3", "SER-3");
+        assertThat(ownership.mayReport("vm-2", "SER-1", Set.of("SER-1")))
+                .as("the old serial is nobody's once the disk has a new one")
+                .isTrue();
+        assertThat(ownership.mayReport("vm-1", "SER-3", Set.of("SER-3"))).isFalse();
+        ownership.remove("d1");
+        assertThat(ownership.mayReport("vm-1", "SER-3", Set.of("SER-3"))).isTrue();
     }
 }

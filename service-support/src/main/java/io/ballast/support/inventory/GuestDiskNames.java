@@ -1,5 +1,6 @@
-package io.ballast.reservation.budget;
+package io.ballast.support.inventory;
 
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
@@ -11,7 +12,8 @@ import java.util.function.Function;
  * model ({@code virtio-SERIAL}, {@code scsi-0QEMU_QEMU_HARDDISK_SERIAL}), else a loop device's backing file. Inventory
  * sets each disk's serial (for a loop-backed test disk, the backing file's path), so a name matches a disk when it is
  * the serial or ends in {@code -SERIAL} or {@code _SERIAL}. A disk without a serial matches no name: its reports are
- * never trusted.
+ * never trusted. The gateway (which VM may speak for a disk) and the reservation service (which disk a report is
+ * about) both match names so.
  */
 public final class GuestDiskNames {
 
@@ -23,6 +25,23 @@ public final class GuestDiskNames {
             return false;
         }
         return guestName.equals(serial) || guestName.endsWith("-" + serial) || guestName.endsWith("_" + serial);
+    }
+
+    /**
+     * The serials {@code guestName} could name: itself, and what follows each {@code -} or {@code _} in it (a by-id
+     * name's serial comes after its bus and model). For an index by serial: look each up, then confirm with {@link
+     * #names}.
+     */
+    public static List<String> candidateSerials(String guestName) {
+        List<String> candidates = new ArrayList<>();
+        candidates.add(guestName);
+        for (int i = 0; i < guestName.length() - 1; i++) {
+            char c = guestName.charAt(i);
+            if (c == '-' || c == '_') {
+                candidates.add(guestName.substring(i + 1));
+            }
+        }
+        return candidates;
     }
 
     /**
