@@ -40,7 +40,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The whole ballast loop on real components: two reservation-service instances on one PostgreSQL, the gateway, the
  * resize worker, two real agents on two loop-mounted ext4 filesystems inside two partitioned raw images on one
- * datastore, inventory published to the broker. Driven over REST only, as an orchestrator would.
+ * datastore, inventory published to the broker. Driven over REST only, as an orchestrator would; one instance is
+ * stopped in the middle of a growth and another started, all state coming back from PostgreSQL.
  */
 class ReservationLoopTest {
 
@@ -56,6 +57,7 @@ class ReservationLoopTest {
     private static Fleet fleet;
     private static ReservationApi one;
     private static ReservationApi two;
+    private static LocalDatabase.Database database;
     private static Fleet.Reservation first;
     private static Fleet.Reservation second;
     private static final List<AutoCloseable> guests = new ArrayList<>();
@@ -85,7 +87,7 @@ class ReservationLoopTest {
         fleet = new Fleet(shared, 2);
         Fleet.Gateway gateway = fleet.gateway("reservation-loop");
         fleet.worker(HOST);
-        LocalDatabase.Database database = Postgres.shared().freshDatabase("reservation");
+        database = Postgres.shared().freshDatabase("reservation");
         first = fleet.reservationService(database);
         second = fleet.reservationService(database);
         one = new ReservationApi(first.httpPort());
@@ -185,6 +187,11 @@ class ReservationLoopTest {
         assertThat(asked.status()).as(asked.body().toString()).isEqualTo(202);
         assertThat(asked.body().get("state").asText()).isEqualTo("PENDING");
 
+        // The first instance stops while the growth is under way; the second carries on from the database, and a
+        // new first instance starts from it too.
+        first.program().close();
+        one = two;
+
         awaitLoop(
                 "B's growth granted",
                 () -> invariantHolds()
@@ -194,6 +201,9 @@ class ReservationLoopTest {
         assertThat(aAllocatedBefore - a.allocatedBytes())
                 .as("A's grown ballast punched out of A's image")
                 .isGreaterThan(aGrew - 4 * MIB);
+        first = fleet.reservationService(database);
+        one = new ReservationApi(first.httpPort());
+        assertThat(one.growthStatus("grow-b-1").get("state").asText()).isEqualTo("GRANTED");
         awaitLoop("B's ballast deflated", () -> invariantHolds() && b.ballastFileBytes() <= bBallastBefore - give);
         awaitLoop("both disks settled again", () -> settled(a) && settled(b));
         assertThat(one.datastore(DATASTORE).get("invariantHolds").asBoolean()).isTrue();
