@@ -960,19 +960,7 @@ public final class BudgetEngine {
             decision.add(new Effect.RequestReclaim(disk.vmId(), disk.id(), reclaim));
             if (!again && !slot.punchedExtents().isEmpty()) {
                 // what the guest wrote back into the ranges punched before is measured alongside, punching nothing
-                PendingReclaim check = new PendingReclaim(
-                        reclaimJobId(disk, slot) + "-check",
-                        disk.hostId().get(),
-                        disk.imagePath(),
-                        slot.mountPoint(),
-                        slot.appliedGeneration(),
-                        slot.punchedExtents(),
-                        true,
-                        true,
-                        now,
-                        1);
-                disk.reclaimRequested(check);
-                decision.add(new Effect.RequestReclaim(disk.vmId(), disk.id(), check));
+                askTamperCheck(disk, slot, reclaimJobId(disk, slot) + "-check", decision, now);
             }
         }
     }
@@ -995,20 +983,25 @@ public final class BudgetEngine {
             if (!due || !idle || shrinking(disk, slot) || slot.punchedExtents().isEmpty()) {
                 continue;
             }
-            PendingReclaim reclaim = new PendingReclaim(
-                    reclaimJobId(disk, slot) + "-check-" + now.getEpochSecond(),
-                    disk.hostId().get(),
-                    disk.imagePath(),
-                    slot.mountPoint(),
-                    slot.appliedGeneration(),
-                    slot.punchedExtents(),
-                    true,
-                    true,
-                    now,
-                    1);
-            disk.reclaimRequested(reclaim);
-            decision.add(new Effect.RequestReclaim(disk.vmId(), disk.id(), reclaim));
+            askTamperCheck(disk, slot, reclaimJobId(disk, slot) + "-check-" + now.getEpochSecond(), decision, now);
         }
+    }
+
+    /** A measure-only job over the slot's punched ranges: what the guest wrote back into them, punching nothing. */
+    private static void askTamperCheck(Disk disk, BallastSlot slot, String jobId, Decision decision, Instant now) {
+        PendingReclaim check = new PendingReclaim(
+                jobId,
+                disk.hostId().orElseThrow(),
+                disk.imagePath(),
+                slot.mountPoint(),
+                slot.appliedGeneration(),
+                slot.punchedExtents(),
+                true,
+                true,
+                now,
+                1);
+        disk.reclaimRequested(check);
+        decision.add(new Effect.RequestReclaim(disk.vmId(), disk.id(), check));
     }
 
     /**

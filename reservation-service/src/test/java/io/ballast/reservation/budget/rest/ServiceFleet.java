@@ -124,22 +124,8 @@ final class ServiceFleet implements AutoCloseable {
     }
 
     void report(String vm, String disk) {
-        long total = designated.get(disk);
-        long used = utilized.get(disk);
         long held = ballast.get(disk);
-        gateway.publish(
-                Topic.GUEST_TELEMETRY,
-                vm,
-                UsageReported.newBuilder()
-                        .setVmId(vm)
-                        .addFilesystems(FilesystemUsage.newBuilder()
-                                .setMountPoint("/")
-                                .setDiskId(guestName(disk))
-                                .setTotalBytes(total)
-                                .setUtilizedBytes(used)
-                                .setFreeBytes(total - used - held)
-                                .setBallastBytes(held))
-                        .build());
+        reportAs(vm, disk, guestName(disk), utilized.get(disk), held);
     }
 
     /**
@@ -147,6 +133,10 @@ final class ServiceFleet implements AutoCloseable {
      * would speak for a disk that is not its own.
      */
     void reportAs(String vm, String disk, String name, long utilizedBytes) {
+        reportAs(vm, disk, name, utilizedBytes, 0);
+    }
+
+    private void reportAs(String vm, String disk, String name, long utilizedBytes, long ballastBytes) {
         long total = designated.get(disk);
         gateway.publish(
                 Topic.GUEST_TELEMETRY,
@@ -158,7 +148,8 @@ final class ServiceFleet implements AutoCloseable {
                                 .setDiskId(name)
                                 .setTotalBytes(total)
                                 .setUtilizedBytes(utilizedBytes)
-                                .setFreeBytes(total - utilizedBytes))
+                                .setFreeBytes(total - utilizedBytes - ballastBytes)
+                                .setBallastBytes(ballastBytes))
                         .build());
     }
 
