@@ -100,7 +100,8 @@ public final class Disk {
                 budgetBytes,
                 floorBytes,
                 pinnedBallastBytes,
-                history.points());
+                history.points(),
+                history.knownForecast());
     }
 
     /** The disk a snapshot was taken of. */
@@ -129,7 +130,7 @@ public final class Disk {
         disk.budgetBytes = snapshot.budgetBytes();
         disk.floorBytes = snapshot.floorBytes();
         disk.pinnedBallastBytes = snapshot.pinnedBallastBytes();
-        disk.history.restore(snapshot.history());
+        disk.history.restore(snapshot.history(), snapshot.forecast());
         return disk;
     }
 

@@ -32,9 +32,11 @@ public record DiskSnapshot(
         long budgetBytes,
         long floorBytes,
         Optional<Long> pinnedBallastBytes,
-        List<UsagePoint> history) {
+        List<UsagePoint> history,
+        Optional<Forecast> forecast) {
 
     public DiskSnapshot {
+        forecast = forecast == null ? Optional.empty() : forecast;
         filesystems = List.copyOf(filesystems);
         ballasts = List.copyOf(ballasts);
         reclaims = List.copyOf(reclaims);

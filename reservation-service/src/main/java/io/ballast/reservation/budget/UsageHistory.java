@@ -43,11 +43,20 @@ public final class UsageHistory {
         forecast = Optional.empty(); // a bucket closed: the next read estimates again
     }
 
-    /** Sets the history from stored points (oldest first), as a restart does. */
-    public void restore(List<UsagePoint> stored) {
+    /**
+     * Sets the history from stored points (oldest first) and the forecast estimated from them, if it was, as reading
+     * a disk back does: a forecast changes only when a bucket closes, so a disk read back for every decision need not
+     * estimate its trend again.
+     */
+    public void restore(List<UsagePoint> stored, Optional<Forecast> estimated) {
         points.clear();
         stored.forEach(point -> points.addLast(point));
-        forecast = Optional.empty();
+        forecast = estimated;
+    }
+
+    /** The forecast if it was estimated since the last bucket closed. */
+    public Optional<Forecast> knownForecast() {
+        return forecast;
     }
 
     public List<UsagePoint> points() {

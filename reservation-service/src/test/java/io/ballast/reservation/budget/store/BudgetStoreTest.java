@@ -84,6 +84,14 @@ class BudgetStoreTest {
         assertThat(read.disks()).anySatisfy(d -> assertThat(d.reclaims()).isNotEmpty());
         assertThat(QuarkusTransaction.requiringNew().call(() -> store.datastoreOf("ds-roundtrip-a")))
                 .contains("ds-roundtrip");
+        for (var disk : saved.disks()) {
+            assertThat(disk.history().knownForecast())
+                    .as("the plan estimated the trend of %s", disk.id())
+                    .isPresent();
+            assertThat(read.disk(disk.id()).orElseThrow().history().knownForecast())
+                    .as("a disk read back keeps its trend until a bucket closes: no estimate again")
+                    .isEqualTo(disk.history().knownForecast());
+        }
     }
 
     @Test
