@@ -4,6 +4,7 @@ import io.ballast.bench.agent.AgentMemoryBench;
 import io.ballast.bench.agent.InflateBench;
 import io.ballast.bench.gateway.GatewayBench;
 import io.ballast.bench.image.ImageBench;
+import io.ballast.bench.reservation.ReservationBench;
 import io.ballast.cli.Program;
 import picocli.CommandLine.Command;
 
@@ -17,7 +18,13 @@ import picocli.CommandLine.Command;
         name = "ballast bench",
         mixinStandardHelpOptions = true,
         description = "Benchmarks of docs/benchmarks.md.",
-        subcommands = {InflateBench.class, AgentMemoryBench.class, GatewayBench.class, ImageBench.class})
+        subcommands = {
+            InflateBench.class,
+            AgentMemoryBench.class,
+            GatewayBench.class,
+            ImageBench.class,
+            ReservationBench.class
+        })
 public final class BenchCommand {
 
     public static void main(String[] args) {

@@ -15,14 +15,14 @@ import org.jboss.logmanager.LogContext;
  *
  * <p>Only the level changes: the records that remain still go where they went before (Quarkus' start-up queue).
  */
-final class BenchLogging {
+public final class BenchLogging {
 
     private static final String JUL_MANAGER = "java.util.logging.manager";
 
     private BenchLogging() {}
 
     /** From now on no logger of this JVM makes a record below WARN. */
-    static void warningsOnly() {
+    public static void warningsOnly() {
         // JBoss LogManager is to be the JDK's log manager too (its System.Logger finder sets this property on first
         // use, and reports on standard error when java.util.logging started first): the LogContext starts it.
         if (System.getProperty(JUL_MANAGER) == null) {

@@ -7,27 +7,20 @@ import io.ballast.local.LocalInfrastructure;
 import io.ballast.local.launch.Launch;
 import io.ballast.local.launch.LaunchedProgram;
 import io.ballast.local.launch.Launcher;
-import io.ballast.local.launch.Output;
-import io.ballast.local.launch.ProgramGroup;
-import io.ballast.local.launch.Readiness;
-import io.ballast.local.launch.Startup;
-import io.ballast.testsupport.Directories;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
 /**
- * A benchmark's own Kafka broker and guest-gateway, each in a JVM of its own ({@link LocalInfrastructure} with
- * {@code --kafka-only}, and the packaged gateway with the JVM options the benchmark asks for), on free ports, with a
- * fresh CA. Everything lives in a directory of its own under {@code .ballast/bench}: the logs ({@code infra.log},
- * {@code gateway.log} and those of the programs the benchmark {@link #start starts}) and {@code run/} (certificates,
- * state).
+ * A benchmark's own Kafka broker and guest-gateway, each in a JVM of its own (a {@link BenchStack}: {@link
+ * LocalInfrastructure} with {@code --kafka-only}, and the packaged gateway with the JVM options the benchmark asks
+ * for), on free ports, with a fresh CA. Everything lives in the stack's directory under {@code .ballast/bench}: the
+ * logs ({@code infra.log}, {@code guest-gateway.log} and those of the programs the benchmark {@link #start starts})
+ * and {@code run/} (certificates, state).
  *
  * <p>Closing the stack stops what runs in it, newest first, also when the JVM is stopped by a signal. The directory
  * goes with it once the benchmark said it {@link #succeeded()}; otherwise its logs stay for reading and the run says
@@ -35,23 +28,15 @@ import java.util.Map;
  */
 public final class GatewayStack implements AutoCloseable {
 
-    /** How long Kafka, and then the gateway, may take to be ready. */
-    static final Duration START_BOUND = Duration.ofSeconds(120);
-
-    private final Path directory;
-    private final PrintWriter progress;
-    private final ProgramGroup programs;
+    private final BenchStack stack;
     private String kafka = "";
     private int httpPort;
     private int agentPort;
     private long gatewayPid;
     private long kafkaPid;
-    private boolean succeeded;
 
-    private GatewayStack(Path directory, PrintWriter progress) {
-        this.directory = directory;
-        this.progress = progress;
-        this.programs = ProgramGroup.open("the benchmark's stack", this::removeDirectory);
+    private GatewayStack(BenchStack stack) {
+        this.stack = stack;
     }
 
     /**
@@ -61,10 +46,9 @@ public final class GatewayStack implements AutoCloseable {
      */
     public static GatewayStack start(Checkout checkout, List<String> gatewayJvmOptions, PrintWriter progress)
             throws IOException, InterruptedException {
-        Path benches = Files.createDirectories(checkout.state().resolve("bench"));
-        GatewayStack stack = new GatewayStack(Files.createTempDirectory(benches, "run."), progress);
+        GatewayStack stack = new GatewayStack(BenchStack.open(checkout, progress));
         try {
-            stack.startPrograms(checkout, gatewayJvmOptions);
+            stack.startPrograms(gatewayJvmOptions);
             return stack;
         } catch (IOException | InterruptedException | RuntimeException e) {
             stack.close();
@@ -72,18 +56,10 @@ public final class GatewayStack implements AutoCloseable {
         }
     }
 
-    private void startPrograms(Checkout checkout, List<String> gatewayJvmOptions)
-            throws IOException, InterruptedException {
-        Path run = Files.createDirectories(runDirectory());
-        progress.println("starting Kafka...");
-        progress.flush();
-        Path infraLog = directory.resolve("infra.log");
-        LaunchedProgram infra = start(Launch.of("Kafka", checkout.localInfrastructure(run, "--kafka-only"))
-                .withOutput(new Output.LogFile(infraLog)));
+    private void startPrograms(List<String> gatewayJvmOptions) throws IOException, InterruptedException {
+        BenchStack.Infrastructure infra = stack.startInfrastructure(false);
         kafkaPid = infra.pid();
-        Path envFile = run.resolve(LocalInfrastructure.ENV_FILE);
-        requireReady(infra, new Readiness.FileExists(envFile), infraLog);
-        kafka = LocalInfrastructure.readEnvironment(envFile).getOrDefault("BALLAST_KAFKA_BOOTSTRAP", "");
+        kafka = infra.kafkaBootstrap();
 
         try {
             CertificateAuthority.create(certs(), CertsCommand.password(), List.of("localhost", "127.0.0.1"));
@@ -95,31 +71,17 @@ public final class GatewayStack implements AutoCloseable {
         while (agentPort == httpPort) {
             agentPort = Launcher.freePort();
         }
-        progress.println("starting guest-gateway with " + String.join(" ", gatewayJvmOptions) + "...");
-        progress.flush();
-        Path gatewayLog = directory.resolve("gateway.log");
-        LaunchedProgram gateway = start(Launch.of("guest-gateway", checkout.service("guest-gateway", gatewayJvmOptions))
-                .withEnvironment(Map.of(
+        LaunchedProgram gateway = stack.startService(
+                "guest-gateway",
+                gatewayJvmOptions,
+                Map.of(
                         "BALLAST_KAFKA_BOOTSTRAP", kafka,
                         "BALLAST_GATEWAY_CERTS", certs().toString(),
                         "BALLAST_GATEWAY_INSTANCE", "bench",
                         "QUARKUS_HTTP_PORT", Integer.toString(httpPort),
-                        "QUARKUS_HTTP_SSL_PORT", Integer.toString(agentPort)))
-                .withOutput(new Output.LogFile(gatewayLog)));
+                        "QUARKUS_HTTP_SSL_PORT", Integer.toString(agentPort)),
+                httpPort);
         gatewayPid = gateway.pid();
-        requireReady(gateway, Readiness.healthReady(httpPort), gatewayLog);
-    }
-
-    private static void requireReady(LaunchedProgram program, Readiness readiness, Path log)
-            throws InterruptedException {
-        switch (program.awaitReady(readiness, START_BOUND)) {
-            case Startup.Ready ready -> {}
-            case Startup.Exited exited ->
-                throw new IllegalStateException(program.name() + " exited during start (see " + log + ")");
-            case Startup.TimedOut timedOut ->
-                throw new IllegalStateException(
-                        program.name() + " was not ready within " + START_BOUND.toSeconds() + " s (see " + log + ")");
-        }
     }
 
     /**
@@ -128,7 +90,7 @@ public final class GatewayStack implements AutoCloseable {
      * @throws java.util.concurrent.CancellationException when the stack is stopping
      */
     public LaunchedProgram start(Launch launch) {
-        return programs.start(launch);
+        return stack.start(launch);
     }
 
     /** Kafka's bootstrap servers. */
@@ -163,17 +125,17 @@ public final class GatewayStack implements AutoCloseable {
 
     /** Where the logs go: kept when the benchmark fails. */
     public Path directory() {
-        return directory;
+        return stack.directory();
     }
 
     /** Certificates and state: removed whether the benchmark succeeds or not. */
     public Path runDirectory() {
-        return directory.resolve("run");
+        return stack.runDirectory();
     }
 
     /** The benchmark finished: closing removes the directory with its logs. */
-    public synchronized void succeeded() {
-        succeeded = true;
+    public void succeeded() {
+        stack.succeeded();
     }
 
     /**
@@ -182,19 +144,6 @@ public final class GatewayStack implements AutoCloseable {
      */
     @Override
     public void close() {
-        programs.close();
-    }
-
-    /** Once everything stopped: the whole directory, or only the run directory when the logs are to be read. */
-    private void removeDirectory(Map<LaunchedProgram, LaunchedProgram.Stopped> how) {
-        boolean keepLogs;
-        synchronized (this) {
-            keepLogs = !succeeded;
-        }
-        Directories.deleteTree(keepLogs ? runDirectory() : directory);
-        if (keepLogs) {
-            progress.println("ballast: the benchmark did not finish; its logs are in " + directory);
-            progress.flush();
-        }
+        stack.close();
     }
 }

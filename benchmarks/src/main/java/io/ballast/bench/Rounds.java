@@ -3,8 +3,8 @@ package io.ballast.bench;
 import picocli.CommandLine.Option;
 
 /**
- * {@code --runs N}: how many paired rounds a benchmark measures, each running Ballast and its reference once. A
- * picocli mixin; each benchmark gives its own default and upper bound:
+ * {@code --runs N}: how many rounds a benchmark measures, each running Ballast and its reference (where it has one)
+ * once. A picocli mixin; each benchmark gives its own default and upper bound:
  *
  * <pre>{@code
  * @Mixin
@@ -19,7 +19,8 @@ public final class Rounds {
     @Option(
             names = "--runs",
             paramLabel = "N",
-            description = "Rounds, each running Ballast and its reference once (default: ${DEFAULT-VALUE}).")
+            description = "Rounds, each running Ballast, and its reference where the benchmark has one, once"
+                    + " (default: ${DEFAULT-VALUE}).")
     private int count;
 
     /** {@code byDefault} rounds unless {@code --runs} says otherwise, which may be 1 to {@code most}. */

@@ -1,11 +1,7 @@
 package io.ballast.bench.gateway;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.ballast.bench.MachineCpu;
 import java.time.Duration;
-import java.util.Arrays;
-import java.util.List;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
@@ -17,13 +13,6 @@ import java.util.OptionalLong;
  * what: {@link #start()} at the start of the measured interval, {@link #stop()} at its end, then {@link #use()}.
  */
 final class CpuMeter {
-
-    private static final Path PROC_STAT = Path.of("/proc/stat");
-    /** {@code /proc/stat}'s cpu line: user nice system idle iowait irq softirq steal; idle and iowait are not busy. */
-    private static final int STAT_FIELDS = 8;
-
-    private static final int IDLE = 3;
-    private static final int IOWAIT = 4;
 
     private final ProcessHandle broker;
     private final ProcessHandle gateway;
@@ -67,7 +56,7 @@ final class CpuMeter {
     }
 
     private Sample sample() {
-        return new Sample(System.nanoTime(), cpuTime(broker), cpuTime(gateway), cpuTime(agents), MachineTicks.read());
+        return new Sample(System.nanoTime(), cpuTime(broker), cpuTime(gateway), cpuTime(agents), MachineCpu.read());
     }
 
     /** The process's CPU time (user and system) so far, in nanoseconds; empty when the kernel no longer says. */
@@ -87,40 +76,5 @@ final class CpuMeter {
             OptionalLong broker,
             OptionalLong gateway,
             OptionalLong agents,
-            Optional<MachineTicks> machine) {}
-
-    /** The first line of {@code /proc/stat}: all CPUs' time so far, in ticks, busy and in all; and how many CPUs. */
-    private record MachineTicks(long busy, long total, int cpus) {
-
-        /** This machine's ticks so far; empty where there is no {@code /proc/stat} (not Linux). */
-        static Optional<MachineTicks> read() {
-            List<String> lines;
-            try {
-                lines = Files.readAllLines(PROC_STAT);
-            } catch (IOException e) {
-                return Optional.empty();
-            }
-            int cpus =
-                    (int) lines.stream().filter(l -> l.matches("cpu\\d+\\s.*")).count();
-            String[] fields = lines.isEmpty()
-                    ? new String[] {""}
-                    : lines.getFirst().strip().split("\\s+");
-            if (!fields[0].equals("cpu") || fields.length < 1 + STAT_FIELDS) {
-                return Optional.empty();
-            }
-            long[] ticks = Arrays.stream(fields, 1, 1 + STAT_FIELDS)
-                    .mapToLong(Long::parseLong)
-                    .toArray();
-            long total = Arrays.stream(ticks).sum();
-            return Optional.of(new MachineTicks(total - ticks[IDLE] - ticks[IOWAIT], total, cpus));
-        }
-
-        /** How many of the CPUs were busy on average since {@code earlier}. */
-        OptionalDouble busyCoresSince(MachineTicks earlier) {
-            long total = this.total - earlier.total;
-            return total > 0
-                    ? OptionalDouble.of((double) (busy - earlier.busy) / total * cpus)
-                    : OptionalDouble.empty();
-        }
-    }
+            Optional<MachineCpu> machine) {}
 }
