@@ -89,11 +89,14 @@ final class EngineFleet {
         return shelves;
     }
 
-    /** Forgets every disk's estimated trend, as a datastore read back from the store has none. */
+    /**
+     * Forgets every disk's estimated trend: the plan then estimates each afresh, as happens once per disk when its
+     * hourly usage bucket closes (a disk read back from the store keeps its estimate until then).
+     */
     void forgetForecasts() {
         for (Shelf shelf : shelves) {
             for (Disk disk : shelf.datastore.disks()) {
-                disk.history().restore(disk.history().points());
+                disk.history().restore(disk.history().points(), Optional.empty());
             }
         }
     }
@@ -166,7 +169,7 @@ final class EngineFleet {
             check(engine.vmUpserted(
                     datastore, guest.vmId, Optional.of("host-" + random.nextInt(64)), guest.profile, now));
             Disk disk = datastore.disk(guest.diskId).orElseThrow();
-            disk.history().restore(history(guest, now, random));
+            disk.history().restore(history(guest, now, random), Optional.empty());
             utilized.put(guest.diskId, guest.usedBytes);
             report(guest.diskId);
         }
