@@ -117,7 +117,14 @@ final class KillPoints {
             return false;
         }
         TimeUnit.NANOSECONDS.sleep(delayNanos);
+        // The crash is the resize's JVM with the tools it runs (resize2fs, dumpe2fs), as when its host or container
+        // goes down: a tool left running keeps the image open, and the continuing run rightly refuses an image in use.
+        List<ProcessHandle> tools = child.process.descendants().toList();
         child.process.destroyForcibly();
+        for (ProcessHandle tool : tools) {
+            tool.destroyForcibly();
+            tool.onExit().get(30, TimeUnit.SECONDS);
+        }
         int exit = child.finish();
         boolean done = child.output().contains("done")
                 || (!Files.exists(ResizeJournal.of(image)) && Files.size(image) == expectedSize);
