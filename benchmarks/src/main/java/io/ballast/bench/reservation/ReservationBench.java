@@ -40,8 +40,9 @@ import picocli.CommandLine.Option;
  * <ul>
  *   <li>A full plan: {@link Planner#plan} on every datastore of a fleet (100,000 disks on 2,000 datastores by
  *       default), the datastores shared out over {@code --threads}, each disk with a week of hourly usage behind it.
- *       Timed with every trend estimated afresh, as the service plans a datastore it has just read from its store,
- *       and again with the trends already known.
+ *       Timed as the service's ticks plan, each disk's trend already estimated (the store keeps each disk's
+ *       estimate until its hourly usage bucket closes), and with every trend estimated in the same pass, which the
+ *       service never does at once: each disk's estimate is made when its own hour closes.
  *   <li>Telemetry to decision: {@code BudgetEngine.usageReported} on one datastore of the fleet (50 disks by
  *       default), each report changing its disk's usage enough that the engine sends a ballast command; the agent
  *       and the worker answer it at once, outside the measured time.
@@ -140,13 +141,17 @@ public final class ReservationBench extends Benchmark {
     /**
      * The figures of one run; times in milliseconds.
      *
-     * @param fullPlanRoundsMs each measured round's full plan with every trend estimated, wall time
+     * @param fullPlanRoundsMs each measured round's full plan as a tick makes it (every trend known), wall time
      * @param fullPlanMs their median: the figure the goal is about
      * @param fullPlanCpuMs the median of this JVM's CPU time (every thread) over each such round: what a plan costs
      *     whatever else shares the cores; on idle cores, about {@code fullPlanMs} times the threads
      * @param fullPlanPerDatastoreMs that median over the datastores (the wall time's share of one)
-     * @param datastorePlanP50Ms one datastore's plan on one thread, trends estimated, over every measured round
-     * @param fullPlanTrendsKnownMs the median full plan right after such a round, every trend already estimated
+     * @param datastorePlanP50Ms one datastore's plan on one thread, trends known, over every measured round
+     * @param fullPlanTrendsEstimatedRoundsMs each round's full plan with every disk's trend estimated in it, wall time
+     *     (each such round comes first, the round with the trends known right after it)
+     * @param fullPlanTrendsEstimatedMs their median
+     * @param fullPlanTrendsEstimatedCpuMs the median of this JVM's CPU time over those rounds
+     * @param trendEstimateCpuUs that CPU time less the trends-known round's, per disk: one disk's estimate
      * @param fullPlanGoalMet whether {@code fullPlanMs} is under the goal; absent for a fleet smaller than the goal's
      * @param telemetryDecisionsWithCommand measured reports whose decision sent a ballast command
      * @param telemetryToDecisionP99Ms one {@code usageReported} call, the report in, the decision out
@@ -167,7 +172,10 @@ public final class ReservationBench extends Benchmark {
             double datastorePlanP50Ms,
             double datastorePlanP99Ms,
             double datastorePlanMaxMs,
-            double fullPlanTrendsKnownMs,
+            List<Double> fullPlanTrendsEstimatedRoundsMs,
+            double fullPlanTrendsEstimatedMs,
+            double fullPlanTrendsEstimatedCpuMs,
+            double trendEstimateCpuUs,
             CpuShare fullPlanCpu,
             double fullPlanGoalMs,
             Optional<Boolean> fullPlanGoalMet,
@@ -189,10 +197,10 @@ public final class ReservationBench extends Benchmark {
                     Locale.ROOT,
                     """
                     budget engine, %,d disks on %,d datastores (%d hourly points of usage each), %d threads:
-                      full plan, trends estimated: median %.0f ms of %d rounds %s (%.3f ms of it a datastore)
+                      full plan as a tick makes it (trends known): median %.0f ms of %d rounds %s (%.3f ms of it a datastore)
                         one datastore on one thread: p50 %.3f ms, p99 %.3f ms, max %.3f ms
                         CPU time of this JVM (all threads): median %.0f ms
-                      full plan, trends known:     median %.0f ms
+                      full plan, every trend estimated in it: median %.0f ms %s, CPU %.0f ms (%.0f us a disk's estimate)
                       cores busy meanwhile: %s
                       goal under %.0f ms for %,d disks on %,d datastores on 2 cores: %s
                     telemetry to decision, one datastore of %d disks, %,d reports (%,d sent a command):
@@ -212,14 +220,17 @@ public final class ReservationBench extends Benchmark {
                     datastorePlanP99Ms,
                     datastorePlanMaxMs,
                     fullPlanCpuMs,
-                    fullPlanTrendsKnownMs,
+                    fullPlanTrendsEstimatedMs,
+                    fullPlanTrendsEstimatedRoundsMs.stream()
+                            .map(ms -> String.format(Locale.ROOT, "%.0f", ms))
+                            .toList(),
+                    fullPlanTrendsEstimatedCpuMs,
+                    trendEstimateCpuUs,
                     fullPlanCpu.describe(),
                     fullPlanGoalMs,
                     GOAL_DISKS,
                     GOAL_DATASTORES,
-                    fullPlanGoalMet
-                            .map(met -> met ? "met (trends estimated)" : "NOT met (trends estimated)")
-                            .orElse("not judged, the fleet is smaller"),
+                    fullPlanGoalMet.map(met -> met ? "met" : "NOT met").orElse("not judged, the fleet is smaller"),
                     telemetryDatastoreDisks,
                     telemetryEvents,
                     telemetryDecisionsWithCommand,
@@ -250,6 +261,7 @@ public final class ReservationBench extends Benchmark {
         long[] datastoreNanos = Stats.sorted(engine.perDatastoreNanos());
         long[] latencies = Stats.sorted(engine.telemetryNanos());
         double fullPlanMs = Stats.median(engine.fullPlanMs());
+        double estimatedCpuMs = Stats.median(engine.trendsEstimatedCpuMs());
         double p99 = Stats.millis(Stats.percentile(latencies, 0.99));
         return new Figures(
                 Machine.here(),
@@ -266,7 +278,10 @@ public final class ReservationBench extends Benchmark {
                 Stats.millis(Stats.percentile(datastoreNanos, 0.50)),
                 Stats.millis(Stats.percentile(datastoreNanos, 0.99)),
                 Stats.millis(Stats.percentile(datastoreNanos, 1.0)),
-                Stats.median(engine.trendsKnownMs()),
+                engine.trendsEstimatedMs(),
+                Stats.median(engine.trendsEstimatedMs()),
+                estimatedCpuMs,
+                Math.max(0, estimatedCpuMs - Stats.median(engine.fullPlanCpuMs())) * 1000 / disks,
                 engine.planCpu(),
                 GOAL_FULL_PLAN_MS,
                 disks >= GOAL_DISKS ? Optional.of(fullPlanMs < GOAL_FULL_PLAN_MS) : Optional.empty(),
@@ -316,7 +331,8 @@ public final class ReservationBench extends Benchmark {
             double buildSeconds,
             List<Double> fullPlanMs,
             List<Double> fullPlanCpuMs,
-            List<Double> trendsKnownMs,
+            List<Double> trendsEstimatedMs,
+            List<Double> trendsEstimatedCpuMs,
             long[] perDatastoreNanos,
             CpuShare planCpu,
             int telemetryDatastoreDisks,
@@ -340,6 +356,7 @@ public final class ReservationBench extends Benchmark {
             fleet.forgetForecasts();
             planAll(fleet, pool, horizon); // the JIT's round, not counted
             List<Double> fresh = new ArrayList<>();
+            List<Double> freshCpu = new ArrayList<>();
             List<Double> known = new ArrayList<>();
             List<Double> cpu = new ArrayList<>();
             long[] perDatastore = new long[runs * datastores];
@@ -349,9 +366,10 @@ public final class ReservationBench extends Benchmark {
                 PlanRound estimating = planAll(fleet, pool, horizon);
                 PlanRound knowing = planAll(fleet, pool, horizon);
                 fresh.add(Stats.millis(estimating.nanos()));
-                cpu.add(Stats.millis(estimating.cpuNanos()));
+                freshCpu.add(Stats.millis(estimating.cpuNanos()));
                 known.add(Stats.millis(knowing.nanos()));
-                System.arraycopy(estimating.perDatastoreNanos(), 0, perDatastore, (round - 1) * datastores, datastores);
+                cpu.add(Stats.millis(knowing.cpuNanos()));
+                System.arraycopy(knowing.perDatastoreNanos(), 0, perDatastore, (round - 1) * datastores, datastores);
                 err.printf(
                         Locale.ROOT,
                         "round %d: %.0f ms with trends estimated, %.0f ms with trends known%n",
@@ -370,9 +388,10 @@ public final class ReservationBench extends Benchmark {
             CpuShare telemetryCpu = telemetryMeter.stop();
             return new EngineFigures(
                     buildSeconds,
-                    fresh,
-                    cpu,
                     known,
+                    cpu,
+                    fresh,
+                    freshCpu,
                     perDatastore,
                     planCpu,
                     telemetry.datastoreDisks(),

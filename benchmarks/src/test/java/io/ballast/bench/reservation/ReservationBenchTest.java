@@ -60,10 +60,11 @@ class ReservationBenchTest {
         assertThat(number(json, "fullPlanMs")).isPositive();
         assertThat(number(json, "fullPlanPerDatastoreMs")).isPositive();
         assertThat(number(json, "datastorePlanP99Ms")).isPositive();
-        assertThat(number(json, "fullPlanTrendsKnownMs"))
-                .as("a plan whose trends are known skips the estimates, the most of a plan's work")
-                .isPositive()
-                .isLessThan(number(json, "fullPlanMs"));
+        assertThat(json.get("fullPlanTrendsEstimatedRoundsMs").size()).isEqualTo(2);
+        assertThat(number(json, "fullPlanTrendsEstimatedMs"))
+                .as("estimating every trend is the most of a plan's work; a tick's plan, trends known, skips it")
+                .isGreaterThan(number(json, "fullPlanMs"));
+        assertThat(number(json, "trendEstimateCpuUs")).isPositive();
         assertThat(number(json.get("fullPlanCpu"), "benchCores")).isPositive();
         assertThat(json.get("fullPlanGoalMet").isNull())
                 .as("a fleet smaller than the goal's is not judged against it")

@@ -537,11 +537,12 @@ public final class BudgetEngine {
     }
 
     /**
-     * An operator fixes a disk's ballast ({@code ballastBytes}) or gives it back to the planner (empty). A smaller
-     * ballast than the disk's budget allows must fit the datastore's budgets.
+     * An operator fixes a disk's ballast ({@code ballastBytes}) or gives it back to the planner (empty). The budget the
+     * ballast leaves must fit with every other disk at its minimum: the space the plan shared out above the minimums
+     * is taken back from the others' targets first, whatever order the operator pins the disks in.
      *
      * @throws Refusal.InvalidInput for a size outside 0 to designated, or more than its filesystems can hold
-     * @throws Refusal.FailedPrecondition when the smaller ballast does not fit the datastore
+     * @throws Refusal.FailedPrecondition when the budget the ballast leaves does not fit the datastore that way
      */
     public Decision override(Datastore datastore, String diskId, Optional<Long> ballastBytes, Instant now) {
         Disk disk = requireDisk(datastore, diskId);
@@ -556,11 +557,14 @@ public final class BudgetEngine {
         long bytes = ballastBytes.get();
         requireFits(disk, bytes, "ballastBytes");
         long newBudget = disk.designatedBytes() - bytes;
-        long increase = newBudget - disk.settledEffectiveBytes(disk.budgetBytes());
-        if (increase > 0 && datastore.budgetedDemandBytes() + increase > baseline.limitBytes()) {
+        // What the planner shared out above the disks' minimums is no one's yet: the pinned budget may take it, and
+        // the plan that follows takes it back from the others' targets (inflating them before this disk deflates).
+        long spare = Room.of(datastore).spareBytes();
+        long aboveMinimum = newBudget - disk.minimumBudgetBytes();
+        if (aboveMinimum > 0 && aboveMinimum > spare) {
             throw new Refusal.FailedPrecondition("a ballast of " + bytes + " bytes gives disk " + diskId + " "
-                    + increase + " more bytes than its budget, and datastore " + datastore.id() + " has "
-                    + (baseline.limitBytes() - datastore.budgetedDemandBytes()) + " to give");
+                    + aboveMinimum + " bytes above its minimum, and datastore " + datastore.id() + " has "
+                    + Math.max(0, spare) + " to share above every disk's minimum");
         }
         long before = disk.budgetBytes();
         disk.pin(ballastBytes);

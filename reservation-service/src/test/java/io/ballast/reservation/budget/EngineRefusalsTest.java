@@ -158,4 +158,29 @@ class EngineRefusalsTest {
 
         assertThat(state()).isEqualTo(before);
     }
+
+    @Test
+    void anOverrideWhoseBudgetDoesNotFitAboveTheOthersMinimumsIsRefused() {
+        Guests tight = new Guests();
+        Datastore datastore = tight.datastore("tight", 100 * GIB);
+        tight.disk("tight", "a", "vm-a", 100 * GIB, 30 * GIB, Profile.DEFAULT);
+        tight.disk("tight", "b", "vm-b", 100 * GIB, 30 * GIB, Profile.DEFAULT);
+        tight.check(tight.tick("tight"));
+        tight.settle("tight");
+        assertThat(tight.terms("tight").holds()).isTrue();
+        String before = Fingerprint.of(datastore);
+
+        assertThatThrownBy(() -> tight.engine.override(datastore, "a", Optional.of(10 * GIB), tight.now))
+                .as("a budget of 90 GiB with b at its minimum of 33.3 GiB needs more than 100 GiB")
+                .isInstanceOf(Refusal.FailedPrecondition.class)
+                .hasMessageContaining("above every disk's minimum");
+        assertThat(Fingerprint.of(datastore)).isEqualTo(before);
+
+        tight.check(tight.engine.override(datastore, "a", Optional.of(40 * GIB), tight.now));
+        tight.settle("tight");
+        tight.check(tight.tick("tight"));
+        tight.settle("tight");
+        assertThat(datastore.disk("a").orElseThrow().effectiveBytes()).isEqualTo(60 * GIB);
+        assertThat(tight.terms("tight").holds()).isTrue();
+    }
 }

@@ -94,4 +94,43 @@ class TrendEstimatorTest {
         assertThat(history.forecast().points()).isEqualTo(7 * 24);
         assertThat(history.forecast().slopeBytesPerDay()).isCloseTo(GIB, within(0.01 * GIB));
     }
+
+    @Test
+    void theSelectedRanksAreThoseOfEverySlopeSorted() {
+        Random random = new Random(23);
+        for (int round = 0; round < 300; round++) {
+            int n = TrendEstimator.MIN_POINTS + random.nextInt(170);
+            List<UsagePoint> points = new ArrayList<>();
+            Instant at = START;
+            for (int i = 0; i < n; i++) {
+                at = at.plus(Duration.ofHours(1 + (random.nextInt(10) == 0 ? random.nextInt(5) : 0))); // gaps too
+                long utilized = random.nextInt(4) == 0 ? 7 * GIB : 5 * GIB + random.nextLong(4 * GIB); // ties too
+                points.add(new UsagePoint(at, utilized));
+            }
+
+            Forecast forecast = TrendEstimator.estimate(points, Duration.ofDays(7));
+
+            double[] sorted = everySlopeSorted(points);
+            int count = sorted.length;
+            double c = 1.959963984540054 * Math.sqrt(n * (n - 1.0) * (2.0 * n + 5) / 18.0);
+            int lower = Math.max(0, (int) Math.floor((count - c) / 2) - 1);
+            int upper = Math.min(count - 1, (int) Math.ceil((count + c) / 2));
+            double median = count % 2 == 1 ? sorted[count / 2] : (sorted[count / 2 - 1] + sorted[count / 2]) / 2;
+            assertThat(forecast.slopeBytesPerDay()).as("median, n=%d", n).isEqualTo(median);
+            assertThat(forecast.lowerSlopeBytesPerDay()).as("lower, n=%d", n).isEqualTo(sorted[lower]);
+            assertThat(forecast.upperSlopeBytesPerDay()).as("upper, n=%d", n).isEqualTo(sorted[upper]);
+        }
+    }
+
+    private static double[] everySlopeSorted(List<UsagePoint> points) {
+        List<Double> slopes = new ArrayList<>();
+        for (int i = 0; i < points.size(); i++) {
+            for (int j = i + 1; j < points.size(); j++) {
+                long seconds =
+                        Duration.between(points.get(i).at(), points.get(j).at()).toSeconds();
+                slopes.add((points.get(j).utilizedBytes() - points.get(i).utilizedBytes()) * 86_400.0 / seconds);
+            }
+        }
+        return slopes.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    }
 }

@@ -142,4 +142,34 @@ class WorkedExamplesTest {
         assertThat(guests.terms("ds").worstCaseDemandBytes()).isEqualTo(200 * GIB);
         assertThat(guests.terms("ds").holds()).isTrue();
     }
+
+    @Test
+    void theFiveDisksArePinnedWhileThePlanHasReachedOnlySomeOfThem() {
+        // example 5 as an operator meets it: three disks planned (their inflates in flight), two so new that their
+        // budgets are still their designated sizes; pinning the first must not wait for the others' plans
+        Guests guests = new Guests();
+        Datastore datastore = guests.datastore("ds", 200 * GIB);
+        for (int i = 0; i < 3; i++) {
+            guests.disk("ds", "d" + i, "vm" + i, 100 * GIB, GIB, Profile.DEFAULT);
+        }
+        guests.check(guests.tick("ds"));
+        for (int i = 3; i < 5; i++) {
+            guests.disk("ds", "d" + i, "vm" + i, 100 * GIB, GIB, Profile.DEFAULT);
+        }
+        assertThat(datastore.budgetedDemandBytes())
+                .as("two budgets still at their designated 100 GiB")
+                .isGreaterThan(200 * GIB);
+
+        for (int i = 0; i < 5; i++) {
+            guests.check(guests.engine.override(datastore, "d" + i, Optional.of(60 * GIB), guests.now));
+        }
+        guests.settle("ds");
+        guests.check(guests.tick("ds"));
+        guests.settle("ds");
+
+        for (Disk disk : datastore.disks()) {
+            assertThat(disk.worstCaseDemandBytes()).isEqualTo(40 * GIB);
+        }
+        assertThat(guests.terms("ds").holds()).isTrue();
+    }
 }

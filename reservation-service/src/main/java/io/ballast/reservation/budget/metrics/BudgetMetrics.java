@@ -32,6 +32,8 @@ public class BudgetMetrics {
     private final Counter violations;
     private final Timer ackLatency;
     private final Timer reclaimLatency;
+    private final Timer tickPass;
+    private final Counter ticksSkipped;
 
     BudgetMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -46,6 +48,18 @@ public class BudgetMetrics {
                 .description("From a reclaim job's last send to the worker's result")
                 .publishPercentileHistogram()
                 .register(registry);
+        this.tickPass = Timer.builder("ballast.reservation.tick")
+                .description("One pass of this instance over every datastore: expiries, resends and plans")
+                .register(registry);
+        this.ticksSkipped = Counter.builder("ballast.reservation.ticks.skipped")
+                .description("Datastores a pass left to the next one because another decision held them")
+                .register(registry);
+    }
+
+    /** A pass over every datastore took {@code took}; {@code skipped} of them were busy with another decision. */
+    public void ticked(Duration took, int skipped) {
+        tickPass.record(took);
+        ticksSkipped.increment(skipped);
     }
 
     /** A decision found {@code count} violations of the invariant it should have kept. */

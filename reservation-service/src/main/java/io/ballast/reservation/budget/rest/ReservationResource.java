@@ -284,8 +284,13 @@ public class ReservationResource {
     @Operation(summary = "The effective size a new VM's disk gets on each datastore, the best fit first")
     public PlacementView placement(@Valid @NotNull PlacementRequest request) {
         boolean sparse = "qcow2".equals(request.format()) || "vmdk-sparse".equals(request.format());
-        Profile profile =
-                Optional.ofNullable(request.profile()).map(store::profile).orElse(Profile.DEFAULT);
+        Profile profile = Optional.ofNullable(request.profile())
+                .map(name -> store.knownProfile(name)
+                        .orElseThrow(() -> new Refusal.InvalidInput(
+                                "profile",
+                                "no profile named '" + name + "' is known (inventory publishes profiles; '"
+                                        + Profile.DEFAULT.name() + "' always is)")))
+                .orElse(Profile.DEFAULT);
         Placement.Template template = new Placement.Template(
                 request.designatedBytes(),
                 FormatOverhead.bytes(sparse, request.designatedBytes()),

@@ -337,16 +337,23 @@ public class BudgetStore {
     /** The profile named {@code name}; {@link Profile#DEFAULT} for a VM that names none or one not known yet. */
     @Transactional(Transactional.TxType.SUPPORTS)
     public Profile profile(String name) {
-        if (name.isBlank()) {
-            return Profile.DEFAULT;
-        }
+        return name.isBlank() ? Profile.DEFAULT : knownProfile(name).orElse(Profile.DEFAULT);
+    }
+
+    /**
+     * The profile named {@code name} as inventory last published it; {@link Profile#DEFAULT} for its own name unless
+     * inventory published one of that name; empty for any other name inventory has not published.
+     */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public Optional<Profile> knownProfile(String name) {
         return list(
                         "SELECT name, min_free_ratio, desired_free_ratio, priority FROM reservation.profile WHERE name = ?",
                         List.of(name),
                         row -> new Profile(row.getString(1), row.getDouble(2), row.getDouble(3), row.getInt(4)))
                 .stream()
                 .findFirst()
-                .orElse(Profile.DEFAULT);
+                .or(() -> Optional.of(Profile.DEFAULT)
+                        .filter(profile -> profile.name().equals(name)));
     }
 
     @FunctionalInterface

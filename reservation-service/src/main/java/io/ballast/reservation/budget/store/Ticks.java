@@ -11,6 +11,7 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -77,27 +78,42 @@ public class Ticks {
             LOG.warnf("tick skipped: the store could not be read reason=%s", e.toString());
             return;
         }
+        long start = System.nanoTime();
+        int skipped = 0;
         for (String id : ids) {
             try {
-                tick(
+                if (!tick(
                         id,
                         rooms.stream()
                                 .filter(room -> !room.datastoreId().equals(id))
-                                .toList());
+                                .toList())) {
+                    skipped++;
+                }
             } catch (RuntimeException e) {
                 LOG.warnf(e, "tick failed datastore=%s", id);
             }
         }
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        metrics.ticked(took, skipped);
+        if (took.compareTo(config.tickInterval()) > 0) {
+            LOG.warnf(
+                    "a tick pass took longer than the tick interval took=%dms interval=%dms datastores=%d skipped=%d",
+                    took.toMillis(), config.tickInterval().toMillis(), ids.size(), skipped);
+        }
     }
 
-    private void tick(String datastoreId, List<Room> others) {
-        decisions.onIfFree(datastoreId, locked -> {
-            Datastore datastore = locked.get(datastoreId);
-            Instant now = clock.instant();
-            locked.keep(engine.tick(datastore, others, now));
-            metrics.timeToFull(
-                    datastoreId, BudgetEngine.timeToFull(datastore, Planner.plan(datastore, config.forecastHorizon())));
-            return null;
-        });
+    /** Ticks one datastore; false when another decision held it. */
+    private boolean tick(String datastoreId, List<Room> others) {
+        return decisions
+                .onIfFree(datastoreId, locked -> {
+                    Datastore datastore = locked.get(datastoreId);
+                    Instant now = clock.instant();
+                    locked.keep(engine.tick(datastore, others, now));
+                    metrics.timeToFull(
+                            datastoreId,
+                            BudgetEngine.timeToFull(datastore, Planner.plan(datastore, config.forecastHorizon())));
+                    return Boolean.TRUE;
+                })
+                .isPresent();
     }
 }

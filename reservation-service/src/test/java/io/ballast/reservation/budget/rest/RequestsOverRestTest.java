@@ -116,6 +116,86 @@ class RequestsOverRestTest {
     }
 
     @Test
+    void aPlacementRanksTheDatastoresByTheRoomLeftAndNamesOnlyKnownProfiles() {
+        try (ServiceFleet fleet = new ServiceFleet(broker.bootstrapServers())) {
+            fleet.datastore("ds-p-small", 30 * GIB);
+            fleet.datastore("ds-p-big", 100 * GIB);
+            await().atMost(ServiceFleet.WAIT).until(() -> exists("ds-p-small") && exists("ds-p-big"));
+            Map<String, Object> template =
+                    Map.of("designatedBytes", 40 * GIB, "expectedUtilizedBytes", 9 * GIB, "format", "raw");
+
+            List<Map<String, Object>> options = post("/api/v1/placements", Roles.ORCHESTRATOR, template, 200)
+                    .getList("options");
+            List<Object> ours = options.stream()
+                    .map(option -> option.get("datastoreId"))
+                    .filter(id -> id.toString().startsWith("ds-p-"))
+                    .toList();
+            assertThat(ours).as("the most room left first").containsExactly("ds-p-big", "ds-p-small");
+            JsonPath small =
+                    post("/api/v1/placements", Roles.ORCHESTRATOR, with(template, "datastoreId", "ds-p-small"), 200);
+            assertThat(small.getList("options")).hasSize(1);
+            assertThat(small.getBoolean("options[0].fits")).isTrue();
+            assertThat(small.getLong("options[0].effectiveBytes"))
+                    .as("the default profile's desired free ratio, 0.2, on 9 GiB used")
+                    .isBetween(9 * GIB * 5 / 4, 9 * GIB * 5 / 4 + (1 << 20));
+            assertThat(small.getLong("options[0].ballastBytes"))
+                    .isEqualTo(40 * GIB - small.getLong("options[0].effectiveBytes"));
+
+            problem(
+                    post("/api/v1/placements", Roles.ORCHESTRATOR, with(template, "profile", "half")),
+                    400,
+                    "invalid-input");
+            fleet.profile("half", 0.5, 0.5, 10);
+            await().atMost(ServiceFleet.WAIT)
+                    .until(() -> post("/api/v1/placements", Roles.ORCHESTRATOR, with(template, "profile", "half"))
+                                    .statusCode()
+                            == 200);
+            JsonPath half = post(
+                    "/api/v1/placements",
+                    Roles.ORCHESTRATOR,
+                    with(with(template, "profile", "half"), "datastoreId", "ds-p-small"),
+                    200);
+            assertThat(half.getLong("options[0].effectiveBytes")).isEqualTo(18 * GIB);
+            assertThat(post("/api/v1/placements", Roles.ORCHESTRATOR, with(template, "profile", "default"))
+                            .statusCode())
+                    .as("the default profile is always known")
+                    .isEqualTo(200);
+
+            JsonPath tooBig = post(
+                    "/api/v1/placements",
+                    Roles.ORCHESTRATOR,
+                    with(with(template, "expectedUtilizedBytes", 29 * GIB), "datastoreId", "ds-p-small"),
+                    200);
+            assertThat(tooBig.getBoolean("options[0].fits"))
+                    .as("29 GiB used needs more than the 30 GiB datastore's room")
+                    .isFalse();
+            problem(
+                    post("/api/v1/placements", Roles.ORCHESTRATOR, with(template, "datastoreId", "ds-p-none")),
+                    404,
+                    "not-found");
+            problem(
+                    post("/api/v1/placements", Roles.ORCHESTRATOR, with(template, "expectedUtilizedBytes", 41 * GIB)),
+                    400,
+                    "invalid-input");
+            problem(post("/api/v1/placements", Roles.VIEWER, template), 403, "forbidden");
+        }
+    }
+
+    private static Map<String, Object> with(Map<String, Object> body, String key, Object value) {
+        Map<String, Object> changed = new java.util.HashMap<>(body);
+        changed.put(key, value);
+        return changed;
+    }
+
+    private static boolean exists(String datastore) {
+        return given().auth()
+                        .oauth2(Tokens.token(Roles.VIEWER))
+                        .get("/api/v1/datastores/{id}", datastore)
+                        .statusCode()
+                == 200;
+    }
+
+    @Test
     void badRequestsAreRefusedWithProblemDetailsAndChangeNothing() {
         try (ServiceFleet fleet = new ServiceFleet(broker.bootstrapServers())) {
             fleet.datastore("ds-bad", 100 * GIB);
@@ -243,6 +323,11 @@ class RequestsOverRestTest {
                         .isPresent();
                 assertThat(metrics.valueOrZero("ballast_invariant_violations_total", Map.of()))
                         .isZero();
+                assertThat(metrics.valueOrZero("ballast_reservation_tick_seconds_count", Map.of()))
+                        .as("the passes over every datastore are timed")
+                        .isPositive();
+                assertThat(metrics.value("ballast_reservation_ticks_skipped_total", Map.of()))
+                        .isPresent();
             });
         }
     }
