@@ -1,17 +1,17 @@
 package io.ballast.contract;
 
+import static io.ballast.testsupport.BenchReports.number;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ballast.testsupport.BenchReports;
 import io.ballast.testsupport.Commands;
 import io.ballast.testsupport.SystemPrerequisites;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -124,22 +124,6 @@ class BenchmarksTest {
     }
 
     private static List<Path> benchDirectories() throws IOException {
-        Path benches = ROOT.resolve(".ballast/bench");
-        if (!Files.isDirectory(benches)) {
-            return List.of();
-        }
-        try (Stream<Path> entries = Files.list(benches)) {
-            return entries.toList();
-        }
-    }
-
-    /** A number of the report: present, and a number. */
-    private static double number(JsonNode report, String field) {
-        JsonNode value = report.get(field);
-        assertThat(value).as("field %s in %s", field, report).isNotNull();
-        assertThat(value.isNumber())
-                .as("field %s in %s is a number", field, report)
-                .isTrue();
-        return value.asDouble();
+        return BenchReports.entries(ROOT.resolve(".ballast/bench"));
     }
 }

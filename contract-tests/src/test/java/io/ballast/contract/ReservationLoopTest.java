@@ -8,20 +8,12 @@ import io.ballast.local.LocalDatabase;
 import io.ballast.proto.ballast.v1.SetBallastSize;
 import io.ballast.proto.events.Decoded;
 import io.ballast.proto.events.Topic;
-import io.ballast.proto.inventory.v1.Datastore;
-import io.ballast.proto.inventory.v1.DatastoreUpserted;
-import io.ballast.proto.inventory.v1.ImageFormat;
-import io.ballast.proto.inventory.v1.Profile;
-import io.ballast.proto.inventory.v1.ProfileUpserted;
-import io.ballast.proto.inventory.v1.VirtualDisk;
-import io.ballast.proto.inventory.v1.VirtualDiskUpserted;
-import io.ballast.proto.inventory.v1.Vm;
-import io.ballast.proto.inventory.v1.VmUpserted;
 import io.ballast.proto.worker.v1.JobFinished;
 import io.ballast.proto.worker.v1.ReclaimJob;
 import io.ballast.testsupport.Commands;
 import io.ballast.testsupport.EventProducer;
 import io.ballast.testsupport.EventTap;
+import io.ballast.testsupport.InventoryEvents;
 import io.ballast.testsupport.LoopDisk;
 import io.ballast.testsupport.Postgres;
 import java.nio.file.Files;
@@ -97,42 +89,20 @@ class ReservationLoopTest {
         b = guest("vm-2", "disk-b", gateway);
 
         try (EventProducer inventory = EventProducer.connect(fleet.broker.bootstrapServers(), "inventory-service")) {
-            datastore(inventory, DATASTORE, 400 * MIB);
-            datastore(inventory, SPARE, 4096 * MIB);
-            inventory.publish(
-                    Topic.INVENTORY,
-                    "roomy",
-                    ProfileUpserted.newBuilder()
-                            .setProfile(Profile.newBuilder()
-                                    .setName("roomy")
-                                    .setMinFreeRatio(0.1)
-                                    .setDesiredFreeRatio(0.8)
-                                    .setPriority(50))
-                            .build());
+            InventoryEvents described = new InventoryEvents(inventory);
+            described.datastore(DATASTORE, 400 * MIB, shared);
+            described.datastore(SPARE, 4096 * MIB, shared);
+            described.profile("roomy", 0.1, 0.8, 50);
             for (Guest guest : List.of(a, b)) {
-                inventory.publish(
-                        Topic.INVENTORY,
-                        guest.vm(),
-                        VmUpserted.newBuilder()
-                                .setVm(Vm.newBuilder()
-                                        .setVmId(guest.vm())
-                                        .setHostId(HOST)
-                                        .setProfile("roomy"))
-                                .build());
-                inventory.publish(
-                        Topic.INVENTORY,
+                described.vm(guest.vm(), HOST, "roomy");
+                // a loop device's guest name is its backing file
+                described.rawDisk(
                         guest.diskId(),
-                        VirtualDiskUpserted.newBuilder()
-                                .setDisk(VirtualDisk.newBuilder()
-                                        .setDiskId(guest.diskId())
-                                        .setVmId(guest.vm())
-                                        .setDatastoreId(DATASTORE)
-                                        .setImagePath(guest.image().toString())
-                                        .setFormat(ImageFormat.IMAGE_FORMAT_RAW)
-                                        .setDesignatedBytes(Files.size(guest.image()))
-                                        // a loop device's guest name is its backing file
-                                        .setSerial(guest.image().toString()))
-                                .build());
+                        guest.vm(),
+                        DATASTORE,
+                        guest.image(),
+                        Files.size(guest.image()),
+                        guest.image().toString());
             }
         }
     }
@@ -344,17 +314,5 @@ class ReservationLoopTest {
         Program agent = fleet.startAgent(vm, gateway, mount, directory.resolve("agent-state"));
         guests.add(agent);
         return new Guest(vm, diskId, disk, mount);
-    }
-
-    private static void datastore(EventProducer inventory, String id, long capacityBytes) {
-        inventory.publish(
-                Topic.INVENTORY,
-                id,
-                DatastoreUpserted.newBuilder()
-                        .setDatastore(Datastore.newBuilder()
-                                .setDatastoreId(id)
-                                .setCapacityBytes(capacityBytes)
-                                .setLocation(shared.toString()))
-                        .build());
     }
 }

@@ -43,10 +43,12 @@ public final class EventProducer implements AutoCloseable {
 
     private final KafkaProducer<String, byte[]> producer;
     private final Events codec;
+    private final boolean batching;
 
-    private EventProducer(KafkaProducer<String, byte[]> producer, Events codec) {
+    private EventProducer(KafkaProducer<String, byte[]> producer, Events codec, boolean batching) {
         this.producer = producer;
         this.codec = codec;
+        this.batching = batching;
     }
 
     /** A producer whose envelopes name {@code producerName} (e.g. {@code "reservation-service"}). */
@@ -56,7 +58,7 @@ public final class EventProducer implements AutoCloseable {
 
     /** A producer encoding with {@code codec} (e.g. one whose clock the test controls). */
     public static EventProducer connect(String bootstrapServers, Events codec) {
-        return open(bootstrapServers, codec, Map.of());
+        return open(bootstrapServers, codec, Map.of(), false);
     }
 
     /**
@@ -64,11 +66,20 @@ public final class EventProducer implements AutoCloseable {
      * {@link #BATCH_LINGER} for others to share their request; envelopes name {@code producerName}.
      */
     public static EventProducer batching(String bootstrapServers, String producerName) {
-        return open(bootstrapServers, new Events(producerName), Map.of(ProducerConfig.LINGER_MS_CONFIG, (int)
-                BATCH_LINGER.toMillis()));
+        return open(
+                bootstrapServers,
+                new Events(producerName),
+                Map.of(ProducerConfig.LINGER_MS_CONFIG, (int) BATCH_LINGER.toMillis()),
+                true);
     }
 
-    private static EventProducer open(String bootstrapServers, Events codec, Map<String, Object> settings) {
+    /** Whether this producer was made with {@link #batching}, for publishing at a rate. */
+    public boolean batching() {
+        return batching;
+    }
+
+    private static EventProducer open(
+            String bootstrapServers, Events codec, Map<String, Object> settings, boolean batching) {
         Map<String, Object> configuration = new HashMap<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
                 bootstrapServers,
@@ -79,7 +90,7 @@ public final class EventProducer implements AutoCloseable {
                 ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
                 ByteArraySerializer.class.getName()));
         configuration.putAll(settings);
-        return new EventProducer(new KafkaProducer<>(configuration), codec);
+        return new EventProducer(new KafkaProducer<>(configuration), codec, batching);
     }
 
     /**

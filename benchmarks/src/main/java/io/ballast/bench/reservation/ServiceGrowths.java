@@ -11,18 +11,9 @@ import io.ballast.local.LocalStack;
 import io.ballast.local.launch.Launcher;
 import io.ballast.local.token.TokenKeys;
 import io.ballast.local.token.TokenMinter;
-import io.ballast.proto.events.Topic;
-import io.ballast.proto.inventory.v1.Datastore;
-import io.ballast.proto.inventory.v1.DatastoreUpserted;
-import io.ballast.proto.inventory.v1.ImageFormat;
-import io.ballast.proto.inventory.v1.Profile;
-import io.ballast.proto.inventory.v1.ProfileUpserted;
-import io.ballast.proto.inventory.v1.VirtualDisk;
-import io.ballast.proto.inventory.v1.VirtualDiskUpserted;
-import io.ballast.proto.inventory.v1.Vm;
-import io.ballast.proto.inventory.v1.VmUpserted;
 import io.ballast.support.security.Roles;
 import io.ballast.testsupport.EventProducer;
+import io.ballast.testsupport.InventoryEvents;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -245,27 +236,11 @@ final class ServiceGrowths {
         err.flush();
         SplittableRandom random = new SplittableRandom(seed);
         try (EventProducer inventory = EventProducer.batching(kafka, "inventory-service")) {
-            inventory.publishAsync(
-                    Topic.INVENTORY,
-                    PROFILE,
-                    ProfileUpserted.newBuilder()
-                            .setProfile(Profile.newBuilder()
-                                    .setName(PROFILE)
-                                    .setMinFreeRatio(0.10)
-                                    .setDesiredFreeRatio(0.20)
-                                    .setPriority(50))
-                            .build());
+            InventoryEvents described = new InventoryEvents(inventory);
+            described.profile(PROFILE, 0.10, 0.20, 50);
             for (int d = 0; d < datastores; d++) {
                 long onIt = (disks / datastores + (d < disks % datastores ? 1 : 0)) * DESIGNATED_BYTES;
-                inventory.publishAsync(
-                        Topic.INVENTORY,
-                        datastoreId(d),
-                        DatastoreUpserted.newBuilder()
-                                .setDatastore(Datastore.newBuilder()
-                                        .setDatastoreId(datastoreId(d))
-                                        .setCapacityBytes((long) (0.6 * onIt))
-                                        .setLocation("/datastores/" + datastoreId(d)))
-                                .build());
+                described.datastore(datastoreId(d), (long) (0.6 * onIt), Path.of("/datastores", datastoreId(d)));
             }
             inventory.flush();
             // Disks name their datastore: it must be known first (the inventory topic keeps order per key only).
@@ -276,28 +251,14 @@ final class ServiceGrowths {
                 String disk = diskId(i);
                 String vm = "bench-vm-" + i;
                 String datastore = datastoreId(i % datastores);
-                inventory.publishAsync(
-                        Topic.INVENTORY,
-                        vm,
-                        VmUpserted.newBuilder()
-                                .setVm(Vm.newBuilder()
-                                        .setVmId(vm)
-                                        .setHostId("host-" + i % 16)
-                                        .setProfile(PROFILE))
-                                .build());
-                inventory.publishAsync(
-                        Topic.INVENTORY,
+                described.vm(vm, "host-" + i % 16, PROFILE);
+                described.rawDisk(
                         disk,
-                        VirtualDiskUpserted.newBuilder()
-                                .setDisk(VirtualDisk.newBuilder()
-                                        .setDiskId(disk)
-                                        .setVmId(vm)
-                                        .setDatastoreId(datastore)
-                                        .setImagePath("/datastores/" + datastore + "/" + disk + ".img")
-                                        .setFormat(ImageFormat.IMAGE_FORMAT_RAW)
-                                        .setDesignatedBytes(DESIGNATED_BYTES)
-                                        .setSerial(serial(disk)))
-                                .build());
+                        vm,
+                        datastore,
+                        Path.of("/datastores", datastore, disk + ".img"),
+                        DESIGNATED_BYTES,
+                        serial(disk));
                 peers.guest(serial(disk), vm, DESIGNATED_BYTES, (long)
                         (DESIGNATED_BYTES * (0.15 + 0.15 * random.nextDouble())));
             }

@@ -1,5 +1,6 @@
 package io.ballast.bench.reservation;
 
+import static io.ballast.testsupport.BenchReports.number;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -8,13 +9,12 @@ import io.ballast.bench.BenchCommand;
 import io.ballast.cli.ExitCode;
 import io.ballast.cli.Program;
 import io.ballast.local.Checkout;
+import io.ballast.testsupport.BenchReports;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -127,21 +127,6 @@ class ReservationBenchTest {
     }
 
     private static List<Path> benchDirectories() throws IOException {
-        if (!Files.isDirectory(BENCHES)) {
-            return List.of();
-        }
-        try (Stream<Path> entries = Files.list(BENCHES)) {
-            return entries.toList();
-        }
-    }
-
-    /** A number of the report: present, and a number. */
-    private static double number(JsonNode report, String field) {
-        JsonNode value = report.get(field);
-        assertThat(value).as("field %s in %s", field, report).isNotNull();
-        assertThat(value.isNumber())
-                .as("field %s in %s is a number", field, report)
-                .isTrue();
-        return value.asDouble();
+        return BenchReports.entries(BENCHES);
     }
 }

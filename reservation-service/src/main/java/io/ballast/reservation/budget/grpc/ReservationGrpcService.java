@@ -13,21 +13,33 @@ import io.ballast.proto.reservation.v1.GetBudgetRequest;
 import io.ballast.proto.reservation.v1.GetBudgetResponse;
 import io.ballast.proto.reservation.v1.GetDatastoreLedgerRequest;
 import io.ballast.proto.reservation.v1.GetDatastoreLedgerResponse;
+import io.ballast.proto.reservation.v1.GetGrowthRequest;
+import io.ballast.proto.reservation.v1.GetGrowthResponse;
 import io.ballast.proto.reservation.v1.GrowthOutcome;
 import io.ballast.proto.reservation.v1.Hold;
 import io.ballast.proto.reservation.v1.ListBudgetsRequest;
 import io.ballast.proto.reservation.v1.ListBudgetsResponse;
 import io.ballast.proto.reservation.v1.MutinyReservationServiceGrpc;
+import io.ballast.proto.reservation.v1.PlaceDiskRequest;
+import io.ballast.proto.reservation.v1.PlaceDiskResponse;
 import io.ballast.proto.reservation.v1.PrepareMigrationRequest;
 import io.ballast.proto.reservation.v1.PrepareMigrationResponse;
 import io.ballast.proto.reservation.v1.RequestGrowthRequest;
 import io.ballast.proto.reservation.v1.RequestGrowthResponse;
+import io.ballast.proto.reservation.v1.SetBallastOverrideRequest;
+import io.ballast.proto.reservation.v1.SetBallastOverrideResponse;
+import io.ballast.proto.reservation.v1.SetDatastorePolicyRequest;
+import io.ballast.proto.reservation.v1.SetDatastorePolicyResponse;
+import io.ballast.proto.reservation.v1.SetExportBoundRequest;
+import io.ballast.proto.reservation.v1.SetExportBoundResponse;
 import io.ballast.reservation.budget.Datastore;
+import io.ballast.reservation.budget.DatastorePolicy;
 import io.ballast.reservation.budget.Disk;
 import io.ballast.reservation.budget.Growth;
 import io.ballast.reservation.budget.InvariantTerms;
 import io.ballast.reservation.budget.Migration;
 import io.ballast.reservation.budget.Mode;
+import io.ballast.reservation.budget.Placement;
 import io.ballast.reservation.budget.store.BudgetRequests;
 import io.ballast.reservation.budget.store.BudgetRequests.Destination;
 import io.ballast.support.errors.Refusal;
@@ -40,6 +52,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -90,18 +103,8 @@ public class ReservationGrpcService extends MutinyReservationServiceGrpc.Reserva
     @Override
     @RolesAllowed(Roles.VIEWER)
     public Uni<GetDatastoreLedgerResponse> getDatastoreLedger(GetDatastoreLedgerRequest request) {
-        Datastore datastore = requests.datastore(request.getDatastoreId());
-        InvariantTerms terms = datastore.terms();
         return answer(GetDatastoreLedgerResponse.newBuilder()
-                .setLedger(DatastoreLedger.newBuilder()
-                        .setDatastoreId(datastore.id())
-                        .setCapacityBytes(terms.capacityBytes())
-                        .setReserveBytes(terms.reserveBytes())
-                        .setWorstCaseDemandBytes(terms.worstCaseDemandBytes())
-                        .setOtherBytes(terms.otherBytes())
-                        .setHoldBytes(terms.holdBytes())
-                        .setHeadroomBytes(terms.headroomBytes())
-                        .setRatio(datastore.policy().mode() instanceof Mode.Relaxed relaxed ? relaxed.ratio() : 1.0))
+                .setLedger(ledger(requests.datastore(request.getDatastoreId())))
                 .build());
     }
 
@@ -115,22 +118,11 @@ public class ReservationGrpcService extends MutinyReservationServiceGrpc.Reserva
                             + Long.toUnsignedString(request.getAdditionalBytes()));
         }
         Growth growth = requests.requestGrowth(Optional.empty(), request.getDiskId(), request.getAdditionalBytes());
-        GrowthOutcome outcome =
-                switch (growth.state()) {
-                    case GRANTED -> GrowthOutcome.GROWTH_OUTCOME_GRANTED;
-                    case PENDING -> GrowthOutcome.GROWTH_OUTCOME_PENDING;
-                    case REFUSED, EXPIRED -> GrowthOutcome.GROWTH_OUTCOME_REFUSED;
-                };
-        String detail = growth.detail()
-                + growth.recommendation()
-                        .map(r -> "; recommended: move VM " + r.vmId() + " to datastore " + r.toDatastoreId() + " ("
-                                + r.bytesToMove() + " bytes)")
-                        .orElse("")
-                + " (growth " + growth.id() + ")";
         return answer(RequestGrowthResponse.newBuilder()
-                .setOutcome(outcome)
+                .setOutcome(outcome(growth))
                 .setGrantedBytes(growth.state() == Growth.State.GRANTED ? growth.additionalBytes() : 0)
-                .setDetail(detail)
+                .setDetail(detail(growth))
+                .setGrowthId(growth.id())
                 .build());
     }
 
@@ -171,6 +163,123 @@ public class ReservationGrpcService extends MutinyReservationServiceGrpc.Reserva
     public Uni<AbortMigrationResponse> abortMigration(AbortMigrationRequest request) {
         requests.abortMigration(request.getMigrationId());
         return answer(AbortMigrationResponse.getDefaultInstance());
+    }
+
+    @Override
+    @RolesAllowed(Roles.VIEWER)
+    public Uni<GetGrowthResponse> getGrowth(GetGrowthRequest request) {
+        Growth growth = requests.growth(request.getGrowthId());
+        return answer(GetGrowthResponse.newBuilder()
+                .setGrowthId(growth.id())
+                .setDiskId(growth.diskId())
+                .setOutcome(outcome(growth))
+                .setAdditionalBytes(growth.additionalBytes())
+                .setDetail(detail(growth))
+                .build());
+    }
+
+    @Override
+    @RolesAllowed(Roles.OPERATOR)
+    public Uni<SetDatastorePolicyResponse> setDatastorePolicy(SetDatastorePolicyRequest request) {
+        Mode mode =
+                switch (request.getMode()) {
+                    case DATASTORE_MODE_STRICT -> new Mode.Strict();
+                    case DATASTORE_MODE_RELAXED -> {
+                        if (!(request.getRatio() >= 1.0 && request.getRatio() <= Mode.Relaxed.MAX_RATIO)) {
+                            throw new Refusal.InvalidInput(
+                                    "ratio", "relaxed mode needs a ratio from 1 to " + Mode.Relaxed.MAX_RATIO);
+                        }
+                        yield new Mode.Relaxed(request.getRatio());
+                    }
+                    default -> throw new Refusal.InvalidInput("mode", "must be DATASTORE_MODE_STRICT or _RELAXED");
+                };
+        long reserve = positiveOrZero("reserve_bytes", request.getReserveBytes());
+        Datastore datastore = requests.policy(request.getDatastoreId(), new DatastorePolicy(mode, reserve));
+        return answer(SetDatastorePolicyResponse.newBuilder()
+                .setLedger(ledger(datastore))
+                .build());
+    }
+
+    @Override
+    @RolesAllowed(Roles.OPERATOR)
+    public Uni<SetBallastOverrideResponse> setBallastOverride(SetBallastOverrideRequest request) {
+        Optional<Long> ballast = request.hasBallastBytes()
+                ? Optional.of(positiveOrZero("ballast_bytes", request.getBallastBytes()))
+                : Optional.empty();
+        Disk disk = requests.override(request.getDiskId(), ballast).disk();
+        return answer(
+                SetBallastOverrideResponse.newBuilder().setBudget(budget(disk)).build());
+    }
+
+    @Override
+    @RolesAllowed(Roles.ORCHESTRATOR)
+    public Uni<PlaceDiskResponse> placeDisk(PlaceDiskRequest request) {
+        List<Placement.Option> options = requests.placement(
+                positiveOrZero("designated_bytes", request.getDesignatedBytes()),
+                request.getSparse(),
+                positiveOrZero("expected_utilized_bytes", request.getExpectedUtilizedBytes()),
+                Optional.of(request.getProfile()),
+                Optional.of(request.getDatastoreId()));
+        PlaceDiskResponse.Builder response = PlaceDiskResponse.newBuilder();
+        for (Placement.Option option : options) {
+            response.addPlacements(io.ballast.proto.reservation.v1.Placement.newBuilder()
+                    .setDatastoreId(option.datastoreId())
+                    .setFits(option.fits())
+                    .setEffectiveBytes(option.effectiveBytes())
+                    .setBallastBytes(option.ballastBytes())
+                    .setRoomAfterBytes(option.roomAfterBytes())
+                    .setCreatesWithinHeadroom(option.createsWithinHeadroom()));
+        }
+        return answer(response.build());
+    }
+
+    @Override
+    @RolesAllowed(Roles.ORCHESTRATOR)
+    public Uni<SetExportBoundResponse> setExportBound(SetExportBoundRequest request) {
+        Map<String, Long> ballasts =
+                requests.exportBound(request.getVmId(), positiveOrZero("bytes", request.getBytes()));
+        return answer(
+                SetExportBoundResponse.newBuilder().putAllBallastBytes(ballasts).build());
+    }
+
+    /** A uint64 field as the byte count it means; one past {@link Long#MAX_VALUE} is no size. */
+    private static long positiveOrZero(String field, long unsigned) {
+        if (unsigned < 0) {
+            throw new Refusal.InvalidInput(
+                    field, "must be at most " + Long.MAX_VALUE + ", not " + Long.toUnsignedString(unsigned));
+        }
+        return unsigned;
+    }
+
+    private static GrowthOutcome outcome(Growth growth) {
+        return switch (growth.state()) {
+            case GRANTED -> GrowthOutcome.GROWTH_OUTCOME_GRANTED;
+            case PENDING -> GrowthOutcome.GROWTH_OUTCOME_PENDING;
+            case REFUSED, EXPIRED -> GrowthOutcome.GROWTH_OUTCOME_REFUSED;
+        };
+    }
+
+    private static String detail(Growth growth) {
+        return growth.detail()
+                + growth.recommendation()
+                        .map(r -> "; recommended: move VM " + r.vmId() + " to datastore " + r.toDatastoreId() + " ("
+                                + r.bytesToMove() + " bytes)")
+                        .orElse("")
+                + " (growth " + growth.id() + ")";
+    }
+
+    private static DatastoreLedger ledger(Datastore datastore) {
+        InvariantTerms terms = datastore.terms();
+        return DatastoreLedger.newBuilder()
+                .setDatastoreId(datastore.id())
+                .setCapacityBytes(terms.capacityBytes())
+                .setReserveBytes(terms.reserveBytes())
+                .setWorstCaseDemandBytes(terms.worstCaseDemandBytes())
+                .setOtherBytes(terms.otherBytes())
+                .setHoldBytes(terms.holdBytes())
+                .setHeadroomBytes(terms.headroomBytes())
+                .setRatio(datastore.policy().mode() instanceof Mode.Relaxed relaxed ? relaxed.ratio() : 1.0)
+                .build();
     }
 
     static Budget budget(Disk disk) {

@@ -1,11 +1,8 @@
 package io.ballast.reservation.budget.rest;
 
 import io.ballast.reservation.budget.DatastorePolicy;
-import io.ballast.reservation.budget.FormatOverhead;
 import io.ballast.reservation.budget.Growth;
 import io.ballast.reservation.budget.Mode;
-import io.ballast.reservation.budget.Placement;
-import io.ballast.reservation.budget.Profile;
 import io.ballast.reservation.budget.rest.Views.DatastorePageView;
 import io.ballast.reservation.budget.rest.Views.DatastoreView;
 import io.ballast.reservation.budget.rest.Views.DiskListView;
@@ -284,19 +281,12 @@ public class ReservationResource {
     @Operation(summary = "The effective size a new VM's disk gets on each datastore, the best fit first")
     public PlacementView placement(@Valid @NotNull PlacementRequest request) {
         boolean sparse = "qcow2".equals(request.format()) || "vmdk-sparse".equals(request.format());
-        Profile profile = Optional.ofNullable(request.profile())
-                .map(name -> store.knownProfile(name)
-                        .orElseThrow(() -> new Refusal.InvalidInput(
-                                "profile",
-                                "no profile named '" + name + "' is known (inventory publishes profiles; '"
-                                        + Profile.DEFAULT.name() + "' always is)")))
-                .orElse(Profile.DEFAULT);
-        Placement.Template template = new Placement.Template(
+        return new PlacementView(requests.placement(
                 request.designatedBytes(),
-                FormatOverhead.bytes(sparse, request.designatedBytes()),
+                sparse,
                 request.expectedUtilizedBytes(),
-                profile);
-        return new PlacementView(requests.placement(template, Optional.ofNullable(request.datastoreId())));
+                Optional.ofNullable(request.profile()),
+                Optional.ofNullable(request.datastoreId())));
     }
 
     /** The effective space a VM must fit, over all its disks. */

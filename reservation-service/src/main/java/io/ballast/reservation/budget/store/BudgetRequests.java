@@ -4,9 +4,11 @@ import io.ballast.reservation.budget.BudgetEngine;
 import io.ballast.reservation.budget.Datastore;
 import io.ballast.reservation.budget.DatastorePolicy;
 import io.ballast.reservation.budget.Disk;
+import io.ballast.reservation.budget.FormatOverhead;
 import io.ballast.reservation.budget.Growth;
 import io.ballast.reservation.budget.Migration;
 import io.ballast.reservation.budget.Placement;
+import io.ballast.reservation.budget.Profile;
 import io.ballast.reservation.budget.Room;
 import io.ballast.reservation.budget.store.BudgetStore.RequestKind;
 import io.ballast.support.errors.Refusal;
@@ -271,9 +273,33 @@ public class BudgetRequests {
     /**
      * Where a new VM's disk fits: on {@code datastoreId} when given, else on every datastore, best first. Reads
      * only; the orchestrator creates the disk through inventory.
+     *
+     * @param sparse whether its format keeps metadata beside the data (qcow2, VMDK sparse), counted as overhead
+     * @param profileName a profile inventory published; {@link Profile#DEFAULT} when empty
+     * @throws Refusal.InvalidInput for a profile inventory has not published, or sizes that make no disk
+     * @throws Refusal.NotFound for an unknown datastore
      */
-    public List<Placement.Option> placement(Placement.Template template, Optional<String> datastoreId) {
+    public List<Placement.Option> placement(
+            long designatedBytes,
+            boolean sparse,
+            long expectedUtilizedBytes,
+            Optional<String> profileName,
+            Optional<String> datastoreId) {
+        Profile profile = profileName
+                .filter(name -> !name.isBlank())
+                .map(name -> store.knownProfile(name)
+                        .orElseThrow(() -> new Refusal.InvalidInput(
+                                "profile",
+                                "no profile named '" + name + "' is known (inventory publishes profiles; '"
+                                        + Profile.DEFAULT.name() + "' always is)")))
+                .orElse(Profile.DEFAULT);
+        Placement.Template template = new Placement.Template(
+                designatedBytes,
+                designatedBytes > 0 ? FormatOverhead.bytes(sparse, designatedBytes) : 0,
+                expectedUtilizedBytes,
+                profile);
         List<Datastore> candidates = datastoreId
+                .filter(id -> !id.isBlank())
                 .map(id -> List.of(datastore(id)))
                 .orElseGet(() -> store.datastoreIds().stream()
                         .map(store::read)

@@ -8,20 +8,13 @@ import io.ballast.proto.ballast.v1.SetBallastSize;
 import io.ballast.proto.events.Topic;
 import io.ballast.proto.guest.v1.FilesystemUsage;
 import io.ballast.proto.guest.v1.UsageReported;
-import io.ballast.proto.inventory.v1.Datastore;
-import io.ballast.proto.inventory.v1.DatastoreUpserted;
-import io.ballast.proto.inventory.v1.ImageFormat;
-import io.ballast.proto.inventory.v1.Profile;
-import io.ballast.proto.inventory.v1.ProfileUpserted;
-import io.ballast.proto.inventory.v1.VirtualDisk;
-import io.ballast.proto.inventory.v1.VirtualDiskUpserted;
-import io.ballast.proto.inventory.v1.Vm;
-import io.ballast.proto.inventory.v1.VmUpserted;
 import io.ballast.proto.worker.v1.JobFinished;
 import io.ballast.proto.worker.v1.ReclaimJob;
 import io.ballast.proto.worker.v1.ReclaimResult;
 import io.ballast.testsupport.EventProducer;
 import io.ballast.testsupport.EventTap;
+import io.ballast.testsupport.InventoryEvents;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -34,12 +27,13 @@ import java.util.function.Predicate;
  * answering reclaim jobs. The agents, gateway and worker themselves run in the contract tests; here the service is
  * driven through exactly the messages they send.
  */
-final class ServiceFleet implements AutoCloseable {
+public final class ServiceFleet implements AutoCloseable {
 
-    static final long GIB = 1L << 30;
-    static final Duration WAIT = Duration.ofSeconds(30);
+    public static final long GIB = 1L << 30;
+    public static final Duration WAIT = Duration.ofSeconds(30);
 
-    private final EventProducer inventory;
+    private final EventProducer inventoryProducer;
+    private final InventoryEvents inventory;
     private final EventProducer gateway;
     private final EventProducer worker;
     final EventTap commands;
@@ -49,8 +43,9 @@ final class ServiceFleet implements AutoCloseable {
     private final Map<String, Long> designated = new HashMap<>();
     private final Map<String, Long> ballast = new HashMap<>();
 
-    ServiceFleet(String bootstrapServers) {
-        inventory = EventProducer.connect(bootstrapServers, "inventory-service");
+    public ServiceFleet(String bootstrapServers) {
+        inventoryProducer = EventProducer.connect(bootstrapServers, "inventory-service");
+        inventory = new InventoryEvents(inventoryProducer);
         gateway = EventProducer.connect(bootstrapServers, "guest-gateway");
         worker = EventProducer.connect(bootstrapServers, "resize-worker");
         commands = EventTap.fromNow(bootstrapServers, Topic.BALLAST_COMMANDS);
@@ -58,52 +53,19 @@ final class ServiceFleet implements AutoCloseable {
         alerts = EventTap.fromNow(bootstrapServers, Topic.ALERTS);
     }
 
-    void datastore(String id, long capacityBytes) {
-        inventory.publish(
-                Topic.INVENTORY,
-                id,
-                DatastoreUpserted.newBuilder()
-                        .setDatastore(Datastore.newBuilder()
-                                .setDatastoreId(id)
-                                .setCapacityBytes(capacityBytes)
-                                .setLocation("/datastores/" + id))
-                        .build());
+    public void datastore(String id, long capacityBytes) {
+        inventory.datastore(id, capacityBytes, Path.of("/datastores", id));
     }
 
     void profile(String name, double minFree, double desiredFree, int priority) {
-        inventory.publish(
-                Topic.INVENTORY,
-                name,
-                ProfileUpserted.newBuilder()
-                        .setProfile(Profile.newBuilder()
-                                .setName(name)
-                                .setMinFreeRatio(minFree)
-                                .setDesiredFreeRatio(desiredFree)
-                                .setPriority(priority))
-                        .build());
+        inventory.profile(name, minFree, desiredFree, priority);
     }
 
     /** A VM with one raw disk whose serial is {@code disk}'s id with {@code ser-} before it. */
-    void vmWithDisk(String vm, String disk, String datastore, long designatedBytes, String profile) {
-        inventory.publish(
-                Topic.INVENTORY,
-                vm,
-                VmUpserted.newBuilder()
-                        .setVm(Vm.newBuilder().setVmId(vm).setHostId("host-1").setProfile(profile))
-                        .build());
-        inventory.publish(
-                Topic.INVENTORY,
-                disk,
-                VirtualDiskUpserted.newBuilder()
-                        .setDisk(VirtualDisk.newBuilder()
-                                .setDiskId(disk)
-                                .setVmId(vm)
-                                .setDatastoreId(datastore)
-                                .setImagePath("/datastores/" + datastore + "/" + disk + ".img")
-                                .setFormat(ImageFormat.IMAGE_FORMAT_RAW)
-                                .setDesignatedBytes(designatedBytes)
-                                .setSerial(serial(disk)))
-                        .build());
+    public void vmWithDisk(String vm, String disk, String datastore, long designatedBytes, String profile) {
+        inventory.vm(vm, "host-1", profile);
+        inventory.rawDisk(
+                disk, vm, datastore, Path.of("/datastores", datastore, disk + ".img"), designatedBytes, serial(disk));
         designated.put(disk, designatedBytes);
         ballast.put(disk, 0L);
     }
@@ -118,7 +80,7 @@ final class ServiceFleet implements AutoCloseable {
     }
 
     /** The agent of {@code vm} reports its disk's one filesystem, {@code utilizedBytes} used. */
-    void report(String vm, String disk, long utilizedBytes) {
+    public void report(String vm, String disk, long utilizedBytes) {
         utilized.put(disk, utilizedBytes);
         report(vm, disk);
     }
@@ -286,7 +248,7 @@ final class ServiceFleet implements AutoCloseable {
         commands.close();
         jobs.close();
         alerts.close();
-        inventory.close();
+        inventoryProducer.close();
         gateway.close();
         worker.close();
     }
