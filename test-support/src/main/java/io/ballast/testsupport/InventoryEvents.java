@@ -7,6 +7,7 @@ import io.ballast.proto.inventory.v1.ImageFormat;
 import io.ballast.proto.inventory.v1.Profile;
 import io.ballast.proto.inventory.v1.ProfileUpserted;
 import io.ballast.proto.inventory.v1.VirtualDisk;
+import io.ballast.proto.inventory.v1.VirtualDiskRemoved;
 import io.ballast.proto.inventory.v1.VirtualDiskUpserted;
 import io.ballast.proto.inventory.v1.Vm;
 import io.ballast.proto.inventory.v1.VmUpserted;
@@ -83,6 +84,11 @@ public final class InventoryEvents {
                                 .setDesignatedBytes(designatedBytes)
                                 .setSerial(serial))
                         .build());
+    }
+
+    /** The disk is gone from the fleet. */
+    public void diskRemoved(String diskId) {
+        publish(diskId, VirtualDiskRemoved.newBuilder().setDiskId(diskId).build());
     }
 
     private void publish(String key, com.google.protobuf.Message event) {

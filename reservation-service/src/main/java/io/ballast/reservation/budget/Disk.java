@@ -76,6 +76,18 @@ public final class Disk {
 
     /** This disk as a value, for a store. */
     public DiskSnapshot snapshot() {
+        return snapshot(history.points());
+    }
+
+    /**
+     * This disk as a value without its usage history (an empty one), for a store that keeps the history apart and
+     * writes it only when it was read ({@code history().pointsIfRead()}); the forecast is in it.
+     */
+    public DiskSnapshot snapshotWithoutHistory() {
+        return snapshot(List.of());
+    }
+
+    private DiskSnapshot snapshot(List<UsagePoint> historyPoints) {
         return new DiskSnapshot(
                 id,
                 vmId,
@@ -100,7 +112,7 @@ public final class Disk {
                 budgetBytes,
                 floorBytes,
                 pinnedBallastBytes,
-                history.points(),
+                historyPoints,
                 history.knownForecast());
     }
 

@@ -41,6 +41,6 @@ public record DiskSnapshot(
         ballasts = List.copyOf(ballasts);
         reclaims = List.copyOf(reclaims);
         failedReclaims = List.copyOf(failedReclaims);
-        history = List.copyOf(history);
+        history = history == null ? List.of() : List.copyOf(history); // a store may keep the history apart
     }
 }

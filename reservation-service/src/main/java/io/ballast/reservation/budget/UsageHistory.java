@@ -7,11 +7,16 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * A disk's utilized bytes over the last {@link #WINDOW}, one point per {@link #BUCKET} (the highest seen in it), so
  * a forecast reads a bounded number of points however often the agent reports. The forecast is computed again only
  * when a bucket closes.
+ *
+ * <p>A store may give the points back lazily ({@link #restoreLater}): most decisions need only the forecast, which
+ * travels with the disk, and a week of points is most of a disk's stored state. The points are read the first time
+ * something needs them: a report adding one, a forecast to estimate again, or a full {@link Disk#snapshot()}.
  */
 public final class UsageHistory {
 
@@ -23,9 +28,11 @@ public final class UsageHistory {
 
     private final Deque<UsagePoint> points = new ArrayDeque<>();
     private Optional<Forecast> forecast = Optional.empty();
+    private Supplier<List<UsagePoint>> unread; // the points as stored, until first needed
 
     /** Adds what was seen at {@code at}; a report in the same bucket as the last raises that bucket's point. */
     void add(Instant at, long utilizedBytes) {
+        read();
         Instant bucket = bucketOf(at);
         UsagePoint last = points.peekLast();
         if (last != null && last.at().equals(bucket)) {
@@ -52,6 +59,30 @@ public final class UsageHistory {
         points.clear();
         stored.forEach(point -> points.addLast(point));
         forecast = estimated;
+        unread = null;
+    }
+
+    /**
+     * {@link #restore} with the points read from {@code stored} only when first needed (oldest first): a store's
+     * decision that neither adds a point nor estimates again never reads them.
+     */
+    public void restoreLater(Supplier<List<UsagePoint>> stored, Optional<Forecast> estimated) {
+        points.clear();
+        forecast = estimated;
+        unread = stored;
+    }
+
+    /** The points, unless they have not been read since {@link #restoreLater}: then they are as stored. */
+    public Optional<List<UsagePoint>> pointsIfRead() {
+        return unread == null ? Optional.of(List.copyOf(points)) : Optional.empty();
+    }
+
+    private void read() {
+        if (unread != null) {
+            Supplier<List<UsagePoint>> stored = unread;
+            unread = null;
+            stored.get().forEach(point -> points.addLast(point));
+        }
     }
 
     /** The forecast if it was estimated since the last bucket closed. */
@@ -60,12 +91,14 @@ public final class UsageHistory {
     }
 
     public List<UsagePoint> points() {
+        read();
         return List.copyOf(points);
     }
 
     /** The trend of the closed buckets (the current one is still filling), estimated once per bucket. */
     public Forecast forecast() {
         if (forecast.isEmpty()) {
+            read();
             List<UsagePoint> closed = new ArrayList<>(points);
             if (!closed.isEmpty()) {
                 closed.removeLast();
@@ -75,7 +108,8 @@ public final class UsageHistory {
         return forecast.get();
     }
 
-    static Instant bucketOf(Instant at) {
+    /** The start of the bucket {@code at} falls in. */
+    public static Instant bucketOf(Instant at) {
         long seconds = BUCKET.toSeconds();
         return Instant.ofEpochSecond(Math.floorDiv(at.getEpochSecond(), seconds) * seconds);
     }

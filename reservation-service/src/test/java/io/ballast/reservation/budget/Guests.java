@@ -21,7 +21,7 @@ public final class Guests {
     public static final String ROOT = "/";
 
     public final BudgetEngine engine;
-    final Map<String, Datastore> datastores = new HashMap<>();
+    public final Map<String, Datastore> datastores = new HashMap<>();
     final Map<String, Long> utilized = new HashMap<>();
     final List<Effect> sent = new ArrayList<>();
     public Instant now = Instant.parse("2026-12-05T12:00:00Z");

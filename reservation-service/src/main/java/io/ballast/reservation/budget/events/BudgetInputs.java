@@ -146,7 +146,21 @@ public class BudgetInputs {
             Datastore known = locked.find(id)
                     .orElseGet(
                             () -> locked.create(new Datastore(id, capacity, other, DatastorePolicy.strict(reserve))));
-            return locked.keep(engine.datastoreUpserted(known, capacity, other, now));
+            locked.keep(engine.datastoreUpserted(known, capacity, other, now));
+            for (DiskFacts waiting : store.takeWaitingFor(id)) {
+                Optional<String> elsewhere = store.datastoreOf(waiting.diskId());
+                if (elsewhere.isPresent()) {
+                    // moving it would lock a second datastore after this one; inventory's next description moves it
+                    LOG.warnf(
+                            "disk stays where it is until inventory describes it again disk=%s on=%s described_on=%s",
+                            waiting.diskId(), elsewhere.get(), id);
+                    continue;
+                }
+                LOG.infof("disk added now that its datastore is described disk=%s datastore=%s", waiting.diskId(), id);
+                locked.keep(engine.diskUpserted(known, waiting, now));
+                store.vm(waiting.vmId()).ifPresent(vm -> applyVm(locked, vm, now));
+            }
+            return null;
         });
     }
 
@@ -241,9 +255,16 @@ public class BudgetInputs {
                 return;
             }
             Instant now = clock.instant();
-            Datastore to = locked.find(target)
-                    .orElseThrow(() -> new Refusal.FailedPrecondition("disk " + disk.getDiskId() + " is on datastore "
-                            + target + ", which inventory has not described yet"));
+            Optional<Datastore> described = locked.find(target);
+            if (described.isEmpty()) {
+                LOG.warnf(
+                        "disk waits for its datastore, which inventory has not described yet disk=%s datastore=%s",
+                        disk.getDiskId(), target);
+                store.waitForDatastore(facts, target);
+                return;
+            }
+            store.stopWaiting(disk.getDiskId());
+            Datastore to = described.get();
             if (current.isPresent() && !current.get().equals(target)) {
                 locked.keep(engine.diskMoved(locked.get(current.get()), to, disk.getDiskId(), now));
             }
@@ -255,7 +276,11 @@ public class BudgetInputs {
     private void diskRemoved(Decoded.Event event, VirtualDiskRemoved removed) {
         String diskId = removed.getDiskId();
         routed(diskId, Optional.empty(), (locked, current) -> {
-            if (inbox.firstTime(event, INVENTORY) && current.isPresent()) {
+            if (!inbox.firstTime(event, INVENTORY)) {
+                return;
+            }
+            store.stopWaiting(diskId);
+            if (current.isPresent()) {
                 locked.keep(engine.diskRemoved(locked.get(current.get()), diskId, clock.instant()));
             }
         });

@@ -1,6 +1,7 @@
 package io.ballast.reservation.budget.store;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ballast.reservation.budget.BudgetChange;
@@ -8,10 +9,12 @@ import io.ballast.reservation.budget.Datastore;
 import io.ballast.reservation.budget.DatastorePolicy;
 import io.ballast.reservation.budget.DatastoreSnapshot;
 import io.ballast.reservation.budget.Disk;
+import io.ballast.reservation.budget.DiskFacts;
 import io.ballast.reservation.budget.DiskSnapshot;
 import io.ballast.reservation.budget.Mode;
 import io.ballast.reservation.budget.Profile;
 import io.ballast.reservation.budget.Room;
+import io.ballast.reservation.budget.UsagePoint;
 import io.ballast.support.inventory.GuestDiskNames;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Status;
@@ -124,24 +127,31 @@ public class BudgetStore {
             }
             Set<String> kept = new HashSet<>();
             try (PreparedStatement upsert = connection.prepareStatement("""
-                    INSERT INTO reservation.disk (id, datastore_id, vm_id, serial, state) VALUES (?, ?, ?, ?, ?::jsonb)
+                    INSERT INTO reservation.disk (id, datastore_id, vm_id, serial, state, history)
+                    VALUES (?, ?, ?, ?, ?::jsonb, COALESCE(?::jsonb, '[]'::jsonb))
                     ON CONFLICT (id) DO UPDATE SET datastore_id = excluded.datastore_id, vm_id = excluded.vm_id,
-                        serial = excluded.serial, state = excluded.state, updated_at = now()
+                        serial = excluded.serial, state = excluded.state, updated_at = now(),
+                        history = CASE WHEN ? THEN excluded.history ELSE reservation.disk.history END
                     """)) {
-                Map<String, JsonNode> asRead = disksAsRead();
+                AsRead asRead = asRead();
                 for (Disk disk : datastore.disks()) {
                     kept.add(disk.id());
-                    JsonNode state = json.valueToTree(disk.snapshot());
-                    JsonNode before = asRead.get(disk.id());
-                    if (state.equals(before)) {
+                    JsonNode state = json.valueToTree(disk.snapshotWithoutHistory());
+                    Optional<List<UsagePoint>> history = disk.history()
+                            .pointsIfRead()
+                            .filter(points -> !points.equals(asRead.histories.get(disk.id())));
+                    if (state.equals(asRead.states.get(disk.id())) && history.isEmpty()) {
                         continue;
                     }
-                    asRead.put(disk.id(), state);
+                    asRead.states.put(disk.id(), state);
+                    history.ifPresent(points -> asRead.histories.put(disk.id(), points));
                     upsert.setString(1, disk.id());
                     upsert.setString(2, datastore.id());
                     upsert.setString(3, disk.vmId());
                     upsert.setString(4, disk.serial());
                     upsert.setString(5, write(state));
+                    upsert.setString(6, history.map(this::write).orElse(null));
+                    upsert.setBoolean(7, history.isPresent());
                     upsert.addBatch();
                 }
                 upsert.executeBatch();
@@ -284,6 +294,35 @@ public class BudgetStore {
                 "SELECT datastore_id FROM reservation.request WHERE kind = ? AND id = ? ORDER BY datastore_id",
                 List.of(kind.name().toLowerCase(java.util.Locale.ROOT), id),
                 row -> row.getString(1));
+    }
+
+    // ---- disks described before their datastore -------------------------------------------------------------------
+
+    /** Keeps a disk inventory described on {@code datastoreId} before that datastore, until it is described. */
+    public void waitForDatastore(DiskFacts facts, String datastoreId) {
+        update(
+                "INSERT INTO reservation.disk_waiting (disk_id, datastore_id, facts) VALUES (?, ?, ?::jsonb)"
+                        + " ON CONFLICT (disk_id) DO UPDATE SET datastore_id = excluded.datastore_id,"
+                        + " facts = excluded.facts, since = now()",
+                facts.diskId(),
+                datastoreId,
+                write(facts));
+    }
+
+    /** The disks waiting for {@code datastoreId}, taken off the list (in the caller's transaction). */
+    public List<DiskFacts> takeWaitingFor(String datastoreId) {
+        List<DiskFacts> waiting = list(
+                "DELETE FROM reservation.disk_waiting WHERE datastore_id = ? RETURNING facts::text",
+                List.of(datastoreId),
+                row -> read(row.getString(1), DiskFacts.class));
+        return waiting.stream()
+                .sorted(java.util.Comparator.comparing(DiskFacts::diskId))
+                .toList();
+    }
+
+    /** Forgets a waiting disk (inventory removed it, or described it on a known datastore); false when none waited. */
+    public boolean stopWaiting(String diskId) {
+        return update("DELETE FROM reservation.disk_waiting WHERE disk_id = ?", diskId) > 0;
     }
 
     // ---- what inventory says of VMs and profiles ------------------------------------------------------------------
@@ -475,11 +514,13 @@ public class BudgetStore {
                 connection.prepareStatement("SELECT state FROM reservation.disk WHERE datastore_id = ? ORDER BY id")) {
             select.setString(1, datastoreId);
             try (ResultSet rows = select.executeQuery()) {
-                Map<String, JsonNode> asRead = disksAsRead();
+                AsRead asRead = asRead();
                 while (rows.next()) {
                     JsonNode state = read(rows.getString(1), JsonNode.class);
-                    Disk disk = Disk.restore(read(state, DiskSnapshot.class));
-                    asRead.put(disk.id(), state);
+                    DiskSnapshot snapshot = read(state, DiskSnapshot.class);
+                    Disk disk = Disk.restore(snapshot);
+                    disk.history().restoreLater(() -> historyOf(disk.id(), asRead), snapshot.forecast());
+                    asRead.states.put(disk.id(), state);
                     disks.add(disk);
                 }
             }
@@ -488,20 +529,45 @@ public class BudgetStore {
     }
 
     /**
-     * The disks' states as this transaction read or last wrote them, by disk id: a save writes only the disks whose
-     * state differs, so a decision about one disk rewrites one row, not the datastore's hundreds.
+     * A disk's usage history as stored, read when the engine first needs it (in the decision's transaction, under
+     * its datastore's lock, like the rest of the disk).
      */
-    @SuppressWarnings("unchecked")
-    private Map<String, JsonNode> disksAsRead() {
+    private List<UsagePoint> historyOf(String diskId, AsRead asRead) {
+        List<UsagePoint> points = single("SELECT history FROM reservation.disk WHERE id = ?", diskId)
+                .map(text -> {
+                    try {
+                        return json.readValue(text, HISTORY);
+                    } catch (JsonProcessingException e) {
+                        throw new StoreException("the stored usage history of " + diskId + " does not read back", e);
+                    }
+                })
+                .orElse(List.of());
+        asRead.histories.put(diskId, points);
+        return points;
+    }
+
+    private static final TypeReference<List<UsagePoint>> HISTORY = new TypeReference<>() {};
+
+    /**
+     * The disks' states and usage histories as this transaction read or last wrote them, by disk id: a save writes
+     * only what differs, so a decision about one disk rewrites one row, not the datastore's hundreds, and a history
+     * nothing read is not written at all.
+     */
+    private static final class AsRead {
+        final Map<String, JsonNode> states = new HashMap<>();
+        final Map<String, List<UsagePoint>> histories = new HashMap<>();
+    }
+
+    private AsRead asRead() {
         if (transactions.getTransactionStatus() != Status.STATUS_ACTIVE) {
-            return new HashMap<>(); // a read outside a decision: nothing will be saved
+            return new AsRead(); // a read outside a decision: nothing will be saved
         }
         Object known = transactions.getResource(DISKS_AS_READ);
         if (known == null) {
-            known = new HashMap<String, JsonNode>();
+            known = new AsRead();
             transactions.putResource(DISKS_AS_READ, known);
         }
-        return (Map<String, JsonNode>) known;
+        return (AsRead) known;
     }
 
     private static final Object DISKS_AS_READ = new Object();

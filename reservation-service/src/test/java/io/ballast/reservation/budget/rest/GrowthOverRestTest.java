@@ -113,8 +113,7 @@ class GrowthOverRestTest {
     }
 
     private static void inflateAndReclaim(ServiceFleet fleet, String vm, String disk, long ballastBytes) {
-        SetBallastSize command = fleet.nextCommand(disk);
-        assertThat(command.getTargetBytes()).isEqualTo(ballastBytes);
+        SetBallastSize command = fleet.nextCommand(disk, ballastBytes);
         fleet.apply(vm, disk, command);
         fleet.finish(fleet.nextJob(disk));
         fleet.report(vm, disk);

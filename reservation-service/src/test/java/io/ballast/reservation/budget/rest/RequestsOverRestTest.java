@@ -10,6 +10,7 @@ import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.startsWith;
 
+import io.agroal.api.AgroalDataSource;
 import io.ballast.local.KafkaBroker;
 import io.ballast.proto.alerts.v1.BudgetAlert;
 import io.ballast.proto.alerts.v1.BudgetAlertKind;
@@ -26,6 +27,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
+import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +42,9 @@ class RequestsOverRestTest {
 
     @InjectKafkaBroker
     KafkaBroker broker;
+
+    @Inject
+    AgroalDataSource dataSource;
 
     @Test
     void aPreparedMigrationHoldsTheTargetUntilItCommitsAndTheSourceFreesThen() {
@@ -178,6 +183,38 @@ class RequestsOverRestTest {
                     400,
                     "invalid-input");
             problem(post("/api/v1/placements", Roles.VIEWER, template), 403, "forbidden");
+        }
+    }
+
+    @Test
+    void aDiskDescribedBeforeItsDatastoreWaitsForItAndIsAddedThen() throws Exception {
+        try (ServiceFleet fleet = new ServiceFleet(broker.bootstrapServers())) {
+            fleet.vmWithDisk("vm-w", "disk-w", "ds-w-late", 20 * GIB, "");
+            fleet.vmWithDisk("vm-w2", "disk-w2", "ds-w-never", 20 * GIB, "");
+            await().atMost(ServiceFleet.WAIT).until(() -> waiting("disk-w") && waiting("disk-w2"));
+            assertThat(given().auth()
+                            .oauth2(Tokens.token(Roles.VIEWER))
+                            .get("/api/v1/disks/disk-w")
+                            .statusCode())
+                    .isEqualTo(404);
+
+            fleet.datastore("ds-w-late", 50 * GIB);
+            await().atMost(ServiceFleet.WAIT).until(() -> disks("ds-w-late") == 1);
+            assertThat(disk("disk-w").getString("datastoreId")).isEqualTo("ds-w-late");
+            assertThat(waiting("disk-w")).isFalse();
+
+            fleet.diskRemoved("disk-w2");
+            await().atMost(ServiceFleet.WAIT).until(() -> !waiting("disk-w2"));
+        }
+    }
+
+    private boolean waiting(String disk) throws java.sql.SQLException {
+        try (var connection = dataSource.getConnection();
+                var select = connection.prepareStatement("SELECT 1 FROM reservation.disk_waiting WHERE disk_id = ?")) {
+            select.setString(1, disk);
+            try (var row = select.executeQuery()) {
+                return row.next();
+            }
         }
     }
 

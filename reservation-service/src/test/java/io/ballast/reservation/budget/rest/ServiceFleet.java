@@ -70,6 +70,10 @@ public final class ServiceFleet implements AutoCloseable {
         ballast.put(disk, 0L);
     }
 
+    void diskRemoved(String disk) {
+        inventory.diskRemoved(disk);
+    }
+
     static String serial(String disk) {
         return "ser-" + disk;
     }
@@ -152,6 +156,17 @@ public final class ServiceFleet implements AutoCloseable {
     /** The next command for {@code disk} from now on. */
     SetBallastSize nextCommand(String disk) {
         return next(commands, SetBallastSize.class, c -> c.getDiskId().equals(guestName(disk)));
+    }
+
+    /**
+     * The next command for {@code disk} that sets its ballast to {@code targetBytes}: commands a newer generation
+     * superseded on the way (a plan made before every disk had reported) are passed over, as the agent would.
+     */
+    SetBallastSize nextCommand(String disk, long targetBytes) {
+        return next(
+                commands,
+                SetBallastSize.class,
+                c -> c.getDiskId().equals(guestName(disk)) && c.getTargetBytes() == targetBytes);
     }
 
     /** The agent applies {@code command}: its ballast is the disk's last {@code targetBytes}. */

@@ -6,9 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ballast.reservation.budget.BudgetChange;
 import io.ballast.reservation.budget.Datastore;
+import io.ballast.reservation.budget.DatastorePolicy;
+import io.ballast.reservation.budget.Disk;
 import io.ballast.reservation.budget.Fingerprint;
 import io.ballast.reservation.budget.Guests;
 import io.ballast.reservation.budget.Profile;
+import io.ballast.reservation.budget.UsageHistory;
 import io.ballast.testsupport.KafkaResource;
 import io.ballast.testsupport.PostgresResource;
 import io.ballast.testsupport.TokenResource;
@@ -152,6 +155,65 @@ class BudgetStoreTest {
         first.get(30, TimeUnit.SECONDS);
         assertThat(QuarkusTransaction.requiringNew().call(() -> store.lock("ds-locked")))
                 .isPresent();
+    }
+
+    @Test
+    void aDecisionReadsADisksUsageHistoryOnlyWhenItAddsToItOrEstimatesAgain() throws Exception {
+        Guests guests = new Guests();
+        Datastore saved = guests.datastore("ds-history", 200 * GIB);
+        guests.disk("ds-history", "ds-history-a", "vm-h", 100 * GIB, 10 * GIB, Profile.DEFAULT);
+        for (int hour = 0; hour < 24 * 7; hour++) {
+            guests.now = guests.now.plus(Duration.ofHours(1));
+            guests.report("ds-history", "ds-history-a");
+        }
+        guests.tick("ds-history");
+        QuarkusTransaction.requiringNew().run(() -> {
+            store.lockOrCreate(new Datastore(saved.id(), 0, 0, DatastorePolicy.strict(0)));
+            store.save(saved);
+        });
+        long[] stored = storedBytes("ds-history-a");
+        assertThat(stored[1])
+                .as(
+                        "a week of hourly usage is most of what a disk keeps: state %d bytes, history %d",
+                        stored[0], stored[1])
+                .isGreaterThan(3 * stored[0]);
+
+        QuarkusTransaction.requiringNew().run(() -> {
+            Datastore locked = store.lock("ds-history").orElseThrow();
+            Disk disk = locked.disk("ds-history-a").orElseThrow();
+            guests.engine.tick(locked, List.of(), guests.now.plusSeconds(60));
+            assertThat(disk.history().pointsIfRead())
+                    .as("a tick plans with the stored forecast and never reads the points")
+                    .isEmpty();
+            store.save(locked);
+        });
+        assertThat(storedBytes("ds-history-a")[1]).isEqualTo(stored[1]);
+
+        QuarkusTransaction.requiringNew().run(() -> {
+            Datastore locked = store.lock("ds-history").orElseThrow();
+            guests.datastores.put("ds-history", locked);
+            guests.now = guests.now.plus(Duration.ofHours(1));
+            guests.report("ds-history", "ds-history-a");
+            store.save(locked);
+        });
+        Datastore read = QuarkusTransaction.requiringNew()
+                .call(() -> store.lock("ds-history").orElseThrow());
+        assertThat(read.disk("ds-history-a").orElseThrow().history().points())
+                .as("a report in a new hour added its point to the stored week, the oldest dropped")
+                .hasSize(24 * 7 + 1)
+                .last()
+                .satisfies(point -> assertThat(point.at()).isEqualTo(UsageHistory.bucketOf(guests.now)));
+    }
+
+    /** What the disk's row keeps: its state and its usage history, in bytes of JSON text. */
+    private long[] storedBytes(String diskId) throws Exception {
+        try (Connection connection = dataSource.getConnection();
+                Statement statement = connection.createStatement();
+                var row = statement.executeQuery("SELECT length(state::text), length(history::text)"
+                        + " FROM reservation.disk WHERE id = '" + diskId + "'")) {
+            assertThat(row.next()).isTrue();
+            return new long[] {row.getLong(1), row.getLong(2)};
+        }
     }
 
     @Test
