@@ -27,6 +27,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -80,15 +81,17 @@ public class BudgetStore {
 
     private Optional<Datastore> select(String datastoreId, String locking) {
         try (Connection connection = dataSource.getConnection();
-                PreparedStatement select =
-                        connection.prepareStatement("SELECT state FROM reservation.datastore WHERE id = ?" + locking)) {
+                PreparedStatement select = connection.prepareStatement(
+                        "SELECT state, spare_bytes FROM reservation.datastore WHERE id = ?" + locking)) {
             select.setString(1, datastoreId);
             DatastoreDocument document;
+            AsRead asRead = asRead();
             try (ResultSet row = select.executeQuery()) {
                 if (!row.next()) {
                     return Optional.empty();
                 }
                 document = read(row.getString(1), DatastoreDocument.class);
+                asRead.datastores.put(datastoreId, new DatastoreRow(document, row.getLong(2)));
             }
             return Optional.of(Datastore.restore(document.toSnapshot(), disksOf(connection, datastoreId)));
         } catch (SQLException e) {
@@ -110,61 +113,92 @@ public class BudgetStore {
         return lock(fresh.id()).orElseThrow();
     }
 
-    /**
-     * Writes the datastore and its disks back; disks no longer on it (removed, or migrated to another datastore and
-     * saved there) lose their row here unless another datastore's save took them.
-     */
+    /** {@link #saveAll} of one datastore. */
     public void save(Datastore datastore) {
+        saveAll(List.of(datastore));
+    }
+
+    /**
+     * Writes the datastores and their disks back, only what differs from what this transaction read or wrote; then
+     * disks no longer on a datastore (removed, or moved to another of {@code datastores}) lose their row there unless
+     * another datastore's save took them. Every datastore is written before any row is removed, so a disk moving
+     * between two of them keeps its row, usage history included.
+     */
+    public void saveAll(Collection<Datastore> datastores) {
+        AsRead asRead = asRead();
         try (Connection connection = dataSource.getConnection()) {
+            for (Datastore datastore : datastores) {
+                write(connection, datastore, asRead);
+            }
+            for (Datastore datastore : datastores) {
+                removeGone(connection, datastore, asRead);
+            }
+        } catch (SQLException e) {
+            throw new StoreException(
+                    "saving datastores "
+                            + datastores.stream().map(Datastore::id).toList(),
+                    e);
+        }
+    }
+
+    private void write(Connection connection, Datastore datastore, AsRead asRead) throws SQLException {
+        DatastoreRow row = new DatastoreRow(
+                DatastoreDocument.of(datastore.snapshot()), Room.of(datastore).spareBytes());
+        if (!row.equals(asRead.datastores.get(datastore.id()))) {
             try (PreparedStatement update = connection.prepareStatement(
                     "UPDATE reservation.datastore SET state = ?::jsonb, spare_bytes = ?, updated_at = now() WHERE id = ?")) {
-                update.setString(1, write(DatastoreDocument.of(datastore.snapshot())));
-                update.setLong(2, Room.of(datastore).spareBytes());
+                update.setString(1, write(row.document()));
+                update.setLong(2, row.spareBytes());
                 update.setString(3, datastore.id());
                 if (update.executeUpdate() != 1) {
                     throw new StoreException("datastore " + datastore.id() + " has no row to save into", null);
                 }
             }
-            Set<String> kept = new HashSet<>();
-            try (PreparedStatement upsert = connection.prepareStatement("""
-                    INSERT INTO reservation.disk (id, datastore_id, vm_id, serial, state, history)
-                    VALUES (?, ?, ?, ?, ?::jsonb, COALESCE(?::jsonb, '[]'::jsonb))
-                    ON CONFLICT (id) DO UPDATE SET datastore_id = excluded.datastore_id, vm_id = excluded.vm_id,
-                        serial = excluded.serial, state = excluded.state, updated_at = now(),
-                        history = CASE WHEN ? THEN excluded.history ELSE reservation.disk.history END
-                    """)) {
-                AsRead asRead = asRead();
-                for (Disk disk : datastore.disks()) {
-                    kept.add(disk.id());
-                    JsonNode state = json.valueToTree(disk.snapshotWithoutHistory());
-                    Optional<List<UsagePoint>> history = disk.history()
-                            .pointsIfRead()
-                            .filter(points -> !points.equals(asRead.histories.get(disk.id())));
-                    if (state.equals(asRead.states.get(disk.id())) && history.isEmpty()) {
-                        continue;
-                    }
-                    asRead.states.put(disk.id(), state);
-                    history.ifPresent(points -> asRead.histories.put(disk.id(), points));
-                    upsert.setString(1, disk.id());
-                    upsert.setString(2, datastore.id());
-                    upsert.setString(3, disk.vmId());
-                    upsert.setString(4, disk.serial());
-                    upsert.setString(5, write(state));
-                    upsert.setString(6, history.map(this::write).orElse(null));
-                    upsert.setBoolean(7, history.isPresent());
-                    upsert.addBatch();
-                }
-                upsert.executeBatch();
-            }
-            try (PreparedStatement delete = connection.prepareStatement(
-                    "DELETE FROM reservation.disk WHERE datastore_id = ? AND NOT (id = ANY (?))")) {
-                delete.setString(1, datastore.id());
-                delete.setArray(2, connection.createArrayOf("text", kept.toArray()));
-                delete.executeUpdate();
-            }
-        } catch (SQLException e) {
-            throw new StoreException("saving datastore " + datastore.id(), e);
+            asRead.datastores.put(datastore.id(), row);
         }
+        try (PreparedStatement upsert = connection.prepareStatement("""
+                INSERT INTO reservation.disk (id, datastore_id, vm_id, serial, state, history)
+                VALUES (?, ?, ?, ?, ?::jsonb, COALESCE(?::jsonb, '[]'::jsonb))
+                ON CONFLICT (id) DO UPDATE SET datastore_id = excluded.datastore_id, vm_id = excluded.vm_id,
+                    serial = excluded.serial, state = excluded.state, updated_at = now(),
+                    history = CASE WHEN ? THEN excluded.history ELSE reservation.disk.history END
+                """)) {
+            for (Disk disk : datastore.disks()) {
+                DiskSnapshot state = disk.snapshotWithoutHistory();
+                Optional<List<UsagePoint>> history =
+                        disk.history().pointsIfRead().filter(points -> !points.equals(asRead.histories.get(disk.id())));
+                if (state.equals(asRead.states.get(disk.id())) && history.isEmpty()) {
+                    continue;
+                }
+                asRead.states.put(disk.id(), state);
+                history.ifPresent(points -> asRead.histories.put(disk.id(), points));
+                upsert.setString(1, disk.id());
+                upsert.setString(2, datastore.id());
+                upsert.setString(3, disk.vmId());
+                upsert.setString(4, disk.serial());
+                upsert.setString(5, write(state));
+                upsert.setString(6, history.map(this::write).orElse(null));
+                upsert.setBoolean(7, history.isPresent());
+                upsert.addBatch();
+            }
+            upsert.executeBatch();
+        }
+    }
+
+    private void removeGone(Connection connection, Datastore datastore, AsRead asRead) throws SQLException {
+        Set<String> kept = new HashSet<>();
+        datastore.disks().forEach(disk -> kept.add(disk.id()));
+        Set<String> read = asRead.diskIdsOn.getOrDefault(datastore.id(), Set.of());
+        if (kept.containsAll(read)) {
+            return; // no disk read on it has left it
+        }
+        try (PreparedStatement delete = connection.prepareStatement(
+                "DELETE FROM reservation.disk WHERE datastore_id = ? AND NOT (id = ANY (?))")) {
+            delete.setString(1, datastore.id());
+            delete.setArray(2, connection.createArrayOf("text", kept.toArray()));
+            delete.executeUpdate();
+        }
+        asRead.diskIdsOn.put(datastore.id(), kept);
     }
 
     /** The datastore a disk is on, as the store last saved it. */
@@ -515,14 +549,16 @@ public class BudgetStore {
             select.setString(1, datastoreId);
             try (ResultSet rows = select.executeQuery()) {
                 AsRead asRead = asRead();
+                Set<String> ids = new HashSet<>();
                 while (rows.next()) {
-                    JsonNode state = read(rows.getString(1), JsonNode.class);
-                    DiskSnapshot snapshot = read(state, DiskSnapshot.class);
+                    DiskSnapshot snapshot = read(rows.getString(1), DiskSnapshot.class);
                     Disk disk = Disk.restore(snapshot);
                     disk.history().restoreLater(() -> historyOf(disk.id(), asRead), snapshot.forecast());
-                    asRead.states.put(disk.id(), state);
+                    asRead.states.put(disk.id(), snapshot);
+                    ids.add(disk.id());
                     disks.add(disk);
                 }
+                asRead.diskIdsOn.put(datastoreId, ids);
             }
         }
         return disks;
@@ -549,14 +585,19 @@ public class BudgetStore {
     private static final TypeReference<List<UsagePoint>> HISTORY = new TypeReference<>() {};
 
     /**
-     * The disks' states and usage histories as this transaction read or last wrote them, by disk id: a save writes
-     * only what differs, so a decision about one disk rewrites one row, not the datastore's hundreds, and a history
-     * nothing read is not written at all.
+     * The rows as this transaction read or last wrote them: a save writes only what differs (compared as values, not
+     * as JSON, whose numbers read back as other node types), so a decision about one disk rewrites one row, not the
+     * datastore's hundreds, and a history nothing read is not written at all.
      */
     private static final class AsRead {
-        final Map<String, JsonNode> states = new HashMap<>();
+        final Map<String, DatastoreRow> datastores = new HashMap<>();
+        final Map<String, DiskSnapshot> states = new HashMap<>();
         final Map<String, List<UsagePoint>> histories = new HashMap<>();
+        final Map<String, Set<String>> diskIdsOn = new HashMap<>();
     }
+
+    /** A datastore's row: its document and the spare room saved beside it. */
+    private record DatastoreRow(DatastoreDocument document, long spareBytes) {}
 
     private AsRead asRead() {
         if (transactions.getTransactionStatus() != Status.STATUS_ACTIVE) {

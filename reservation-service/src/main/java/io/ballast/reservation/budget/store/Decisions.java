@@ -131,9 +131,7 @@ public class Decisions {
     }
 
     private void keep(Locked locked) {
-        for (Datastore datastore : locked.datastores.values()) {
-            store.save(datastore);
-        }
+        store.saveAll(locked.datastores.values());
         for (Decision decision : locked.decisions) {
             store.append(decision.changes());
             for (Effect effect : decision.effects()) {

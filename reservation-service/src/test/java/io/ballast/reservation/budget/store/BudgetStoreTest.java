@@ -205,6 +205,56 @@ class BudgetStoreTest {
                 .satisfies(point -> assertThat(point.at()).isEqualTo(UsageHistory.bucketOf(guests.now)));
     }
 
+    @Test
+    void aDiskMovingToAnotherDatastoreKeepsItsStoredHistoryAndOnlyChangedRowsAreWritten() throws Exception {
+        Guests guests = new Guests();
+        Datastore from = guests.datastore("ds-move-a", 200 * GIB);
+        Datastore to = guests.datastore("ds-move-b", 200 * GIB);
+        guests.disk("ds-move-a", "ds-move-a-1", "vm-m1", 50 * GIB, 10 * GIB, Profile.DEFAULT);
+        guests.disk("ds-move-a", "ds-move-a-2", "vm-m2", 50 * GIB, 10 * GIB, Profile.DEFAULT);
+        for (int hour = 0; hour < 24; hour++) {
+            guests.now = guests.now.plus(Duration.ofHours(1));
+            guests.report("ds-move-a", "ds-move-a-1");
+        }
+        QuarkusTransaction.requiringNew().run(() -> {
+            store.lockOrCreate(new Datastore(from.id(), 0, 0, DatastorePolicy.strict(0)));
+            store.lockOrCreate(new Datastore(to.id(), 0, 0, DatastorePolicy.strict(0)));
+            store.saveAll(List.of(from, to));
+        });
+        long historyBefore = storedBytes("ds-move-a-1")[1];
+        String stayedVersion = rowVersion("ds-move-a-2");
+
+        QuarkusTransaction.requiringNew().run(() -> {
+            Datastore source = store.lock("ds-move-a").orElseThrow();
+            Datastore target = store.lock("ds-move-b").orElseThrow();
+            guests.engine.diskMoved(source, target, "ds-move-a-1", guests.now);
+            assertThat(target.disk("ds-move-a-1").orElseThrow().history().pointsIfRead())
+                    .as("moving a disk does not read its history")
+                    .isEmpty();
+            store.saveAll(List.of(source, target)); // the source first: it loses the disk before the target takes it
+        });
+
+        assertThat(QuarkusTransaction.requiringNew().call(() -> store.datastoreOf("ds-move-a-1")))
+                .contains("ds-move-b");
+        assertThat(storedBytes("ds-move-a-1")[1])
+                .as("the history moved with it")
+                .isEqualTo(historyBefore);
+        assertThat(rowVersion("ds-move-a-2"))
+                .as("the disk that stayed, unchanged, is not written again")
+                .isEqualTo(stayedVersion);
+    }
+
+    /** The transaction that last wrote the disk's row (PostgreSQL's xmin). */
+    private String rowVersion(String diskId) throws Exception {
+        try (Connection connection = dataSource.getConnection();
+                Statement statement = connection.createStatement();
+                var row =
+                        statement.executeQuery("SELECT xmin::text FROM reservation.disk WHERE id = '" + diskId + "'")) {
+            assertThat(row.next()).isTrue();
+            return row.getString(1);
+        }
+    }
+
     /** What the disk's row keeps: its state and its usage history, in bytes of JSON text. */
     private long[] storedBytes(String diskId) throws Exception {
         try (Connection connection = dataSource.getConnection();
