@@ -77,11 +77,12 @@ public final class UsageHistory {
         return unread == null ? Optional.of(List.copyOf(points)) : Optional.empty();
     }
 
+    /** Reads the stored points if they are not yet: a read that fails leaves them unread (and unwritten). */
     private void read() {
         if (unread != null) {
-            Supplier<List<UsagePoint>> stored = unread;
+            List<UsagePoint> stored = unread.get();
             unread = null;
-            stored.get().forEach(point -> points.addLast(point));
+            stored.forEach(point -> points.addLast(point));
         }
     }
 

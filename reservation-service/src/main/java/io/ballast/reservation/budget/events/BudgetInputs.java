@@ -147,21 +147,31 @@ public class BudgetInputs {
                     .orElseGet(
                             () -> locked.create(new Datastore(id, capacity, other, DatastorePolicy.strict(reserve))));
             locked.keep(engine.datastoreUpserted(known, capacity, other, now));
-            for (DiskFacts waiting : store.takeWaitingFor(id)) {
-                Optional<String> elsewhere = store.datastoreOf(waiting.diskId());
-                if (elsewhere.isPresent()) {
-                    // moving it would lock a second datastore after this one; inventory's next description moves it
-                    LOG.warnf(
-                            "disk stays where it is until inventory describes it again disk=%s on=%s described_on=%s",
-                            waiting.diskId(), elsewhere.get(), id);
-                    continue;
-                }
-                LOG.infof("disk added now that its datastore is described disk=%s datastore=%s", waiting.diskId(), id);
-                locked.keep(engine.diskUpserted(known, waiting, now));
-                store.vm(waiting.vmId()).ifPresent(vm -> applyVm(locked, vm, now));
-            }
+            adoptWaiting(locked, known, now);
             return null;
         });
+    }
+
+    /**
+     * Adds the disks that wait for {@code datastore} (inventory described them before it). Called when the datastore
+     * is described and on every tick, which also adds a disk whose wait began while its datastore was being added.
+     */
+    public void adoptWaiting(Decisions.Locked locked, Datastore datastore, Instant now) {
+        for (DiskFacts waiting : store.takeWaitingFor(datastore.id())) {
+            Optional<String> elsewhere = store.datastoreOf(waiting.diskId());
+            if (elsewhere.isPresent()) {
+                // moving it would lock a second datastore after this one; inventory's next description moves it
+                LOG.warnf(
+                        "disk stays where it is until inventory describes it again disk=%s on=%s described_on=%s",
+                        waiting.diskId(), elsewhere.get(), datastore.id());
+                continue;
+            }
+            LOG.infof(
+                    "disk added now that its datastore is described disk=%s datastore=%s",
+                    waiting.diskId(), datastore.id());
+            locked.keep(engine.diskUpserted(datastore, waiting, now));
+            store.vm(waiting.vmId()).ifPresent(vm -> applyVm(locked, vm, now));
+        }
     }
 
     private void datastoreRemoved(Decoded.Event event, DatastoreRemoved removed) {

@@ -5,6 +5,7 @@ import io.ballast.reservation.budget.Datastore;
 import io.ballast.reservation.budget.Planner;
 import io.ballast.reservation.budget.Room;
 import io.ballast.reservation.budget.config.ReservationConfig;
+import io.ballast.reservation.budget.events.BudgetInputs;
 import io.ballast.reservation.budget.metrics.BudgetMetrics;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -21,10 +22,11 @@ import org.jboss.logging.Logger;
 
 /**
  * The passing of time for every datastore, every {@code ballast.reservation.tick-interval}: holds, growths and
- * migrations expire, silent agents go offline, unanswered commands and reclaim jobs are sent again, budgets are
- * planned again with their alerts, and the time-to-full gauge follows the forecast. Every instance ticks every
- * datastore; one that another transaction holds is skipped until the next tick rather than waited for. State lives in
- * PostgreSQL, so a restarted instance picks up where the last decision left off.
+ * migrations expire, disks inventory described before their datastore are added, silent agents go offline,
+ * unanswered commands and reclaim jobs are sent again, budgets are planned again with their alerts, and the
+ * time-to-full gauge follows the forecast. Every instance ticks every datastore; one that another transaction holds
+ * is skipped until the next tick rather than waited for. State lives in PostgreSQL, so a restarted instance picks up
+ * where the last decision left off.
  */
 @ApplicationScoped
 public class Ticks {
@@ -37,6 +39,7 @@ public class Ticks {
     private final BudgetMetrics metrics;
     private final ReservationConfig config;
     private final Clock clock;
+    private final BudgetInputs inputs;
     private ScheduledExecutorService scheduler;
 
     Ticks(
@@ -45,13 +48,15 @@ public class Ticks {
             BudgetEngine engine,
             BudgetMetrics metrics,
             ReservationConfig config,
-            Clock clock) {
+            Clock clock,
+            BudgetInputs inputs) {
         this.decisions = decisions;
         this.store = store;
         this.engine = engine;
         this.metrics = metrics;
         this.config = config;
         this.clock = clock;
+        this.inputs = inputs;
     }
 
     void start(@Observes StartupEvent start) {
@@ -108,6 +113,7 @@ public class Ticks {
                 .onIfFree(datastoreId, locked -> {
                     Datastore datastore = locked.get(datastoreId);
                     Instant now = clock.instant();
+                    inputs.adoptWaiting(locked, datastore, now);
                     locked.keep(engine.tick(datastore, others, now));
                     metrics.timeToFull(
                             datastoreId,

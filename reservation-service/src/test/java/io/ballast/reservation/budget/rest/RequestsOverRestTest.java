@@ -205,6 +205,20 @@ class RequestsOverRestTest {
 
             fleet.diskRemoved("disk-w2");
             await().atMost(ServiceFleet.WAIT).until(() -> !waiting("disk-w2"));
+
+            // a disk that began to wait while its datastore was being added: the next tick adds it
+            try (var connection = dataSource.getConnection();
+                    var insert = connection.prepareStatement("INSERT INTO reservation.disk_waiting"
+                            + " (disk_id, datastore_id, facts) VALUES ('disk-w3', 'ds-w-late', ?::jsonb)")) {
+                insert.setString(
+                        1,
+                        "{\"diskId\":\"disk-w3\",\"vmId\":\"vm-w3\",\"designatedBytes\":" + 10 * GIB
+                                + ",\"overheadBytes\":0,\"imagePath\":\"/datastores/ds-w-late/disk-w3.img\","
+                                + "\"serial\":\"ser-disk-w3\",\"punchable\":true}");
+                insert.executeUpdate();
+            }
+            await().atMost(ServiceFleet.WAIT).until(() -> disks("ds-w-late") == 2);
+            assertThat(waiting("disk-w3")).isFalse();
         }
     }
 
