@@ -1,5 +1,6 @@
 package io.ballast.inventory.fleet;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -22,9 +23,18 @@ public final class Discovered {
             domains = List.copyOf(domains);
         }
 
-        /** The pool holding the volume at {@code path}, if any does. */
+        /**
+         * The pool holding the image at {@code path}: the one listing it as a volume, else the one whose directory it
+         * is in (a pool lists a file only once refreshed).
+         */
         public Optional<Pool> poolHolding(String path) {
-            return pools.stream().filter(pool -> pool.volume(path).isPresent()).findFirst();
+            return pools.stream()
+                    .filter(pool -> pool.volume(path).isPresent())
+                    .findFirst()
+                    .or(() -> pools.stream()
+                            .filter(pool -> !pool.path().isEmpty())
+                            .filter(pool -> Path.of(path).normalize().startsWith(Path.of(pool.path())))
+                            .findFirst());
         }
     }
 

@@ -42,7 +42,9 @@ class FleetTest {
                                 disk("vda", SourceKind.FILE, "/datastores/ds-a/web.img", "raw"),
                                 disk("vdb", SourceKind.FILE, "/datastores/ds-a/db.vmdk", ""),
                                 disk("vdc", SourceKind.BLOCK, "/dev/vg0/data", "raw"),
-                                disk("vdd", SourceKind.NETWORK, "", "raw")))));
+                                disk("vdd", SourceKind.NETWORK, "", "raw"),
+                                disk("vde", SourceKind.FILE, "/datastores/ds-a/new.img", "raw"),
+                                disk("vdf", SourceKind.FILE, "/datastores/ds-a-other/x.img", "raw")))));
 
         Fleet.Part part = Fleet.of(seen);
 
@@ -66,7 +68,11 @@ class FleetTest {
                                 "vm-uuid/vdb", Optional.of("pool-uuid"), ImageKind.VMDK, 80 * GIB),
                         org.assertj.core.groups.Tuple.tuple(
                                 "vm-uuid/vdc", Optional.empty(), ImageKind.BLOCK_DEVICE, 0L),
-                        org.assertj.core.groups.Tuple.tuple("vm-uuid/vdd", Optional.empty(), ImageKind.OTHER, 0L));
+                        org.assertj.core.groups.Tuple.tuple("vm-uuid/vdd", Optional.empty(), ImageKind.OTHER, 0L),
+                        // in the pool's directory, not listed until the pool is refreshed: placed, size unknown
+                        org.assertj.core.groups.Tuple.tuple("vm-uuid/vde", Optional.of("pool-uuid"), ImageKind.RAW, 0L),
+                        // a directory whose name only begins like the pool's is another directory
+                        org.assertj.core.groups.Tuple.tuple("vm-uuid/vdf", Optional.empty(), ImageKind.RAW, 0L));
         assertThat(part.disks().getFirst().backedBytes()).isEqualTo(12 * GIB);
         assertThat(part.disks().getFirst().serial()).isEqualTo("ser-vda");
     }
