@@ -54,8 +54,8 @@ public final class Fleet {
     /**
      * A disk of a VM.
      *
-     * @param id the VM's id and the disk's target device ({@code <uuid>/vda}): the same as long as the domain keeps
-     *     the disk at that target
+     * @param id the VM's id and the disk's target device ({@code <uuid>-vda}, safe in a URL path, a Kafka key and a
+     *     file name): the same as long as the domain keeps the disk at that target
      * @param datastoreId the pool holding its image; empty for an image in no pool of its host (a device outside the
      *     pools, a network disk)
      * @param designatedBytes its size as the guest sees it (the volume's capacity); 0 when no pool knows the image
@@ -104,7 +104,7 @@ public final class Fleet {
                         disk.sourcePath().isEmpty() ? Optional.empty() : seen.poolHolding(disk.sourcePath());
                 Optional<Discovered.Volume> volume = pool.flatMap(p -> p.volume(disk.sourcePath()));
                 disks.add(new Disk(
-                        domain.uuid() + "/" + disk.targetDev(),
+                        domain.uuid() + "-" + disk.targetDev(),
                         domain.uuid(),
                         pool.map(Discovered.Pool::uuid),
                         disk.sourcePath(),

@@ -63,16 +63,16 @@ class FleetTest {
                 .extracting(Fleet.Disk::id, Fleet.Disk::datastoreId, Fleet.Disk::kind, Fleet.Disk::designatedBytes)
                 .containsExactly(
                         org.assertj.core.groups.Tuple.tuple(
-                                "vm-uuid/vda", Optional.of("pool-uuid"), ImageKind.RAW, 40 * GIB),
+                                "vm-uuid-vda", Optional.of("pool-uuid"), ImageKind.RAW, 40 * GIB),
                         org.assertj.core.groups.Tuple.tuple(
-                                "vm-uuid/vdb", Optional.of("pool-uuid"), ImageKind.VMDK, 80 * GIB),
+                                "vm-uuid-vdb", Optional.of("pool-uuid"), ImageKind.VMDK, 80 * GIB),
                         org.assertj.core.groups.Tuple.tuple(
-                                "vm-uuid/vdc", Optional.empty(), ImageKind.BLOCK_DEVICE, 0L),
-                        org.assertj.core.groups.Tuple.tuple("vm-uuid/vdd", Optional.empty(), ImageKind.OTHER, 0L),
+                                "vm-uuid-vdc", Optional.empty(), ImageKind.BLOCK_DEVICE, 0L),
+                        org.assertj.core.groups.Tuple.tuple("vm-uuid-vdd", Optional.empty(), ImageKind.OTHER, 0L),
                         // in the pool's directory, not listed until the pool is refreshed: placed, size unknown
-                        org.assertj.core.groups.Tuple.tuple("vm-uuid/vde", Optional.of("pool-uuid"), ImageKind.RAW, 0L),
+                        org.assertj.core.groups.Tuple.tuple("vm-uuid-vde", Optional.of("pool-uuid"), ImageKind.RAW, 0L),
                         // a directory whose name only begins like the pool's is another directory
-                        org.assertj.core.groups.Tuple.tuple("vm-uuid/vdf", Optional.empty(), ImageKind.RAW, 0L));
+                        org.assertj.core.groups.Tuple.tuple("vm-uuid-vdf", Optional.empty(), ImageKind.RAW, 0L));
         assertThat(part.disks().getFirst().backedBytes()).isEqualTo(12 * GIB);
         assertThat(part.disks().getFirst().serial()).isEqualTo("ser-vda");
     }
