@@ -251,6 +251,11 @@ public class BudgetInputs {
     private void diskUpserted(Decoded.Event event, VirtualDiskUpserted upserted) {
         VirtualDisk disk = upserted.getDisk();
         String target = disk.getDatastoreId();
+        if (target.isBlank()) {
+            // an image in no datastore (a device outside the pools, a network disk): it counts on none
+            leaveDatastores(event, disk.getDiskId());
+            return;
+        }
         long designated = bytes("designated_bytes", disk.getDesignatedBytes());
         DiskFacts facts = new DiskFacts(
                 disk.getDiskId(),
@@ -284,7 +289,11 @@ public class BudgetInputs {
     }
 
     private void diskRemoved(Decoded.Event event, VirtualDiskRemoved removed) {
-        String diskId = removed.getDiskId();
+        leaveDatastores(event, removed.getDiskId());
+    }
+
+    /** The disk counts on no datastore from now on, and waits for none. */
+    private void leaveDatastores(Decoded.Event event, String diskId) {
         routed(diskId, Optional.empty(), (locked, current) -> {
             if (!inbox.firstTime(event, INVENTORY)) {
                 return;

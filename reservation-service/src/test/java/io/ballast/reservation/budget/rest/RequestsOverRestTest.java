@@ -222,6 +222,21 @@ class RequestsOverRestTest {
         }
     }
 
+    @Test
+    void aDiskWhoseImageIsInNoDatastoreLeavesTheOneItWasOnAndWaitsForNone() throws Exception {
+        try (ServiceFleet fleet = new ServiceFleet(broker.bootstrapServers())) {
+            fleet.datastore("ds-n", 50 * GIB);
+            fleet.vmWithDisk("vm-n", "disk-n", "ds-n", 20 * GIB, "");
+            await().atMost(ServiceFleet.WAIT).until(() -> disks("ds-n") == 1);
+
+            // inventory: the disk is now a device outside every pool
+            fleet.vmWithDisk("vm-n", "disk-n", "", 20 * GIB, "");
+            await().atMost(ServiceFleet.WAIT).until(() -> disks("ds-n") == 0);
+            assertThat(waiting("disk-n")).isFalse();
+            assertThat(datastore("ds-n").getLong("worstCaseDemandBytes")).isZero();
+        }
+    }
+
     private boolean waiting(String disk) throws java.sql.SQLException {
         try (var connection = dataSource.getConnection();
                 var select = connection.prepareStatement("SELECT 1 FROM reservation.disk_waiting WHERE disk_id = ?")) {
