@@ -29,7 +29,7 @@ public class LibvirtDiscovery {
         try {
             connection = new Connect(uri, true);
         } catch (LibvirtException e) {
-            throw new HostUnreachable(uri, "connect", e);
+            throw new HostUnreachable(uri, "connect", reason(e), e);
         }
         try {
             List<Discovered.Pool> pools = pools(connection);
@@ -42,9 +42,9 @@ public class LibvirtDiscovery {
             }
             return new Discovered.Host(uri, connection.getHostName(), pools, domains);
         } catch (LibvirtException e) {
-            throw new HostUnreachable(uri, "read the pools and domains", e);
+            throw new HostUnreachable(uri, "read the pools and domains", reason(e), e);
         } catch (IllegalArgumentException e) {
-            throw new HostUnreachable(uri, "read an XML description", e);
+            throw new HostUnreachable(uri, "read an XML description", String.valueOf(e.getMessage()), e);
         } finally {
             try {
                 connection.close();
@@ -116,5 +116,15 @@ public class LibvirtDiscovery {
             case VIR_DOMAIN_PAUSED, VIR_DOMAIN_PMSUSPENDED -> Discovered.PowerState.PAUSED;
             default -> Discovered.PowerState.RUNNING;
         };
+    }
+
+    /** libvirt's own message (the exception's is empty): what failed and why. */
+    private static String reason(LibvirtException e) {
+        if (e.getError() != null
+                && e.getError().getMessage() != null
+                && !e.getError().getMessage().isBlank()) {
+            return e.getError().getMessage();
+        }
+        return e.toString();
     }
 }

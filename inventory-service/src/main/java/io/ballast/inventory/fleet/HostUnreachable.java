@@ -5,8 +5,12 @@ public final class HostUnreachable extends Exception {
 
     private final String uri;
 
-    public HostUnreachable(String uri, String what, Throwable cause) {
-        super("could not " + what + " on " + uri + ": " + (cause == null ? "" : cause.getMessage()), cause);
+    /**
+     * @param what what could not be done, e.g. {@code connect}
+     * @param reason what the hypervisor's library said
+     */
+    public HostUnreachable(String uri, String what, String reason, Throwable cause) {
+        super("could not " + what + " on " + uri + ": " + reason, cause);
         this.uri = uri;
     }
 

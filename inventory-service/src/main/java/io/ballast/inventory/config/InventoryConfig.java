@@ -1,0 +1,43 @@
+package io.ballast.inventory.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/** The inventory service's settings: which hosts it discovers and how often. */
+@ConfigMapping(prefix = "ballast.inventory")
+public interface InventoryConfig {
+
+    /**
+     * libvirt connection URIs to discover, e.g. {@code qemu+ssh://root@host-1/system} (environment {@code
+     * BALLAST_LIBVIRT_URIS}, comma-separated); hosts added over REST are discovered as well.
+     */
+    Optional<List<String>> libvirtUris();
+
+    /** Discovery. */
+    Discovery discovery();
+
+    /** How hosts are looked at. */
+    interface Discovery {
+
+        /** How often every host is looked at again; {@code POST /api/v1/discovery/refresh} looks at once. */
+        @WithDefault("5m")
+        Duration interval();
+
+        /**
+         * Share of a newly discovered datastore's capacity kept free as its reserve (0 to 0.5); an operator sets
+         * another with {@code PUT /api/v1/datastores/{id}/reserve}.
+         */
+        @WithDefault("0.05")
+        double reserveRatio();
+
+        /**
+         * The longest one look at a host may take before another look (by any instance) may start: a look whose
+         * process died holds its host no longer than this.
+         */
+        @WithDefault("10m")
+        Duration lookTimeout();
+    }
+}
