@@ -1,5 +1,7 @@
 package io.ballast.reservation.budget;
 
+import io.ballast.support.inventory.DefaultProfile;
+
 /**
  * How much free space a disk's guest filesystems keep, and how its disk ranks when spare space is shared.
  *
@@ -12,10 +14,14 @@ package io.ballast.reservation.budget;
 public record Profile(String name, double minFreeRatio, double desiredFreeRatio, int priority) {
 
     /** The profile of a disk whose VM names none: 10 % free at the least, 20 % when there is room, priority 50. */
-    public static final Profile DEFAULT = new Profile("default", 0.10, 0.20, 50);
+    public static final Profile DEFAULT = new Profile(
+            DefaultProfile.NAME,
+            DefaultProfile.MIN_FREE_RATIO,
+            DefaultProfile.DESIRED_FREE_RATIO,
+            DefaultProfile.PRIORITY);
 
     /** The most a free ratio may be: a filesystem that must stay 95 % free holds nearly nothing. */
-    public static final double MAX_FREE_RATIO = 0.95;
+    public static final double MAX_FREE_RATIO = DefaultProfile.MAX_FREE_RATIO;
 
     public Profile {
         if (name == null || name.isBlank()) {

@@ -202,6 +202,18 @@ public class FleetResource {
         return VmView.of(vm, reads.disksOfVm(id, vm.goneAt().isPresent()));
     }
 
+    /** The profile a VM takes its rules from; {@code default} (or empty) for the built-in one. */
+    public record ProfileChoice(@NotNull @Size(max = 63) String profile) {}
+
+    @PUT
+    @Path("/vms/{id}/profile")
+    @RolesAllowed(Roles.OPERATOR)
+    @Operation(summary = "Gives a VM a profile and announces it (VmUpserted)")
+    public VmView profile(@PathParam("id") String id, @Valid @NotNull ProfileChoice choice) {
+        Recorded.Vm vm = store.assignProfile(id, choice.profile(), clock.instant());
+        return VmView.of(vm, reads.disksOfVm(id, false));
+    }
+
     @GET
     @Path("/disks")
     @RolesAllowed(Roles.VIEWER)

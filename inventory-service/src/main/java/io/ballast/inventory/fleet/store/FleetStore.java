@@ -1,11 +1,13 @@
 package io.ballast.inventory.fleet.store;
 
 import io.ballast.inventory.config.InventoryConfig;
+import io.ballast.inventory.events.Announcements;
+import io.ballast.inventory.events.Announcements.Placement;
 import io.ballast.inventory.fleet.Discovered;
 import io.ballast.inventory.fleet.Fleet;
 import io.ballast.inventory.fleet.Recorded;
-import io.ballast.inventory.fleet.events.FleetAnnouncements;
-import io.ballast.inventory.fleet.events.FleetAnnouncements.Placement;
+import io.ballast.inventory.profile.Profile;
+import io.ballast.inventory.profile.store.ProfileStore;
 import io.ballast.support.errors.Refusal;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
@@ -36,11 +38,13 @@ public class FleetStore {
     private static final Logger LOG = Logger.getLogger(FleetStore.class);
 
     private final EntityManager entities;
-    private final FleetAnnouncements announce;
+    private final Announcements announce;
     private final InventoryConfig config;
+    private final ProfileStore profiles;
 
-    FleetStore(EntityManager entities, FleetAnnouncements announce, InventoryConfig config) {
+    FleetStore(EntityManager entities, Announcements announce, InventoryConfig config, ProfileStore profiles) {
         this.entities = entities;
+        this.profiles = profiles;
         this.announce = announce;
         this.config = config;
     }
@@ -145,6 +149,30 @@ public class FleetStore {
             row.reserveBytes = reserveBytes;
             row.updatedAt = now;
             announce.datastoreUpserted(row.toRecord());
+        }
+        return row.toRecord();
+    }
+
+    /**
+     * Gives a VM a profile and announces it; the default profile's name, or an empty one, gives it the default.
+     *
+     * @throws Refusal.NotFound if the VM is unknown or gone
+     * @throws Refusal.InvalidInput if no profile has that name
+     */
+    @Transactional
+    public Recorded.Vm assignProfile(String vmId, String profile, Instant now) {
+        VmEntity row = entities.find(VmEntity.class, vmId, LockModeType.PESSIMISTIC_WRITE);
+        if (row == null || row.goneAt != null) {
+            throw new Refusal.NotFound("VM", vmId);
+        }
+        String name = profile.equals(Profile.DEFAULT.name()) ? "" : profile;
+        if (!name.isEmpty() && profiles.find(name).isEmpty()) {
+            throw new Refusal.InvalidInput("profile", "no profile is named '" + profile + "'");
+        }
+        if (!row.profile.equals(name)) {
+            row.profile = name;
+            row.updatedAt = now;
+            announce.vmUpserted(row.toRecord());
         }
         return row.toRecord();
     }

@@ -1,8 +1,9 @@
-package io.ballast.inventory.fleet.events;
+package io.ballast.inventory.events;
 
 import io.ballast.inventory.fleet.Discovered;
 import io.ballast.inventory.fleet.Fleet;
 import io.ballast.inventory.fleet.Recorded;
+import io.ballast.inventory.profile.Profile;
 import io.ballast.proto.events.Topic;
 import io.ballast.proto.inventory.v1.Datastore;
 import io.ballast.proto.inventory.v1.DatastoreRemoved;
@@ -13,6 +14,7 @@ import io.ballast.proto.inventory.v1.HostRemoved;
 import io.ballast.proto.inventory.v1.HostUpserted;
 import io.ballast.proto.inventory.v1.ImageFormat;
 import io.ballast.proto.inventory.v1.PowerState;
+import io.ballast.proto.inventory.v1.ProfileUpserted;
 import io.ballast.proto.inventory.v1.VirtualDisk;
 import io.ballast.proto.inventory.v1.VirtualDiskRemoved;
 import io.ballast.proto.inventory.v1.VirtualDiskUpserted;
@@ -29,11 +31,11 @@ import java.util.List;
  * records it; each event is keyed by the id of what it describes.
  */
 @ApplicationScoped
-public class FleetAnnouncements {
+public class Announcements {
 
     private final Outbox outbox;
 
-    FleetAnnouncements(Outbox outbox) {
+    Announcements(Outbox outbox) {
         this.outbox = outbox;
     }
 
@@ -136,6 +138,20 @@ public class FleetAnnouncements {
                 Topic.INVENTORY,
                 diskId,
                 VirtualDiskRemoved.newBuilder().setDiskId(diskId).build());
+    }
+
+    /** A profile was created or changed; keyed by its name. */
+    public void profileUpserted(Profile profile) {
+        outbox.add(
+                Topic.INVENTORY,
+                profile.name(),
+                ProfileUpserted.newBuilder()
+                        .setProfile(io.ballast.proto.inventory.v1.Profile.newBuilder()
+                                .setName(profile.name())
+                                .setMinFreeRatio(profile.minFreeRatio())
+                                .setDesiredFreeRatio(profile.desiredFreeRatio())
+                                .setPriority(profile.priority()))
+                        .build());
     }
 
     static PowerState powerState(Discovered.PowerState state) {
