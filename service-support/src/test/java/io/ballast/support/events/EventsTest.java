@@ -227,7 +227,7 @@ class EventsTest {
         });
     }
 
-    private static ConsumerRecord<String, byte[]> consumed(ProducerRecord<String, byte[]> produced) {
+    static ConsumerRecord<String, byte[]> consumed(ProducerRecord<String, byte[]> produced) {
         return new ConsumerRecord<>(
                 produced.topic(),
                 0,
