@@ -19,6 +19,25 @@ public interface InventoryConfig {
     /** Discovery. */
     Discovery discovery();
 
+    /** Guests' usage. */
+    Usage usage();
+
+    /** How long guests' usage is kept. */
+    interface Usage {
+
+        /** Every report is kept this long. */
+        @WithDefault("1d")
+        Duration rawRetention();
+
+        /** Hourly summaries are kept this long. */
+        @WithDefault("90d")
+        Duration hourlyRetention();
+
+        /** How often what is older than its retention is deleted. */
+        @WithDefault("1h")
+        Duration purgeInterval();
+    }
+
     /** How hosts are looked at. */
     interface Discovery {
 

@@ -12,11 +12,13 @@ import io.ballast.inventory.fleet.rest.FleetViews.HostPage;
 import io.ballast.inventory.fleet.rest.FleetViews.HostView;
 import io.ballast.inventory.fleet.rest.FleetViews.LookView;
 import io.ballast.inventory.fleet.rest.FleetViews.RefreshView;
+import io.ballast.inventory.fleet.rest.FleetViews.UsageHistoryView;
 import io.ballast.inventory.fleet.rest.FleetViews.VmPage;
 import io.ballast.inventory.fleet.rest.FleetViews.VmView;
 import io.ballast.inventory.fleet.store.Discoveries;
 import io.ballast.inventory.fleet.store.FleetReads;
 import io.ballast.inventory.fleet.store.FleetStore;
+import io.ballast.inventory.usage.store.UsageStore;
 import io.ballast.support.errors.Refusal;
 import io.ballast.support.security.Roles;
 import jakarta.annotation.security.RolesAllowed;
@@ -41,6 +43,9 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Optional;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -61,10 +66,12 @@ public class FleetResource {
     private final FleetReads reads;
     private final FleetStore store;
     private final Discoveries discoveries;
+    private final UsageStore usage;
     private final Clock clock = Clock.systemUTC();
 
-    FleetResource(FleetReads reads, FleetStore store, Discoveries discoveries) {
+    FleetResource(FleetReads reads, FleetStore store, Discoveries discoveries, UsageStore usage) {
         this.reads = reads;
+        this.usage = usage;
         this.store = store;
         this.discoveries = discoveries;
     }
@@ -189,17 +196,36 @@ public class FleetResource {
                 gone);
         Page<Recorded.Vm> page = reads.vms(filter, Optional.ofNullable(after), limit);
         return new VmPage(
-                page.items().stream().map(vm -> VmView.of(vm, List.of())).toList(),
-                page.next().orElse(null));
+                page.items().stream().map(VmView::of).toList(), page.next().orElse(null));
     }
 
     @GET
     @Path("/vms/{id}")
     @RolesAllowed(Roles.VIEWER)
-    @Operation(summary = "A VM and its disks")
+    @Operation(summary = "A VM, its disks and its guest filesystems' latest usage")
     public VmView vm(@PathParam("id") String id) {
         Recorded.Vm vm = reads.vm(id);
-        return VmView.of(vm, reads.disksOfVm(id, vm.goneAt().isPresent()));
+        return VmView.of(vm, reads.disksOfVm(id, vm.goneAt().isPresent()), usage.ofVm(id));
+    }
+
+    @GET
+    @Path("/vms/{id}/usage")
+    @RolesAllowed(Roles.VIEWER)
+    @Operation(
+            summary = "A guest filesystem's usage since a time (default: a day ago): every report for the last day,"
+                    + " hourly summaries before")
+    public UsageHistoryView usage(
+            @PathParam("id") String id,
+            @QueryParam("mountPoint") @NotBlank @Size(max = 4096) String mountPoint,
+            @QueryParam("since") @Size(max = 40) String since) {
+        reads.vm(id);
+        Instant from;
+        try {
+            from = since == null ? clock.instant().minus(Duration.ofDays(1)) : Instant.parse(since);
+        } catch (DateTimeParseException e) {
+            throw new Refusal.InvalidInput("since", "'" + since + "' is no ISO-8601 time (e.g. 2026-12-01T00:00:00Z)");
+        }
+        return new UsageHistoryView(id, mountPoint, usage.history(id, mountPoint, from));
     }
 
     /** The profile a VM takes its rules from; {@code default} (or empty) for the built-in one. */
@@ -211,7 +237,7 @@ public class FleetResource {
     @Operation(summary = "Gives a VM a profile and announces it (VmUpserted)")
     public VmView profile(@PathParam("id") String id, @Valid @NotNull ProfileChoice choice) {
         Recorded.Vm vm = store.assignProfile(id, choice.profile(), clock.instant());
-        return VmView.of(vm, reads.disksOfVm(id, false));
+        return VmView.of(vm, reads.disksOfVm(id, false), usage.ofVm(id));
     }
 
     @GET

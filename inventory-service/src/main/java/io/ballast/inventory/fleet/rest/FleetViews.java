@@ -2,6 +2,8 @@ package io.ballast.inventory.fleet.rest;
 
 import io.ballast.inventory.fleet.Recorded;
 import io.ballast.inventory.fleet.store.Discoveries;
+import io.ballast.inventory.usage.FilesystemUsage;
+import io.ballast.inventory.usage.UsagePoint;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -90,7 +92,9 @@ public final class FleetViews {
 
     public record DatastorePage(List<DatastoreView> datastores, String next) {}
 
-    /** A VM; {@code disks} only when one VM is asked for. */
+    /**
+     * A VM; {@code disks} and {@code filesystems} (its guest's latest usage report) only when one VM is asked for.
+     */
     public record VmView(
             String id,
             String name,
@@ -98,9 +102,10 @@ public final class FleetViews {
             String powerState,
             String profile,
             Instant goneAt,
-            List<DiskView> disks) {
+            List<DiskView> disks,
+            List<FilesystemView> filesystems) {
 
-        static VmView of(Recorded.Vm vm, List<Recorded.Disk> disks) {
+        static VmView of(Recorded.Vm vm) {
             return new VmView(
                     vm.id(),
                     vm.name(),
@@ -108,9 +113,59 @@ public final class FleetViews {
                     vm.powerState().name(),
                     vm.profile(),
                     vm.goneAt().orElse(null),
-                    disks.isEmpty() ? null : disks.stream().map(DiskView::of).toList());
+                    null,
+                    null);
+        }
+
+        static VmView of(Recorded.Vm vm, List<Recorded.Disk> disks, List<FilesystemUsage> filesystems) {
+            return new VmView(
+                    vm.id(),
+                    vm.name(),
+                    vm.hostId(),
+                    vm.powerState().name(),
+                    vm.profile(),
+                    vm.goneAt().orElse(null),
+                    disks.stream().map(DiskView::of).toList(),
+                    filesystems.stream().map(FilesystemView::of).toList());
         }
     }
+
+    /**
+     * A guest filesystem's latest usage.
+     *
+     * @param diskId the disk it lives on; absent while the agent's name for the disk ({@code guestDisk}) matches none
+     * @param utilizedBytes what the guest uses, ballast excluded
+     */
+    public record FilesystemView(
+            String mountPoint,
+            String diskId,
+            String guestDisk,
+            long totalBytes,
+            long utilizedBytes,
+            long freeBytes,
+            long ballastBytes,
+            Instant reportedAt) {
+
+        static FilesystemView of(FilesystemUsage usage) {
+            return new FilesystemView(
+                    usage.mountPoint(),
+                    usage.diskId().orElse(null),
+                    usage.guestDisk(),
+                    usage.totalBytes(),
+                    usage.utilizedBytes(),
+                    usage.freeBytes(),
+                    usage.ballastBytes(),
+                    usage.reportedAt());
+        }
+    }
+
+    /**
+     * A guest filesystem's usage over time: every report while reports are kept (a day), an hourly summary before.
+     *
+     * @param points in time order; {@code utilizedBytes} is a report's figure or an hour's mean, {@code
+     *     utilizedMaxBytes} the same or the hour's highest
+     */
+    public record UsageHistoryView(String vmId, String mountPoint, List<UsagePoint> points) {}
 
     public record VmPage(List<VmView> vms, String next) {}
 

@@ -1,0 +1,142 @@
+package io.ballast.inventory.usage;
+
+import static io.ballast.inventory.FleetXml.GIB;
+import static io.ballast.inventory.FleetXml.disk;
+import static io.ballast.inventory.FleetXml.volume;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.agroal.api.AgroalDataSource;
+import io.ballast.inventory.Api;
+import io.ballast.inventory.ConfiguredFleet;
+import io.ballast.inventory.FleetXml;
+import io.ballast.local.KafkaBroker;
+import io.ballast.proto.events.Topic;
+import io.ballast.proto.guest.v1.FilesystemUsage;
+import io.ballast.proto.guest.v1.UsageReported;
+import io.ballast.support.events.Events;
+import io.ballast.support.security.Roles;
+import io.ballast.testsupport.EventProducer;
+import io.ballast.testsupport.InjectKafkaBroker;
+import io.ballast.testsupport.KafkaResource;
+import io.ballast.testsupport.PostgresResource;
+import io.ballast.testsupport.TokenResource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import jakarta.inject.Inject;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Guests' usage reports from the real broker into the latest figures, every report and hourly summaries. */
+@QuarkusTest
+@WithTestResource(KafkaResource.class)
+@WithTestResource(PostgresResource.class)
+@WithTestResource(TokenResource.class)
+@WithTestResource(ConfiguredFleet.class)
+class UsageOverRestTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final String VM = "3b000000-0000-0000-0000-000000000001";
+
+    @InjectKafkaBroker
+    KafkaBroker broker;
+
+    @Inject
+    AgroalDataSource dataSource;
+
+    private static UsageReported report(long rootUtilizedBytes, boolean withData) {
+        UsageReported.Builder report = UsageReported.newBuilder()
+                .setVmId(VM)
+                .addFilesystems(FilesystemUsage.newBuilder()
+                        .setMountPoint("/")
+                        .setDiskId("virtio-u-root")
+                        .setTotalBytes(16 * GIB)
+                        .setUtilizedBytes(rootUtilizedBytes)
+                        .setFreeBytes(16 * GIB - rootUtilizedBytes - GIB)
+                        .setBallastBytes(GIB));
+        if (withData) {
+            report.addFilesystems(FilesystemUsage.newBuilder()
+                    .setMountPoint("/data")
+                    .setDiskId("md0")
+                    .setTotalBytes(8 * GIB)
+                    .setUtilizedBytes(GIB)
+                    .setFreeBytes(7 * GIB));
+        }
+        return report.build();
+    }
+
+    @Test
+    void reportsBecomeTheLatestFiguresEveryReportAndHourlySummariesEachKeptOnce() throws SQLException {
+        String uri = new FleetXml()
+                .pool("pool-u", "3a000000-0000-0000-0000-000000000001", "/ds/u", volume("u.img", 16, 3, "raw"))
+                .domain("u", VM, true, disk("vda", "/ds/u/u.img", "raw", "u-root"))
+                .writeTo(FleetXml.file("usage"));
+        Api.post("/api/v1/hosts", Roles.OPERATOR, Map.of("uri", uri)).then().statusCode(201);
+
+        Instant now = Instant.now();
+        Instant hour = now.minus(Duration.ofDays(3)).truncatedTo(ChronoUnit.HOURS);
+        try (EventProducer early = EventProducer.connect(
+                        broker.bootstrapServers(),
+                        new Events("guest-gateway", Clock.fixed(hour.plusSeconds(600), ZoneOffset.UTC)));
+                EventProducer later = EventProducer.connect(
+                        broker.bootstrapServers(),
+                        new Events("guest-gateway", Clock.fixed(hour.plusSeconds(1200), ZoneOffset.UTC)));
+                EventProducer gateway = EventProducer.connect(broker.bootstrapServers(), "guest-gateway")) {
+            early.publish(Topic.GUEST_TELEMETRY, VM, report(4 * GIB, true));
+            var again = later.codec().record(Topic.GUEST_TELEMETRY, VM, report(6 * GIB, true));
+            later.send(again);
+            later.send(again); // delivered twice: kept once
+            gateway.publish(Topic.GUEST_TELEMETRY, VM, report(5 * GIB, false));
+        }
+
+        await().atMost(WAIT)
+                .until(() ->
+                        Api.get("/api/v1/vms/{id}", VM).getList("filesystems").size() == 1);
+        JsonPath vm = Api.get("/api/v1/vms/{id}", VM);
+        assertThat(vm.getString("filesystems[0].mountPoint")).isEqualTo("/");
+        assertThat(vm.getString("filesystems[0].diskId"))
+                .as("the by-id name ends in the disk's serial")
+                .isEqualTo(VM + "-vda");
+        assertThat(vm.getString("filesystems[0].guestDisk")).isEqualTo("virtio-u-root");
+        assertThat(vm.getLong("filesystems[0].utilizedBytes")).isEqualTo(5 * GIB);
+        assertThat(vm.getLong("filesystems[0].ballastBytes")).isEqualTo(GIB);
+
+        JsonPath history = Api.get(
+                "/api/v1/vms/{id}/usage?mountPoint=/&since={since}",
+                VM,
+                now.minus(Duration.ofDays(4)).toString());
+        assertThat(history.getList("points")).hasSize(2);
+        assertThat(Instant.parse(history.getString("points[0].at"))).isEqualTo(hour);
+        assertThat(history.getLong("points[0].utilizedBytes"))
+                .as("the hour's mean of 4 and 6 GiB, the report delivered twice counted once")
+                .isEqualTo(5 * GIB);
+        assertThat(history.getLong("points[0].utilizedMaxBytes")).isEqualTo(6 * GIB);
+        assertThat(history.getLong("points[1].utilizedBytes")).isEqualTo(5 * GIB);
+
+        await().atMost(WAIT)
+                .alias("reports older than a day are deleted; the hourly summary stays")
+                .until(() -> count("usage_sample WHERE vm_id = '" + VM + "'") == 1);
+        assertThat(count("usage_hourly WHERE vm_id = '" + VM + "' AND mount_point = '/'"))
+                .isEqualTo(2);
+
+        Api.problem(Api.read("/api/v1/vms/{id}/usage", VM), 400, "invalid-input");
+        Api.problem(Api.read("/api/v1/vms/{id}/usage?mountPoint=/&since=yesterday", VM), 400, "invalid-input");
+        Api.problem(Api.read("/api/v1/vms/no-such-vm/usage?mountPoint=/"), 404, "not-found");
+    }
+
+    private long count(String from) throws SQLException {
+        try (var connection = dataSource.getConnection();
+                var statement = connection.createStatement();
+                var rows = statement.executeQuery("SELECT count(*) FROM inventory." + from)) {
+            rows.next();
+            return rows.getLong(1);
+        }
+    }
+}
