@@ -1,24 +1,16 @@
 package io.ballast.inventory.events;
 
-import io.ballast.inventory.fleet.Discovered;
-import io.ballast.inventory.fleet.Fleet;
 import io.ballast.inventory.fleet.Recorded;
 import io.ballast.inventory.profile.Profile;
 import io.ballast.proto.events.Topic;
-import io.ballast.proto.inventory.v1.Datastore;
 import io.ballast.proto.inventory.v1.DatastoreRemoved;
 import io.ballast.proto.inventory.v1.DatastoreUpserted;
 import io.ballast.proto.inventory.v1.DiskPlacement;
-import io.ballast.proto.inventory.v1.Host;
 import io.ballast.proto.inventory.v1.HostRemoved;
 import io.ballast.proto.inventory.v1.HostUpserted;
-import io.ballast.proto.inventory.v1.ImageFormat;
-import io.ballast.proto.inventory.v1.PowerState;
 import io.ballast.proto.inventory.v1.ProfileUpserted;
-import io.ballast.proto.inventory.v1.VirtualDisk;
 import io.ballast.proto.inventory.v1.VirtualDiskRemoved;
 import io.ballast.proto.inventory.v1.VirtualDiskUpserted;
-import io.ballast.proto.inventory.v1.Vm;
 import io.ballast.proto.inventory.v1.VmMigrated;
 import io.ballast.proto.inventory.v1.VmRemoved;
 import io.ballast.proto.inventory.v1.VmUpserted;
@@ -46,12 +38,7 @@ public class Announcements {
         outbox.add(
                 Topic.INVENTORY,
                 host.id(),
-                HostUpserted.newBuilder()
-                        .setHost(Host.newBuilder()
-                                .setHostId(host.id())
-                                .setName(host.name())
-                                .setHypervisorUri(host.uri()))
-                        .build());
+                HostUpserted.newBuilder().setHost(FleetMessages.host(host)).build());
     }
 
     public void hostRemoved(String hostId) {
@@ -66,15 +53,7 @@ public class Announcements {
                 Topic.INVENTORY,
                 datastore.id(),
                 DatastoreUpserted.newBuilder()
-                        .setDatastore(Datastore.newBuilder()
-                                .setDatastoreId(datastore.id())
-                                .setName(datastore.name())
-                                .addAllHostIds(datastore.hostIds())
-                                .setLocation(datastore.location())
-                                .setCapacityBytes(datastore.capacityBytes())
-                                .setAllocatedBytes(datastore.allocatedBytes())
-                                .setReserveBytes(datastore.reserveBytes())
-                                .setOtherBytes(datastore.otherBytes()))
+                        .setDatastore(FleetMessages.datastore(datastore))
                         .build());
     }
 
@@ -89,14 +68,7 @@ public class Announcements {
         outbox.add(
                 Topic.INVENTORY,
                 vm.id(),
-                VmUpserted.newBuilder()
-                        .setVm(Vm.newBuilder()
-                                .setVmId(vm.id())
-                                .setName(vm.name())
-                                .setHostId(vm.hostId())
-                                .setPowerState(powerState(vm.powerState()))
-                                .setProfile(vm.profile()))
-                        .build());
+                VmUpserted.newBuilder().setVm(FleetMessages.vm(vm)).build());
     }
 
     public void vmRemoved(String vmId) {
@@ -121,15 +93,7 @@ public class Announcements {
                 Topic.INVENTORY,
                 disk.id(),
                 VirtualDiskUpserted.newBuilder()
-                        .setDisk(VirtualDisk.newBuilder()
-                                .setDiskId(disk.id())
-                                .setVmId(disk.vmId())
-                                .setDatastoreId(disk.datastoreId().orElse(""))
-                                .setImagePath(disk.imagePath())
-                                .setFormat(format(disk.kind()))
-                                .setDesignatedBytes(disk.designatedBytes())
-                                .setBackedBytes(disk.backedBytes())
-                                .setSerial(disk.serial()))
+                        .setDisk(FleetMessages.disk(disk))
                         .build());
     }
 
@@ -152,27 +116,5 @@ public class Announcements {
                                 .setDesiredFreeRatio(profile.desiredFreeRatio())
                                 .setPriority(profile.priority()))
                         .build());
-    }
-
-    static PowerState powerState(Discovered.PowerState state) {
-        return switch (state) {
-            case RUNNING -> PowerState.POWER_STATE_RUNNING;
-            case PAUSED -> PowerState.POWER_STATE_PAUSED;
-            case SHUT_OFF -> PowerState.POWER_STATE_SHUT_OFF;
-        };
-    }
-
-    /**
-     * The contract's format of a kind of image. A VMDK whose variant libvirt does not tell is announced as sparse:
-     * never punched, and its format overhead counted, which is the safe side of either guess.
-     */
-    static ImageFormat format(Fleet.ImageKind kind) {
-        return switch (kind) {
-            case RAW -> ImageFormat.IMAGE_FORMAT_RAW;
-            case BLOCK_DEVICE -> ImageFormat.IMAGE_FORMAT_BLOCK_DEVICE;
-            case QCOW2 -> ImageFormat.IMAGE_FORMAT_QCOW2;
-            case VMDK -> ImageFormat.IMAGE_FORMAT_VMDK_SPARSE;
-            case OTHER -> ImageFormat.IMAGE_FORMAT_UNSPECIFIED;
-        };
     }
 }

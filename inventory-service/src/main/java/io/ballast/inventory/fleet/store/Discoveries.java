@@ -11,7 +11,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.narayana.jta.QuarkusTransaction;
-import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -44,7 +43,6 @@ public class Discoveries {
     private final Clock clock;
     private final Timer duration;
     private final Counter errors;
-    private volatile boolean stopping;
 
     Discoveries(
             LibvirtDiscovery libvirt,
@@ -107,16 +105,10 @@ public class Discoveries {
             identity = "ballast-inventory-discovery",
             every = "${ballast.inventory.discovery.interval}",
             delayed = "1s",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void periodically() {
-        if (!stopping) {
-            refreshAll();
-        }
-    }
-
-    void stop(@Observes ShutdownEvent stop) {
-        // a look begun now would find the database closed under it
-        stopping = true;
+        refreshAll();
     }
 
     /** Looks at every URI, one after the other. */

@@ -1,6 +1,7 @@
 package io.ballast.inventory.usage.store;
 
 import io.ballast.inventory.config.InventoryConfig;
+import io.ballast.inventory.store.NativeRows;
 import io.ballast.inventory.usage.FilesystemUsage;
 import io.ballast.inventory.usage.UsagePoint;
 import io.ballast.proto.guest.v1.UsageReported;
@@ -98,7 +99,8 @@ public class UsageStore {
         Instant rawFrom = clock.instant().minus(config.usage().rawRetention());
         List<UsagePoint> points = new ArrayList<>();
         if (since.isBefore(rawFrom)) {
-            for (Object[] row : rows(
+            for (Object[] row : NativeRows.rows(
+                    entities,
                     "SELECT hour, total_bytes, (utilized_sum_bytes / samples)::bigint, utilized_max_bytes,"
                             + " ballast_bytes FROM inventory.usage_hourly WHERE vm_id = ?1 AND mount_point = ?2"
                             + " AND hour >= ?3 AND hour < ?4 ORDER BY hour",
@@ -110,7 +112,8 @@ public class UsageStore {
             }
         }
         Instant from = since.isBefore(rawFrom) ? rawFrom.truncatedTo(ChronoUnit.HOURS) : since;
-        for (Object[] row : rows(
+        for (Object[] row : NativeRows.rows(
+                entities,
                 "SELECT at, total_bytes, utilized_bytes, utilized_bytes, ballast_bytes FROM inventory.usage_sample"
                         + " WHERE vm_id = ?1 AND mount_point = ?2 AND at >= ?3 ORDER BY at",
                 vmId,
@@ -124,7 +127,8 @@ public class UsageStore {
     @Scheduled(
             identity = "ballast-inventory-usage-retention",
             every = "${ballast.inventory.usage.purge-interval}",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     @Transactional
     void purge() {
         Instant now = clock.instant();
@@ -203,8 +207,8 @@ public class UsageStore {
     /** The VM's disks that are not gone: id and serial. */
     private List<String[]> disksOf(String vmId) {
         List<String[]> disks = new ArrayList<>();
-        for (Object[] row :
-                rows("SELECT id, serial FROM inventory.virtual_disk WHERE vm_id = ?1 AND gone_at IS NULL", vmId)) {
+        for (Object[] row : NativeRows.rows(
+                entities, "SELECT id, serial FROM inventory.virtual_disk WHERE vm_id = ?1 AND gone_at IS NULL", vmId)) {
             disks.add(new String[] {(String) row[0], (String) row[1]});
         }
         return disks;
@@ -212,7 +216,8 @@ public class UsageStore {
 
     private List<FilesystemUsage> latestWhere(String condition, String value) {
         List<FilesystemUsage> usages = new ArrayList<>();
-        for (Object[] row : rows(
+        for (Object[] row : NativeRows.rows(
+                entities,
                 "SELECT vm_id, mount_point, disk_id, guest_disk, total_bytes, utilized_bytes, free_bytes,"
                         + " ballast_bytes, reported_at FROM inventory.filesystem_usage WHERE " + condition
                         + " ORDER BY vm_id, mount_point",
@@ -226,36 +231,18 @@ public class UsageStore {
                     ((Number) row[5]).longValue(),
                     ((Number) row[6]).longValue(),
                     ((Number) row[7]).longValue(),
-                    instant(row[8])));
+                    NativeRows.instant(row[8])));
         }
         return usages;
     }
 
-    @SuppressWarnings("unchecked")
-    private List<Object[]> rows(String sql, Object... parameters) {
-        var query = entities.createNativeQuery(sql);
-        for (int i = 0; i < parameters.length; i++) {
-            query.setParameter(i + 1, parameters[i]);
-        }
-        return query.getResultList();
-    }
-
     private static UsagePoint point(Object[] row) {
         return new UsagePoint(
-                instant(row[0]),
+                NativeRows.instant(row[0]),
                 ((Number) row[1]).longValue(),
                 ((Number) row[2]).longValue(),
                 ((Number) row[3]).longValue(),
                 ((Number) row[4]).longValue());
-    }
-
-    private static Instant instant(Object value) {
-        return switch (value) {
-            case Instant instant -> instant;
-            case Timestamp timestamp -> timestamp.toInstant();
-            case java.time.OffsetDateTime offset -> offset.toInstant();
-            default -> throw new IllegalStateException("not a time: " + value.getClass());
-        };
     }
 
     /** A protobuf uint64 as bytes: one above {@code Long.MAX_VALUE} is no size any filesystem has. */
