@@ -71,7 +71,8 @@ public class ScanJobs {
                             .setImage(ImageResult.newBuilder()
                                     .setImageBeforeBytes(size)
                                     .setImageAfterBytes(size)
-                                    .setLayout(layout.toString()))
+                                    .setLayout(layout.toString())
+                                    .setDiskLayout(LayoutMessages.of(report)))
                             .build());
         } catch (ImageException | IOException e) {
             LOG.warnf("scan failed job=%s step=scan reason=%s", jobId, e.getMessage());

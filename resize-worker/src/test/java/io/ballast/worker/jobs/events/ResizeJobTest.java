@@ -9,7 +9,9 @@ import com.google.protobuf.Message;
 import io.ballast.local.KafkaBroker;
 import io.ballast.proto.events.Topic;
 import io.ballast.proto.worker.v1.JobFailed;
+import io.ballast.proto.worker.v1.DiskLayout;
 import io.ballast.proto.worker.v1.JobFinished;
+import io.ballast.proto.worker.v1.PartitionLayout;
 import io.ballast.proto.worker.v1.JobStarted;
 import io.ballast.proto.worker.v1.JobStep;
 import io.ballast.proto.worker.v1.PartitionTarget;
@@ -253,6 +255,24 @@ class ResizeJobTest {
                 .startsWith("MBR, " + size + " bytes")
                 .contains("partition 1: start 32256, size " + 327617L * 512 + ", ext2/3/4, aligned to 512")
                 .contains("partition 6: start " + 528384L * 512 + ", size " + 65536L * 512 + ", swap"));
+        DiskLayout layout = ((JobFinished) own.getLast()).getImage().getDiskLayout();
+        assertThat(layout.getTable()).isEqualTo("MBR");
+        assertThat(layout.getDiskBytes()).isEqualTo(size);
+        assertThat(layout.getAlignmentStatus())
+                .as("partition 1 starts on a 512-byte boundary: below 4 KiB")
+                .isEqualTo(3);
+        PartitionLayout first = layout.getPartitions(0);
+        assertThat(first.getNumber()).isEqualTo(1);
+        assertThat(first.getStartBytes()).isEqualTo(32256);
+        assertThat(first.getSizeBytes()).isEqualTo(327617L * 512);
+        assertThat(first.getFilesystem()).isEqualTo("ext2/3/4");
+        assertThat(first.getAlignmentBytes()).isEqualTo(512);
+        assertThat(first.hasUsedBytes()).isTrue();
+        assertThat(first.getMinimumBytes()).isBetween(first.getUsedBytes(), first.getSizeBytes());
+        assertThat(layout.getPartitionsList())
+                .filteredOn(partition -> partition.getNumber() == 6)
+                .singleElement()
+                .satisfies(swap -> assertThat(swap.getFilesystem()).isEqualTo("swap"));
         assertThat(TestImages.sha256(image)).isEqualTo(before);
     }
 
