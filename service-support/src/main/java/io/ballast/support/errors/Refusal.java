@@ -52,6 +52,21 @@ public abstract sealed class Refusal extends RuntimeException
             this(field + ": " + message, List.of(new FieldError(field, message)));
         }
 
+        /**
+         * A refusal naming every field of {@code errors}: its message is {@code what} and each field with what is
+         * wrong with it, e.g. {@code profile web is not valid: priority 101 is outside 0 to 100; noAlign ...}.
+         */
+        public static InvalidInput naming(String what, List<FieldError> errors) {
+            StringBuilder message = new StringBuilder(what).append(':');
+            for (int i = 0; i < errors.size(); i++) {
+                message.append(i == 0 ? " " : "; ")
+                        .append(errors.get(i).field())
+                        .append(' ')
+                        .append(errors.get(i).message());
+            }
+            return new InvalidInput(message.toString(), errors);
+        }
+
         public List<FieldError> fieldErrors() {
             return fieldErrors;
         }
