@@ -9,6 +9,7 @@ import io.ballast.support.security.Roles;
 import io.ballast.testsupport.Tokens;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
+import io.restassured.path.json.config.JsonPathConfig;
 import io.restassured.response.Response;
 
 /** The inventory service's REST interface as its tests call it, with a token of the role each call needs. */
@@ -16,7 +17,7 @@ public final class Api {
 
     private Api() {}
 
-    /** A read as a viewer, which must answer 200. */
+    /** A read as a viewer, which must answer 200; decimals read as doubles (RestAssured's default is float). */
     public static JsonPath get(String path, Object... parameters) {
         return given().auth()
                 .oauth2(Tokens.token(Roles.VIEWER))
@@ -24,7 +25,8 @@ public final class Api {
                 .then()
                 .statusCode(200)
                 .extract()
-                .jsonPath();
+                .jsonPath()
+                .using(new JsonPathConfig(JsonPathConfig.NumberReturnType.DOUBLE));
     }
 
     /** A read as a viewer, whatever it answers. */
@@ -50,6 +52,16 @@ public final class Api {
 
     public static Response delete(String path, String role) {
         return given().auth().oauth2(Tokens.token(role)).delete(path);
+    }
+
+    /** Adds the libvirt host at {@code uri}, which must be reachable, as an operator; answers its id. */
+    public static String addHost(String uri) {
+        return post("/api/v1/hosts", Roles.OPERATOR, java.util.Map.of("uri", uri))
+                .then()
+                .statusCode(201)
+                .extract()
+                .jsonPath()
+                .getString("id");
     }
 
     /** Asks for a look at every host now, as an operator. */

@@ -19,6 +19,21 @@ public interface InventoryConfig {
     /** Discovery. */
     Discovery discovery();
 
+    /** Reports. */
+    ReportSettings reports();
+
+    /** What the savings report prices bytes at. */
+    interface ReportSettings {
+
+        /** What a GiB of datastore space costs, in {@link #currency()}: the savings report's price. */
+        @WithDefault("0.10")
+        double pricePerGib();
+
+        /** The currency the price is in, as the report labels it. */
+        @WithDefault("USD")
+        String currency();
+    }
+
     /** Guests' usage. */
     Usage usage();
 

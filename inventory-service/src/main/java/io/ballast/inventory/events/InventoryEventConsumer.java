@@ -1,7 +1,14 @@
 package io.ballast.inventory.events;
 
+import io.ballast.inventory.fleet.store.Discoveries;
+import io.ballast.inventory.job.store.Jobs;
 import io.ballast.inventory.usage.store.UsageStore;
 import io.ballast.proto.guest.v1.UsageReported;
+import io.ballast.proto.worker.v1.JobFailed;
+import io.ballast.proto.worker.v1.JobFinished;
+import io.ballast.proto.worker.v1.JobProgress;
+import io.ballast.proto.worker.v1.JobStarted;
+import io.ballast.proto.worker.v1.JobStep;
 import io.ballast.support.events.EventInbox;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -10,18 +17,24 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 /**
- * Kafka edge of the inventory: guest usage reports and worker progress, decoded and decided on through the shared
- * {@link EventInbox} (refused events are skipped, failures tried again holding the partition back).
+ * Kafka edge of the inventory: guest usage reports, and the workers' progress on the jobs inventory sent (a resize
+ * that changed an image is followed by a look at its host, so the datastore's figures are current), decoded and
+ * decided on through the shared {@link EventInbox} (refused events are skipped, failures tried again holding the
+ * partition back).
  */
 @ApplicationScoped
 public class InventoryEventConsumer {
 
     private final EventInbox inbox;
     private final UsageStore usage;
+    private final Jobs jobs;
+    private final Discoveries discoveries;
 
-    InventoryEventConsumer(EventInbox inbox, UsageStore usage) {
+    InventoryEventConsumer(EventInbox inbox, UsageStore usage, Jobs jobs, Discoveries discoveries) {
         this.inbox = inbox;
         this.usage = usage;
+        this.jobs = jobs;
+        this.discoveries = discoveries;
     }
 
     @Incoming("guest-telemetry")
@@ -36,6 +49,17 @@ public class InventoryEventConsumer {
     @Incoming("worker-progress")
     @Blocking
     void onWorkerProgress(ConsumerRecord<String, byte[]> record) {
-        inbox.receive(record);
+        inbox.decide(record, event -> {
+            event.payloadAs(JobStarted.class).ifPresent(m -> jobs.started(m.getJobId(), m.getWorkerHost()));
+            event.payloadAs(JobStep.class).ifPresent(m -> jobs.step(m.getJobId(), m.getStep(), m.getDetail()));
+            event.payloadAs(JobProgress.class)
+                    .ifPresent(m -> jobs.progress(m.getJobId(), m.getStep(), m.getBytesDone(), m.getBytesTotal()));
+            event.payloadAs(JobFailed.class)
+                    .ifPresent(m -> jobs.failed(m.getJobId(), m.getStep(), m.getReason(), m.getRolledBack()));
+            event.payloadAs(JobFinished.class)
+                    .filter(JobFinished::hasImage)
+                    .flatMap(m -> jobs.finished(m.getJobId(), m.getImage()))
+                    .ifPresent(discoveries::refreshHostOf);
+        });
     }
 }

@@ -78,14 +78,7 @@ public record Profile(
             errors.add(new Refusal.FieldError("noAlign", "partition numbers start at 1"));
         }
         if (!errors.isEmpty()) {
-            throw new Refusal.InvalidInput(
-                    "profile " + name + " is not valid: "
-                            + String.join(
-                                    "; ",
-                                    errors.stream()
-                                            .map(e -> e.field() + " " + e.message())
-                                            .toList()),
-                    errors);
+            throw Refusal.InvalidInput.naming("profile " + name + " is not valid", errors);
         }
     }
 

@@ -67,7 +67,7 @@ class InventoryGrpcTest {
                 .domain("l", VM, true, disk("vda", "/ds/l/l.img", "raw", "l-1"))
                 .domain("l2", OTHER_VM, false, disk("vda", "/ds/l/l2.img", "raw", "l-2"))
                 .writeTo(FleetXml.file("leases"));
-        Api.post("/api/v1/hosts", Roles.OPERATOR, Map.of("uri", uri)).then().statusCode(201);
+        Api.addHost(uri);
         hostAdded = true;
     }
 
@@ -151,6 +151,22 @@ class InventoryGrpcTest {
         VmLease next = acquire(operator, VM, "worker@host-2/job-2", 60);
         assertThat(next.getFencingToken()).isGreaterThan(again.getFencingToken());
         release(operator, VM, next.getFencingToken());
+    }
+
+    @Test
+    void aVmWhoseLeaseIsHeldTakesNoResizeJob() {
+        var operator = stub(Roles.OPERATOR);
+        VmLease held = acquire(operator, VM, "worker@host-1/job-9", 60);
+        try {
+            Api.problem(
+                    Api.post("/api/v1/resize-jobs", Roles.OPERATOR, Map.of("vmId", VM, "byProfile", true)),
+                    409,
+                    "failed-precondition");
+            assertThat(Api.get("/api/v1/resize-jobs?vm={vm}", VM).getList("jobs"))
+                    .isEmpty();
+        } finally {
+            release(operator, VM, held.getFencingToken());
+        }
     }
 
     @Test

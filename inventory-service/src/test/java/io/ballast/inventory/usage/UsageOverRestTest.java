@@ -15,7 +15,6 @@ import io.ballast.proto.events.Topic;
 import io.ballast.proto.guest.v1.FilesystemUsage;
 import io.ballast.proto.guest.v1.UsageReported;
 import io.ballast.support.events.Events;
-import io.ballast.support.security.Roles;
 import io.ballast.testsupport.EventProducer;
 import io.ballast.testsupport.InjectKafkaBroker;
 import io.ballast.testsupport.KafkaResource;
@@ -31,7 +30,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Guests' usage reports from the real broker into the latest figures, every report and hourly summaries. */
@@ -78,7 +76,7 @@ class UsageOverRestTest {
                 .pool("pool-u", "3a000000-0000-0000-0000-000000000001", "/ds/u", volume("u.img", 16, 3, "raw"))
                 .domain("u", VM, true, disk("vda", "/ds/u/u.img", "raw", "u-root"))
                 .writeTo(FleetXml.file("usage"));
-        Api.post("/api/v1/hosts", Roles.OPERATOR, Map.of("uri", uri)).then().statusCode(201);
+        Api.addHost(uri);
 
         Instant now = Instant.now();
         Instant hour = now.minus(Duration.ofDays(3)).truncatedTo(ChronoUnit.HOURS);

@@ -176,6 +176,22 @@ public class Discoveries {
         }
     }
 
+    /**
+     * Looks again at the host of {@code diskId}'s VM, through the URI it was last seen by: after a resize its pool's
+     * allocation and the disk's backed bytes changed. Nothing for a host no URI shows.
+     */
+    public void refreshHostOf(String diskId) {
+        Optional<String> uri = QuarkusTransaction.requiringNew().call(() -> entities.createQuery(
+                        "select c.uri from LibvirtConnectionEntity c, VmEntity v, DiskEntity d"
+                                + " where d.id = :disk and v.id = d.vmId and c.hostId = v.hostId",
+                        String.class)
+                .setParameter("disk", diskId)
+                .setMaxResults(1)
+                .getResultStream()
+                .findFirst());
+        uri.ifPresent(this::refresh);
+    }
+
     /** Adds {@code uri} to the URIs looked at, as an operator asked; a URI already looked at stays as it is. */
     public void add(String uri) {
         QuarkusTransaction.requiringNew().run(() -> entities.createNativeQuery(

@@ -24,6 +24,7 @@ import io.ballast.testsupport.EventTap;
 import io.ballast.testsupport.InjectKafkaBroker;
 import io.ballast.testsupport.KafkaResource;
 import io.ballast.testsupport.PostgresResource;
+import io.ballast.testsupport.PrometheusText;
 import io.ballast.testsupport.TokenResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -233,8 +234,8 @@ class FleetOverRestTest {
         String target = new FleetXml()
                 .pool("san", pool, "/ds/san", volume("m.img", 16, 4, "raw"))
                 .writeTo(targetPath);
-        String sourceHost = addHost(source);
-        String targetHost = addHost(target);
+        String sourceHost = Api.addHost(source);
+        String targetHost = Api.addHost(target);
         assertThat(Api.get("/api/v1/datastores/{id}", pool).getList("hostIds", String.class))
                 .containsExactlyInAnyOrder(sourceHost, targetHost);
 
@@ -278,7 +279,7 @@ class FleetOverRestTest {
     @Test
     void anOperatorsReserveIsRecordedAndAnnouncedAndAnImpossibleOneChangesNothing() {
         String pool = "6a000000-0000-0000-0000-000000000001";
-        addHost(new FleetXml().pool("reserve", pool, "/ds/reserve").writeTo(FleetXml.file("reserve")));
+        Api.addHost(new FleetXml().pool("reserve", pool, "/ds/reserve").writeTo(FleetXml.file("reserve")));
         try (EventTap inventory = EventTap.fromNow(broker.bootstrapServers(), Topic.INVENTORY)) {
             JsonPath set = Api.put(
                             "/api/v1/datastores/{id}/reserve".replace("{id}", pool),
@@ -321,7 +322,7 @@ class FleetOverRestTest {
     void hostsAreLookedAtAgainOnTheirOwn() {
         var path = FleetXml.file("periodic");
         String pool = "8a000000-0000-0000-0000-000000000001";
-        addHost(new FleetXml().pool("periodic", pool, "/ds/p").writeTo(path));
+        Api.addHost(new FleetXml().pool("periodic", pool, "/ds/p").writeTo(path));
         new FleetXml()
                 .pool("periodic", pool, "/ds/p", volume("new.img", 4, 3, "raw"))
                 .writeTo(path);
@@ -329,13 +330,25 @@ class FleetOverRestTest {
                 .until(() -> Api.get("/api/v1/datastores/{id}", pool).getLong("allocatedBytes") == 3 * GIB);
     }
 
-    private static String addHost(String uri) {
-        return Api.post("/api/v1/hosts", Roles.OPERATOR, Map.of("uri", uri))
+    @Test
+    void theMetricsCountWhatInventoryKnowsAndHowLooksWent() {
+        Api.refresh();
+        PrometheusText metrics = PrometheusText.parse(io.restassured.RestAssured.get("/q/metrics")
                 .then()
-                .statusCode(201)
+                .statusCode(200)
                 .extract()
-                .jsonPath()
-                .getString("id");
+                .asString());
+        assertThat(metrics.value("ballast_inventory_hosts", Map.of()))
+                .hasValue(Api.get("/api/v1/hosts?limit=1000").getList("hosts").size());
+        assertThat(metrics.value("ballast_inventory_vms", Map.of()))
+                .hasValue(Api.get("/api/v1/vms?limit=1000").getList("vms").size());
+        assertThat(metrics.value("ballast_inventory_disks", Map.of()))
+                .hasValue(Api.get("/api/v1/disks?limit=1000").getList("disks").size());
+        assertThat(metrics.value("ballast_inventory_discovery_seconds_count", Map.of())
+                        .orElseThrow())
+                .isPositive();
+        assertThat(metrics.value("ballast_inventory_discovery_errors_total", Map.of()))
+                .isPresent();
     }
 
     private static String hostOf(String uri) {

@@ -145,7 +145,7 @@ class ProfilesOverRestTest {
                 .pool("pool-p", "4a000000-0000-0000-0000-000000000001", "/ds/p", volume("p.img", 8, 1, "raw"))
                 .domain("p", vm, true, disk("vda", "/ds/p/p.img", "raw", "p-1"))
                 .writeTo(FleetXml.file("profiles"));
-        Api.post("/api/v1/hosts", Roles.OPERATOR, Map.of("uri", uri)).then().statusCode(201);
+        Api.addHost(uri);
         Api.put("/api/v1/profiles/db", Roles.OPERATOR, web()).then().statusCode(201);
 
         try (EventTap inventory = EventTap.fromNow(broker.bootstrapServers(), Topic.INVENTORY)) {

@@ -1,0 +1,315 @@
+package io.ballast.inventory.job.rest;
+
+import static io.ballast.inventory.FleetXml.GIB;
+import static io.ballast.inventory.FleetXml.disk;
+import static io.ballast.inventory.FleetXml.volume;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.ballast.inventory.Api;
+import io.ballast.inventory.ConfiguredFleet;
+import io.ballast.inventory.FleetXml;
+import io.ballast.inventory.SimulatedWorker;
+import io.ballast.local.KafkaBroker;
+import io.ballast.proto.events.Topic;
+import io.ballast.proto.worker.v1.Alignment;
+import io.ballast.proto.worker.v1.DiskLayout;
+import io.ballast.proto.worker.v1.ImageResult;
+import io.ballast.proto.worker.v1.JobFinished;
+import io.ballast.proto.worker.v1.JobKind;
+import io.ballast.proto.worker.v1.JobProgress;
+import io.ballast.proto.worker.v1.JobStarted;
+import io.ballast.proto.worker.v1.JobStep;
+import io.ballast.proto.worker.v1.ResizeJob;
+import io.ballast.proto.worker.v1.ScanJob;
+import io.ballast.support.security.Roles;
+import io.ballast.testsupport.EventProducer;
+import io.ballast.testsupport.EventTap;
+import io.ballast.testsupport.InjectKafkaBroker;
+import io.ballast.testsupport.KafkaResource;
+import io.ballast.testsupport.PostgresResource;
+import io.ballast.testsupport.TokenResource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Resize jobs over REST, sent to the worker on the real broker and followed through its progress. The worker is
+ * driven here through exactly the messages it sends; the contract tests run the real one.
+ */
+@QuarkusTest
+@WithTestResource(KafkaResource.class)
+@WithTestResource(PostgresResource.class)
+@WithTestResource(TokenResource.class)
+@WithTestResource(ConfiguredFleet.class)
+class JobsOverRestTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final long MIB = 1L << 20;
+
+    @InjectKafkaBroker
+    KafkaBroker broker;
+
+    /** A host with one running VM on a raw 10 GiB image, and one on a qcow2 image; answers the host's id. */
+    static String host(String name, String vm, String qcowVm) {
+        String pool = String.format("1a000000-0000-0000-0000-%012x", name.hashCode() & 0xffffffffL);
+        String uri = new FleetXml()
+                .pool(
+                        "pool-" + name,
+                        pool,
+                        "/ds/" + name,
+                        volume(name + ".img", 10, 4, "raw"),
+                        volume(name + ".qcow2", 10, 1, "qcow2"))
+                .domain(name, vm, true, disk("vda", "/ds/" + name + "/" + name + ".img", "raw", name + "-1"))
+                .domain(
+                        name + "-q",
+                        qcowVm,
+                        false,
+                        disk("vda", "/ds/" + name + "/" + name + ".qcow2", "qcow2", name + "-2"))
+                .writeTo(FleetXml.file(name));
+        return Api.addHost(uri);
+    }
+
+    /** A 10 GiB ext4 partition using 2 GiB (minimum 2.5 GiB) after 1 MiB, and a 512 MiB swap after it. */
+    static DiskLayout layout() {
+        return SimulatedWorker.layout(
+                "MBR",
+                11 * GIB,
+                0,
+                SimulatedWorker.ext4(1, MIB, 10 * GIB, 2 * GIB, 2 * GIB + GIB / 2, MIB),
+                SimulatedWorker.swap(2, MIB + 10 * GIB, 512 * MIB, MIB));
+    }
+
+    private static Map<String, Object> byProfile(String vm) {
+        Map<String, Object> request = new HashMap<>();
+        request.put("vmId", vm);
+        request.put("byProfile", true);
+        return request;
+    }
+
+    @Test
+    void aResizeScansFirstThenRunsByProfileAndItsHistoryAndSavingsComeBack() {
+        String vm = "1b000000-0000-0000-0000-000000000001";
+        String hostId = host("resize", vm, "1b000000-0000-0000-0000-000000000002");
+        Map<String, Object> keepFourOfSixFree = Map.of("minFreeRatio", 0.5, "desiredFreeRatio", 2.0 / 3);
+        Api.put("/api/v1/profiles/keep-free", Roles.OPERATOR, keepFourOfSixFree)
+                .then()
+                .statusCode(201);
+        Api.put("/api/v1/vms/" + vm + "/profile", Roles.OPERATOR, Map.of("profile", "keep-free"))
+                .then()
+                .statusCode(200);
+
+        try (EventTap jobs = EventTap.fromNow(broker.bootstrapServers(), Topic.WORKER_JOBS);
+                EventProducer worker = EventProducer.connect(broker.bootstrapServers(), "resize-worker")) {
+            JsonPath waiting = Api.post("/api/v1/resize-jobs", Roles.OPERATOR, byProfile(vm))
+                    .then()
+                    .statusCode(202)
+                    .extract()
+                    .jsonPath();
+            assertThat(waiting.getString("state")).isEqualTo("WAITING_FOR_SCAN");
+            String jobId = waiting.getString("id");
+
+            ScanJob scan = jobs.readNext(event -> event.payloadAs(ScanJob.class).isPresent(), WAIT)
+                    .payloadAs(ScanJob.class)
+                    .orElseThrow();
+            assertThat(scan.getJobId()).isEqualTo(waiting.getString("scanJobId"));
+            assertThat(scan.getDiskId()).isEqualTo(vm + "-vda");
+            assertThat(scan.getHostId()).isEqualTo(hostId);
+            assertThat(scan.getImagePath()).isEqualTo("/ds/resize/resize.img");
+            Api.problem(Api.post("/api/v1/resize-jobs", Roles.OPERATOR, byProfile(vm)), 409, "failed-precondition");
+
+            worker.publish(
+                    Topic.WORKER_PROGRESS,
+                    scan.getJobId(),
+                    JobStarted.newBuilder()
+                            .setJobId(scan.getJobId())
+                            .setKind(JobKind.JOB_KIND_SCAN)
+                            .setDiskId(scan.getDiskId())
+                            .setWorkerHost(hostId)
+                            .build());
+            worker.publish(
+                    Topic.WORKER_PROGRESS,
+                    scan.getJobId(),
+                    JobFinished.newBuilder()
+                            .setJobId(scan.getJobId())
+                            .setImage(ImageResult.newBuilder()
+                                    .setImageBeforeBytes(11 * GIB)
+                                    .setImageAfterBytes(11 * GIB)
+                                    .setLayout("MBR, 11 GiB")
+                                    .setDiskLayout(layout()))
+                            .build());
+
+            ResizeJob resize = jobs.readNext(
+                            event -> event.payloadAs(ResizeJob.class).isPresent(), WAIT)
+                    .payloadAs(ResizeJob.class)
+                    .orElseThrow();
+            assertThat(resize.getJobId()).isEqualTo(jobId);
+            assertThat(resize.getTargetsList())
+                    .as("2 GiB used, 4 of 6 GiB kept free; the swap is left as it is")
+                    .singleElement()
+                    .satisfies(target -> {
+                        assertThat(target.getNumber()).isEqualTo(1);
+                        assertThat(target.getSizeBytes()).isEqualTo(6 * GIB);
+                    });
+            assertThat(resize.getAlignment()).isEqualTo(Alignment.ALIGNMENT_1_MIB);
+            assertThat(resize.getSparsify()).isTrue();
+            assertThat(resize.getTruncate()).isTrue();
+            assertThat(resize.getDryRun()).isFalse();
+            assertThat(resize.getHostId()).isEqualTo(hostId);
+            assertThat(resize.getDomain()).isEqualTo(vm);
+            JsonPath queued = Api.get("/api/v1/resize-jobs/{id}", jobId);
+            assertThat(queued.getString("state")).isEqualTo("QUEUED");
+            assertThat(queued.getLong("projectedSavingsBytes")).isEqualTo(4 * GIB);
+            JsonPath layout = Api.get("/api/v1/disks/{id}/layout", vm + "-vda");
+            assertThat(layout.getLong("partitions[0].usedBytes")).isEqualTo(2 * GIB);
+            assertThat(layout.getString("partitions[1].usedBytes")).isNull();
+
+            worker.publish(
+                    Topic.WORKER_PROGRESS,
+                    jobId,
+                    JobStarted.newBuilder()
+                            .setJobId(jobId)
+                            .setKind(JobKind.JOB_KIND_RESIZE)
+                            .setDiskId(vm + "-vda")
+                            .setWorkerHost(hostId)
+                            .build());
+            worker.publish(
+                    Topic.WORKER_PROGRESS,
+                    jobId,
+                    JobStep.newBuilder()
+                            .setJobId(jobId)
+                            .setStep("shrink-filesystem 1")
+                            .build());
+            worker.publish(
+                    Topic.WORKER_PROGRESS,
+                    jobId,
+                    JobStep.newBuilder().setJobId(jobId).setStep("move").build());
+            for (long done : new long[] {GIB, 2 * GIB}) {
+                worker.publish(
+                        Topic.WORKER_PROGRESS,
+                        jobId,
+                        JobProgress.newBuilder()
+                                .setJobId(jobId)
+                                .setStep("move")
+                                .setBytesDone(done)
+                                .setBytesTotal(2 * GIB)
+                                .build());
+            }
+            worker.publish(
+                    Topic.WORKER_PROGRESS,
+                    jobId,
+                    JobFinished.newBuilder()
+                            .setJobId(jobId)
+                            .setImage(ImageResult.newBuilder()
+                                    .setImageBeforeBytes(11 * GIB)
+                                    .setImageAfterBytes(6 * GIB + 513 * MIB)
+                                    .setBackedBeforeBytes(4 * GIB)
+                                    .setBackedAfterBytes(2 * GIB + 100 * MIB)
+                                    .setLayout("MBR, 6.5 GiB"))
+                            .build());
+
+            await().atMost(WAIT).until(() -> Api.get("/api/v1/resize-jobs/{id}", jobId)
+                    .getString("state")
+                    .equals("FINISHED"));
+            JsonPath finished = Api.get("/api/v1/resize-jobs/{id}", jobId);
+            assertThat(finished.getString("workerHost")).isEqualTo(hostId);
+            assertThat(finished.getLong("result.imageAfterBytes")).isEqualTo(6 * GIB + 513 * MIB);
+            assertThat(finished.getLong("realizedSavingsBytes")).isEqualTo(2 * GIB - 100 * MIB);
+            assertThat(finished.getList("steps.step", String.class))
+                    .containsExactly("waiting", "queued", "started", "shrink-filesystem 1", "move", "finished");
+            assertThat(finished.getLong("steps[4].bytesDone"))
+                    .as("a step's progress replaces its previous figures")
+                    .isEqualTo(2 * GIB);
+
+            ScanJob again = jobs.readNext(
+                            event -> event.payloadAs(ScanJob.class).isPresent(), WAIT)
+                    .payloadAs(ScanJob.class)
+                    .orElseThrow();
+            assertThat(again.getDiskId())
+                    .as("the layout is read again after a resize")
+                    .isEqualTo(vm + "-vda");
+            assertThat(Api.get("/api/v1/resize-jobs?vm={vm}", vm).getList("jobs.kind", String.class))
+                    .as("newest first")
+                    .containsExactly("SCAN", "RESIZE", "SCAN");
+        }
+    }
+
+    @Test
+    void badResizesAreRefusedAndChangeNothing() {
+        String vm = "1b000000-0000-0000-0000-000000000003";
+        String qcow = "1b000000-0000-0000-0000-000000000004";
+        host("refuse", vm, qcow);
+        try (SimulatedWorker worker = new SimulatedWorker(broker.bootstrapServers())) {
+            EventTap jobs = worker.jobs();
+            String scanId = Api.post("/api/v1/disks/" + vm + "-vda/scan", Roles.OPERATOR, "")
+                    .then()
+                    .statusCode(202)
+                    .extract()
+                    .jsonPath()
+                    .getString("id");
+            assertThat(worker.answerScan(layout()).getJobId()).isEqualTo(scanId);
+            await().atMost(WAIT)
+                    .until(() ->
+                            Api.read("/api/v1/disks/{id}/layout", vm + "-vda").statusCode() == 200);
+
+            Map<String, Object> belowMinimum =
+                    Map.of("vmId", vm, "targets", List.of(Map.of("partition", 1, "sizeBytes", 2 * GIB)));
+            Api.problem(Api.post("/api/v1/resize-jobs", Roles.OPERATOR, belowMinimum), 400, "invalid-input");
+            Map<String, Object> swap =
+                    Map.of("vmId", vm, "targets", List.of(Map.of("partition", 2, "sizeBytes", 256 * MIB)));
+            Api.problem(Api.post("/api/v1/resize-jobs", Roles.OPERATOR, swap), 400, "invalid-input");
+            Map<String, Object> negative =
+                    Map.of("vmId", vm, "targets", List.of(Map.of("partition", 1, "sizeBytes", -1)));
+            Api.problem(Api.post("/api/v1/resize-jobs", Roles.OPERATOR, negative), 400, "invalid-input");
+            Map<String, Object> both = new HashMap<>(byProfile(vm));
+            both.put("targets", List.of(Map.of("partition", 1, "sizeBytes", 6 * GIB)));
+            Api.problem(Api.post("/api/v1/resize-jobs", Roles.OPERATOR, both), 400, "invalid-input");
+            Api.problem(Api.post("/api/v1/resize-jobs", Roles.OPERATOR, Map.of("vmId", vm)), 400, "invalid-input");
+            Api.problem(Api.post("/api/v1/resize-jobs", Roles.OPERATOR, byProfile("no-such-vm")), 404, "not-found");
+            Api.problem(Api.post("/api/v1/resize-jobs", Roles.OPERATOR, byProfile(qcow)), 409, "failed-precondition");
+            Api.problem(Api.post("/api/v1/resize-jobs", Roles.VIEWER, byProfile(vm)), 403, "");
+            Api.problem(Api.read("/api/v1/resize-jobs/not-a-job"), 404, "not-found");
+
+            assertThat(Api.get("/api/v1/resize-jobs?vm={vm}", vm).getList("jobs.kind", String.class))
+                    .as("only the scan")
+                    .containsExactly("SCAN");
+            assertThat(jobs.readFor(Duration.ofSeconds(1)))
+                    .noneMatch(event -> event.payloadAs(ResizeJob.class).isPresent());
+
+            String given = Api.post(
+                            "/api/v1/resize-jobs",
+                            Roles.OPERATOR,
+                            Map.of(
+                                    "vmId",
+                                    vm,
+                                    "dryRun",
+                                    true,
+                                    "targets",
+                                    List.of(Map.of("partition", 1, "sizeBytes", 3 * GIB))))
+                    .then()
+                    .statusCode(201)
+                    .extract()
+                    .jsonPath()
+                    .getString("id");
+            JsonPath cancelled = Api.post("/api/v1/resize-jobs/" + given + "/cancel", Roles.OPERATOR, "")
+                    .then()
+                    .statusCode(200)
+                    .extract()
+                    .jsonPath();
+            assertThat(cancelled.getString("state")).isEqualTo("CANCELLED");
+            Api.problem(
+                    Api.post("/api/v1/resize-jobs/" + given + "/cancel", Roles.OPERATOR, ""),
+                    409,
+                    "failed-precondition");
+            Api.problem(
+                    Api.post("/api/v1/resize-jobs/" + scanId + "/cancel", Roles.OPERATOR, ""),
+                    409,
+                    "failed-precondition");
+        }
+    }
+}
