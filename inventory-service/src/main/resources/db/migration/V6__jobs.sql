@@ -36,6 +36,8 @@ CREATE TABLE job (
     projected_savings_bytes bigint,
     -- the scan a resize waits for
     scan_job_id             uuid,
+    -- for a resize a profile's schedule enqueued: the start of the maintenance window it was enqueued in
+    scheduled_window        timestamptz,
     worker_host             text,
     image_before_bytes      bigint,
     image_after_bytes       bigint,
@@ -49,6 +51,8 @@ CREATE TABLE job (
 );
 CREATE INDEX job_by_vm ON job (vm_id, created_at);
 CREATE INDEX job_by_scan ON job (scan_job_id) WHERE scan_job_id IS NOT NULL;
+-- a schedule's window enqueues each VM once
+CREATE UNIQUE INDEX job_once_per_window ON job (vm_id, scheduled_window) WHERE scheduled_window IS NOT NULL;
 -- never two resize jobs at once for one VM
 CREATE UNIQUE INDEX job_one_resize_per_vm ON job (vm_id)
     WHERE kind = 'RESIZE' AND state IN ('WAITING_FOR_SCAN', 'QUEUED', 'RUNNING');

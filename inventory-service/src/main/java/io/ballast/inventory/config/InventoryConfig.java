@@ -19,6 +19,20 @@ public interface InventoryConfig {
     /** Discovery. */
     Discovery discovery();
 
+    /** Profiles' schedules. */
+    ScheduleSettings schedule();
+
+    /** How profiles' schedules are followed. */
+    interface ScheduleSettings {
+
+        /**
+         * How often profiles' schedules are checked for an open maintenance window (a duration such as {@code 1m},
+         * or {@code off} to enqueue no scheduled resize on this instance).
+         */
+        @WithDefault("1m")
+        String checkInterval();
+    }
+
     /** Reports. */
     ReportSettings reports();
 
@@ -32,6 +46,10 @@ public interface InventoryConfig {
         /** The currency the price is in, as the report labels it. */
         @WithDefault("USD")
         String currency();
+
+        /** How often {@code ballast_inventory_projected_savings_bytes} is worked out again. */
+        @WithDefault("1m")
+        String savingsMetricInterval();
     }
 
     /** Guests' usage. */

@@ -25,6 +25,7 @@ import io.ballast.testsupport.EventProducer;
 import io.ballast.testsupport.InjectKafkaBroker;
 import io.ballast.testsupport.KafkaResource;
 import io.ballast.testsupport.PostgresResource;
+import io.ballast.testsupport.PrometheusText;
 import io.ballast.testsupport.TokenResource;
 import io.ballast.testsupport.Tokens;
 import io.quarkus.test.common.WithTestResource;
@@ -243,6 +244,23 @@ class ReportsOverRestTest {
         assertThat(row.get("realizedCost")).isEqualTo("0.2");
         assertThat(csv("/api/v1/reports/savings/profiles?format=csv").stream().map(record -> record.get("profile")))
                 .contains("two-thirds", "default");
+    }
+
+    @Test
+    void theMetricsCountJobsByStateAndProjectSavingsByProfile() {
+        fleet();
+        await().atMost(java.time.Duration.ofSeconds(30)).untilAsserted(() -> {
+            PrometheusText metrics = PrometheusText.parse(io.restassured.RestAssured.get("/q/metrics")
+                    .then()
+                    .statusCode(200)
+                    .extract()
+                    .asString());
+            assertThat(metrics.value("ballast_inventory_projected_savings_bytes", Map.of("profile", "two-thirds")))
+                    .hasValue(4.0 * GIB);
+            assertThat(metrics.value("ballast_inventory_jobs", Map.of("kind", "RESIZE", "state", "FINISHED"))
+                            .orElseThrow())
+                    .isGreaterThanOrEqualTo(1);
+        });
     }
 
     @Test

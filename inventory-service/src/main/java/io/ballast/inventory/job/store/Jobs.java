@@ -29,6 +29,7 @@ import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
 import java.sql.Timestamp;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -87,6 +88,15 @@ public class Jobs {
      *     that cannot be changed in place, or when the profile would change nothing
      */
     public Job resize(String vmId, Optional<String> diskId, Job.Request request) {
+        return resize(vmId, diskId, request, Optional.empty());
+    }
+
+    /**
+     * {@link #resize(String, Optional, Job.Request)} for the maintenance window of a schedule that opened at {@code
+     * window}, refused when the VM had a resize in that window already: a window enqueues each VM once, however many
+     * instances check it.
+     */
+    public Job resize(String vmId, Optional<String> diskId, Job.Request request, Optional<Instant> window) {
         Recorded.Vm vm = fleet.vm(vmId);
         if (vm.goneAt().isPresent()) {
             throw new Refusal.NotFound("VM", vmId);
@@ -107,6 +117,9 @@ public class Jobs {
         if (active.isPresent()) {
             throw new Refusal.FailedPrecondition("VM " + vmId + " has resize job " + active.get() + " not ended yet");
         }
+        if (window.isPresent() && resizedIn(vmId, window.get())) {
+            throw new Refusal.FailedPrecondition("VM " + vmId + " had a resize in this window already");
+        }
         String id = UUID.randomUUID().toString();
         Optional<Layout> layout = layout(disk.id());
         if (layout.isEmpty()) {
@@ -119,6 +132,11 @@ public class Jobs {
             insert(id, Job.Kind.RESIZE, vm, disk, Job.State.QUEUED, request, plan, Optional.empty());
             sendResize(id, vm, disk, request, plan);
         }
+        window.ifPresent(
+                opened -> entities.createNativeQuery("UPDATE inventory.job SET scheduled_window = ?2 WHERE id = ?1")
+                        .setParameter(1, UUID.fromString(id))
+                        .setParameter(2, Timestamp.from(opened))
+                        .executeUpdate());
         return get(id);
     }
 
@@ -177,6 +195,15 @@ public class Jobs {
                 .stream()
                 .map(row -> (String) row[0])
                 .findFirst();
+    }
+
+    private boolean resizedIn(String vmId, Instant window) {
+        return !NativeRows.rows(
+                        entities,
+                        "SELECT id, 0 FROM inventory.job WHERE vm_id = ?1 AND scheduled_window = ?2",
+                        vmId,
+                        Timestamp.from(window))
+                .isEmpty();
     }
 
     private String sendScan(Recorded.Vm vm, Recorded.Disk disk) {
