@@ -117,6 +117,19 @@ public final class SimulatedWorker implements AutoCloseable {
                 .build();
     }
 
+    /** Fails a job at {@code step}, rolled back: the disk is as it was. */
+    public void fail(String jobId, String step, String reason) {
+        progress.publish(
+                Topic.WORKER_PROGRESS,
+                jobId,
+                io.ballast.proto.worker.v1.JobFailed.newBuilder()
+                        .setJobId(jobId)
+                        .setStep(step)
+                        .setReason(reason)
+                        .setRolledBack(true)
+                        .build());
+    }
+
     public void finish(String jobId, ImageResult result) {
         progress.publish(
                 Topic.WORKER_PROGRESS,

@@ -13,8 +13,10 @@ import io.ballast.support.events.EventInbox;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.jboss.logging.Logger;
 
 /**
  * Kafka edge of the inventory: guest usage reports, and the workers' progress on the jobs inventory sent (a resize
@@ -24,6 +26,8 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
  */
 @ApplicationScoped
 public class InventoryEventConsumer {
+
+    private static final Logger LOG = Logger.getLogger(InventoryEventConsumer.class);
 
     private final EventInbox inbox;
     private final UsageStore usage;
@@ -49,6 +53,7 @@ public class InventoryEventConsumer {
     @Incoming("worker-progress")
     @Blocking
     void onWorkerProgress(ConsumerRecord<String, byte[]> record) {
+        AtomicReference<String> changed = new AtomicReference<>();
         inbox.decide(record, event -> {
             event.payloadAs(JobStarted.class).ifPresent(m -> jobs.started(m.getJobId(), m.getWorkerHost()));
             event.payloadAs(JobStep.class).ifPresent(m -> jobs.step(m.getJobId(), m.getStep(), m.getDetail()));
@@ -59,7 +64,15 @@ public class InventoryEventConsumer {
             event.payloadAs(JobFinished.class)
                     .filter(JobFinished::hasImage)
                     .flatMap(m -> jobs.finished(m.getJobId(), m.getImage()))
-                    .ifPresent(discoveries::refreshHostOf);
+                    .ifPresent(changed::set);
         });
+        if (changed.get() != null) {
+            // outside the decision: a host that cannot be looked at now is looked at on the next period
+            try {
+                discoveries.refreshHostOf(changed.get());
+            } catch (RuntimeException e) {
+                LOG.warnf("host not looked at after a resize disk=%s reason=%s", changed.get(), e.toString());
+            }
+        }
     }
 }

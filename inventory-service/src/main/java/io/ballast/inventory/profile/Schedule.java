@@ -18,6 +18,9 @@ import java.util.Optional;
  */
 public final class Schedule {
 
+    /** The shortest window: the schedules are checked about once a minute. */
+    public static final Duration MIN_WINDOW = Duration.ofMinutes(1);
+
     /** The longest window: a week (a window as long as the gap between firings would never close). */
     public static final Duration MAX_WINDOW = Duration.ofDays(7);
 
@@ -47,8 +50,9 @@ public final class Schedule {
                     "schedule",
                     "'" + expression + "' is no cron expression (minute hour day month weekday): " + e.getMessage());
         }
-        if (window.isNegative() || window.isZero() || window.compareTo(MAX_WINDOW) > 0) {
-            throw new Refusal.InvalidInput("window", window + " must be longer than 0 and at most " + MAX_WINDOW);
+        if (window.compareTo(MIN_WINDOW) < 0 || window.compareTo(MAX_WINDOW) > 0 || window.getNano() != 0) {
+            throw new Refusal.InvalidInput(
+                    "window", window + " must be whole seconds from " + MIN_WINDOW + " to " + MAX_WINDOW);
         }
         return new Schedule(expression.strip(), cron, window);
     }

@@ -79,5 +79,12 @@ class ProfileTest {
                         .extracting(Refusal.FieldError::field)
                         .containsExactly("window"));
         assertThatThrownBy(() -> Schedule.of("0 2 * * *", Duration.ofDays(8))).isInstanceOf(Refusal.InvalidInput.class);
+        assertThatThrownBy(() -> Schedule.of("0 2 * * *", Duration.ofMillis(500)))
+                .as("stored in whole seconds")
+                .isInstanceOf(Refusal.InvalidInput.class);
+        assertThatThrownBy(() -> Schedule.of("0 2 * * *", Duration.ofSeconds(90).plusMillis(1)))
+                .isInstanceOf(Refusal.InvalidInput.class);
+        assertThatThrownBy(() -> Schedule.of("0 2 * * *", Duration.ofSeconds(59)))
+                .isInstanceOf(Refusal.InvalidInput.class);
     }
 }

@@ -115,7 +115,14 @@ public class Discoveries {
     public List<Look> refreshAll() {
         List<Look> looks = new ArrayList<>();
         for (String uri : uris()) {
-            looks.add(refresh(uri));
+            try {
+                looks.add(refresh(uri));
+            } catch (Refusal.NotFound removed) {
+                // forgotten while the others were looked at
+            } catch (RuntimeException e) {
+                // the next host is looked at all the same
+                LOG.warnf("host not looked at uri=%s reason=%s", uri, e.toString());
+            }
         }
         return looks;
     }
@@ -152,7 +159,13 @@ public class Discoveries {
             LOG.errorf(e, "look at a host failed uri=%s", uri);
             return failed(uri, start, "the look failed: " + e);
         }
-        Fleet.Part part = Fleet.of(seen);
+        Fleet.Part part;
+        try {
+            part = Fleet.of(seen);
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "look at a host not understood uri=%s", uri);
+            return failed(uri, start, "what the host showed could not be understood: " + e);
+        }
         try {
             FleetStore.Changes changes = QuarkusTransaction.requiringNew().call(() -> {
                 Instant now = clock.instant();
@@ -173,6 +186,10 @@ public class Discoveries {
             return new Look(uri, Outcome.RECORDED, Optional.of(part.host().id()), took, changes, Optional.empty());
         } catch (Refusal e) {
             return failed(uri, start, e.getMessage());
+        } catch (RuntimeException e) {
+            // the database away, a lock timeout: the look is lost, the URI freed for the next one
+            LOG.errorf(e, "look at a host not recorded uri=%s", uri);
+            return failed(uri, start, "what the host showed could not be recorded: " + e);
         }
     }
 
@@ -230,14 +247,19 @@ public class Discoveries {
     private Look failed(String uri, Instant start, String reason) {
         errors.increment();
         Instant now = clock.instant();
-        QuarkusTransaction.requiringNew().run(() -> {
-            LibvirtConnectionEntity connection = entities.find(LibvirtConnectionEntity.class, uri);
-            if (connection != null) {
-                connection.lastError = reason;
-                connection.lastDurationMs = Duration.between(start, now).toMillis();
-                connection.lookingUntil = null;
-            }
-        });
+        try {
+            QuarkusTransaction.requiringNew().run(() -> {
+                LibvirtConnectionEntity connection = entities.find(LibvirtConnectionEntity.class, uri);
+                if (connection != null) {
+                    connection.lastError = reason;
+                    connection.lastDurationMs = Duration.between(start, now).toMillis();
+                    connection.lookingUntil = null;
+                }
+            });
+        } catch (RuntimeException e) {
+            // the claim then ends at the look timeout
+            LOG.warnf("could not record a failed look uri=%s reason=%s", uri, e.toString());
+        }
         LOG.warnf("host not looked at uri=%s reason=%s", uri, reason);
         return new Look(
                 uri,

@@ -7,7 +7,6 @@ import io.ballast.inventory.fleet.Discovered;
 import io.ballast.inventory.fleet.Fleet;
 import io.ballast.inventory.fleet.Recorded;
 import io.ballast.inventory.profile.Profile;
-import io.ballast.inventory.profile.store.ProfileStore;
 import io.ballast.support.errors.Refusal;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
@@ -40,11 +39,9 @@ public class FleetStore {
     private final EntityManager entities;
     private final Announcements announce;
     private final InventoryConfig config;
-    private final ProfileStore profiles;
 
-    FleetStore(EntityManager entities, Announcements announce, InventoryConfig config, ProfileStore profiles) {
+    FleetStore(EntityManager entities, Announcements announce, InventoryConfig config) {
         this.entities = entities;
-        this.profiles = profiles;
         this.announce = announce;
         this.config = config;
     }
@@ -95,14 +92,13 @@ public class FleetStore {
         for (Fleet.Vm seen : part.vms()) {
             VmEntity row = vms.get(seen.id());
             boolean created = createdVms.contains(seen.id());
-            boolean runsElsewhere = !created
-                    && row.goneAt == null
-                    && !row.hostId.equals(hostId)
-                    && row.powerState != Discovered.PowerState.SHUT_OFF;
-            if (runsElsewhere && seen.powerState() == Discovered.PowerState.SHUT_OFF) {
-                // a definition left behind by a migration: the VM is the one running on its other host
+            boolean recordedElsewhere = !created && row.goneAt == null && !row.hostId.equals(hostId);
+            if (recordedElsewhere && row.missingSince == null && seen.powerState() == Discovered.PowerState.SHUT_OFF) {
+                // a definition left behind by a migration, or one defined on two hosts: the VM stays where it is
+                // recorded until it runs here or its host stops showing it (then it is gone, and the next look here
+                // takes it back)
                 LOG.debugf(
-                        "shut-off definition left out: the VM runs elsewhere vm=%s host=%s runs_on=%s",
+                        "shut-off definition left out: the VM is recorded on another host vm=%s host=%s recorded_on=%s",
                         seen.id(), hostId, row.hostId);
                 continue;
             }
@@ -118,7 +114,19 @@ public class FleetStore {
         }
         for (VmEntity row : vms.values()) {
             if (row.hostId.equals(hostId) && row.goneAt == null && !seenVms.contains(row.id)) {
-                markGone(row, knownDisks.getOrDefault(row.id, List.of()), now, tally);
+                boolean wasRunning = row.powerState != Discovered.PowerState.SHUT_OFF;
+                if (wasRunning && row.missingSince == null) {
+                    // perhaps migrating, its target not looked at yet: gone only if still missed a period later
+                    row.missingSince = now;
+                    LOG.infof(
+                            "running VM missing from its host, gone if still missing a period later vm=%s host=%s",
+                            row.id, hostId);
+                } else if (wasRunning
+                        && now.isBefore(row.missingSince.plus(config.discovery().interval()))) {
+                    LOG.debugf("running VM still missing vm=%s host=%s since=%s", row.id, hostId, row.missingSince);
+                } else {
+                    markGone(row, knownDisks.getOrDefault(row.id, List.of()), now, tally);
+                }
             }
         }
         for (DatastoreEntity row : datastores.values()) {
@@ -166,7 +174,12 @@ public class FleetStore {
             throw new Refusal.NotFound("VM", vmId);
         }
         String name = profile.equals(Profile.DEFAULT.name()) ? "" : profile;
-        if (!name.isEmpty() && profiles.find(name).isEmpty()) {
+        // the profile's row is held until this commits, so it cannot be removed meanwhile
+        if (!name.isEmpty()
+                && entities.createNativeQuery("SELECT name FROM inventory.profile WHERE name = ?1 FOR SHARE")
+                        .setParameter(1, name)
+                        .getResultList()
+                        .isEmpty()) {
             throw new Refusal.InvalidInput("profile", "no profile is named '" + profile + "'");
         }
         if (!row.profile.equals(name)) {
@@ -344,6 +357,7 @@ public class FleetStore {
         row.hostId = seen.hostId();
         row.powerState = seen.powerState();
         row.goneAt = null;
+        row.missingSince = null;
         if (!row.toRecord().equals(before)) {
             row.updatedAt = now;
             tally.changed++;
@@ -419,6 +433,7 @@ public class FleetStore {
             }
         }
         row.goneAt = now;
+        row.missingSince = null;
         row.updatedAt = now;
         tally.gone++;
         announce.vmRemoved(row.id);

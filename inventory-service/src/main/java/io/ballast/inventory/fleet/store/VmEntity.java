@@ -34,6 +34,10 @@ public class VmEntity extends PanacheEntityBase {
     @Column(name = "gone_at")
     public Instant goneAt;
 
+    /** Since when its host no longer shows it while it was recorded running; null while it shows. */
+    @Column(name = "missing_since")
+    public Instant missingSince;
+
     @Column(name = "updated_at")
     public Instant updatedAt;
 

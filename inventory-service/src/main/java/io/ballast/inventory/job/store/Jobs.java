@@ -310,6 +310,11 @@ public class Jobs {
             conditions.add("vm_id = ?" + parameters.size());
         });
         before.ifPresent(last -> {
+            try {
+                UUID.fromString(last);
+            } catch (IllegalArgumentException e) {
+                throw new Refusal.InvalidInput("before", "'" + last + "' is no job id");
+            }
             Job job = get(last);
             parameters.add(Timestamp.from(job.createdAt()));
             parameters.add(uuid(last));
@@ -328,23 +333,28 @@ public class Jobs {
     }
 
     /**
-     * Cancels a job the worker has not started: one waiting for its scan, or queued.
+     * Cancels a resize that is still waiting for its disk's scan: nothing was sent to the worker for it. A job sent to
+     * the worker cannot be called back (the worker's contract has no cancel), so it is refused.
      *
-     * @throws Refusal.FailedPrecondition once it started or ended
+     * @throws Refusal.FailedPrecondition once it was sent to the worker
      */
     public Job cancel(String id) {
         Job job = get(id);
+        if (job.state() == Job.State.QUEUED) {
+            throw new Refusal.FailedPrecondition(
+                    "job " + id + " was sent to the worker of its host already and cannot" + " be called back");
+        }
         int cancelled = entities.createNativeQuery(
                         "UPDATE inventory.job SET state = 'CANCELLED', finished_at = ?2 WHERE id = ?1"
-                                + " AND state IN ('WAITING_FOR_SCAN', 'QUEUED')")
+                                + " AND state = 'WAITING_FOR_SCAN'")
                 .setParameter(1, uuid(id))
                 .setParameter(2, Timestamp.from(clock.instant()))
                 .executeUpdate();
         if (cancelled == 0) {
             throw new Refusal.FailedPrecondition(
-                    "job " + id + " is " + job.state() + ": only a job that has not" + " started can be cancelled");
+                    "job " + id + " is " + job.state() + ": only a resize waiting for its scan can be cancelled");
         }
-        step(id, "cancelled", "cancelled before the worker started it", null, null);
+        step(id, "cancelled", "cancelled while it waited for its scan; nothing was sent to the worker", null, null);
         return get(id);
     }
 
@@ -413,9 +423,9 @@ public class Jobs {
             return Optional.empty();
         }
         Job job = get(id);
-        entities.createNativeQuery("UPDATE inventory.job SET state = 'FINISHED', finished_at = ?2,"
+        int ended = entities.createNativeQuery("UPDATE inventory.job SET state = 'FINISHED', finished_at = ?2,"
                         + " image_before_bytes = ?3, image_after_bytes = ?4, backed_before_bytes = ?5,"
-                        + " backed_after_bytes = ?6 WHERE id = ?1")
+                        + " backed_after_bytes = ?6 WHERE id = ?1 AND state IN ('QUEUED', 'RUNNING')")
                 .setParameter(1, uuid(id))
                 .setParameter(2, Timestamp.from(clock.instant()))
                 .setParameter(3, result.getImageBeforeBytes())
@@ -423,6 +433,10 @@ public class Jobs {
                 .setParameter(5, result.getBackedBeforeBytes())
                 .setParameter(6, result.getBackedAfterBytes())
                 .executeUpdate();
+        if (ended == 0) {
+            LOG.debugf("job end ignored: it ended already job=%s state=%s", id, job.state());
+            return Optional.empty();
+        }
         step(id, "finished", result.getLayout().strip(), null, null);
         if (job.kind() == Job.Kind.SCAN) {
             if (result.hasDiskLayout()) {
@@ -434,7 +448,8 @@ public class Jobs {
         if (job.request().dryRun()) {
             return Optional.empty();
         }
-        // the partitions moved and shrank: learn the layout again
+        // the partitions moved and shrank: what was known of them is no more; learn the layout again
+        forgetLayout(job.diskId());
         Recorded.Disk disk = fleet.disk(job.diskId());
         if (disk.goneAt().isEmpty()) {
             sendScan(fleet.vm(job.vmId()), disk);
@@ -447,23 +462,36 @@ public class Jobs {
             return;
         }
         Job job = get(id);
-        entities.createNativeQuery("UPDATE inventory.job SET state = 'FAILED', finished_at = ?2, failure = ?3,"
-                        + " rolled_back = ?4 WHERE id = ?1")
+        int ended = entities.createNativeQuery(
+                        "UPDATE inventory.job SET state = 'FAILED', finished_at = ?2, failure = ?3,"
+                                + " rolled_back = ?4 WHERE id = ?1 AND state IN ('QUEUED', 'RUNNING')")
                 .setParameter(1, uuid(id))
                 .setParameter(2, Timestamp.from(clock.instant()))
                 .setParameter(3, step + ": " + reason)
                 .setParameter(4, rolledBack)
                 .executeUpdate();
+        if (ended == 0) {
+            LOG.debugf("job end ignored: it ended already job=%s state=%s", id, job.state());
+            return;
+        }
         step(id, "failed", step + ": " + reason + (rolledBack ? " (rolled back)" : ""), null, null);
+        if (job.kind() == Job.Kind.RESIZE && !rolledBack && !job.request().dryRun()) {
+            // the worker left the disk changed: what was known of its partitions may be no more
+            forgetLayout(job.diskId());
+        }
         if (job.kind() == Job.Kind.SCAN) {
             failWaiting(id, "the scan it waited for failed: " + reason);
         }
     }
 
-    private void recordLayout(String diskId, DiskLayout layout) {
+    private void forgetLayout(String diskId) {
         entities.createNativeQuery("DELETE FROM inventory.disk_layout WHERE disk_id = ?1")
                 .setParameter(1, diskId)
                 .executeUpdate();
+    }
+
+    private void recordLayout(String diskId, DiskLayout layout) {
+        forgetLayout(diskId);
         entities.createNativeQuery("INSERT INTO inventory.disk_layout (disk_id, table_type, disk_bytes,"
                         + " alignment_status, scanned_at) VALUES (?1, ?2, ?3, ?4, ?5)")
                 .setParameter(1, diskId)

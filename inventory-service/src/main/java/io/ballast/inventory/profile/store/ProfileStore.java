@@ -3,6 +3,7 @@ package io.ballast.inventory.profile.store;
 import io.ballast.inventory.events.Announcements;
 import io.ballast.inventory.fleet.Page;
 import io.ballast.inventory.profile.Profile;
+import io.ballast.inventory.store.NativeRows;
 import io.ballast.support.errors.Refusal;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
@@ -51,13 +52,15 @@ public class ProfileStore {
         if (limit < 1 || limit > Page.MAX_SIZE) {
             throw new Refusal.InvalidInput("limit", "must be from 1 to " + Page.MAX_SIZE);
         }
-        List<Profile> profiles = new ArrayList<>(entities.createQuery(
-                        "select p from ProfileEntity p where p.name > :after order by p.name", ProfileEntity.class)
-                .setParameter("after", after.orElse(""))
-                .setMaxResults(limit + 1)
-                .getResultStream()
-                .map(ProfileEntity::toProfile)
-                .toList());
+        // byte order (COLLATE "C"), the order String.compareTo merges the built-in default in with
+        List<Profile> profiles = new ArrayList<>();
+        for (Object[] row : NativeRows.rows(
+                entities,
+                "SELECT name, 0 FROM inventory.profile WHERE name COLLATE \"C\" > ?1 ORDER BY name COLLATE \"C\""
+                        + " LIMIT " + (limit + 1),
+                after.orElse(""))) {
+            profiles.add(get((String) row[0]));
+        }
         if (after.map(last -> last.compareTo(Profile.DEFAULT.name()) < 0).orElse(true)) {
             profiles.add(Profile.DEFAULT);
             profiles.sort(Comparator.comparing(Profile::name));
@@ -78,18 +81,19 @@ public class ProfileStore {
             throw new Refusal.FailedPrecondition(
                     "the profile '" + profile.name() + "' is built in and cannot be changed; create another");
         }
+        // a placeholder row first, so two requests creating one profile meet on its row lock, not a duplicate key
+        boolean created = !NativeRows.rows(
+                        entities,
+                        "INSERT INTO inventory.profile (name, min_free_ratio, desired_free_ratio, priority,"
+                                + " growth_horizon_days, alignment) VALUES (?1, 0, 0, 0, 0, 'MIB_1')"
+                                + " ON CONFLICT (name) DO NOTHING RETURNING name, 0",
+                        profile.name())
+                .isEmpty();
         ProfileEntity row = entities.find(ProfileEntity.class, profile.name(), LockModeType.PESSIMISTIC_WRITE);
-        boolean created = row == null;
-        if (created) {
-            row = new ProfileEntity();
-            row.name = profile.name();
-        } else if (row.toProfile().equals(profile)) {
+        if (!created && row.toProfile().equals(profile)) {
             return new Put(profile, false);
         }
         row.set(profile, now);
-        if (created) {
-            entities.persist(row);
-        }
         announce.profileUpserted(profile);
         return new Put(profile, created);
     }

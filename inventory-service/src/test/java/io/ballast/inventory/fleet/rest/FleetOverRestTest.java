@@ -172,6 +172,12 @@ class FleetOverRestTest {
         try (EventTap inventory = EventTap.fromNow(broker.bootstrapServers(), Topic.INVENTORY)) {
             hostWithA().writeTo(path);
             Api.refresh();
+            assertThat(Api.get("/api/v1/vms/{id}", vmB).getString("goneAt"))
+                    .as("a running VM one look misses may be migrating: not gone yet")
+                    .isNull();
+            await().atMost(WAIT)
+                    .alias("gone once still missing a discovery period later")
+                    .until(() -> Api.get("/api/v1/vms/{id}", vmB).getString("goneAt") != null);
 
             JsonPath gone = Api.get("/api/v1/vms/{id}", vmB);
             assertThat(gone.getString("goneAt")).isNotNull();
@@ -273,6 +279,58 @@ class FleetOverRestTest {
             assertThat(later.readFor(Duration.ofSeconds(1)))
                     .as("nothing changed for the VM")
                     .noneMatch(event -> event.envelope().getSubjectId().equals(vm));
+        }
+
+        // shut off on the target too: defined, shut off, on both hosts; it stays where it was last running
+        new FleetXml()
+                .pool("san", pool, "/ds/san", volume("m.img", 16, 4, "raw"))
+                .domain("m", vm, false, disk("vda", "/ds/san/m.img", "raw", "m-1"))
+                .writeTo(targetPath);
+        Api.refresh();
+        try (EventTap later = EventTap.fromNow(broker.bootstrapServers(), Topic.INVENTORY)) {
+            Api.refresh();
+            Api.refresh();
+            assertThat(Api.get("/api/v1/vms/{id}", vm).getString("hostId")).isEqualTo(targetHost);
+            assertThat(later.readFor(Duration.ofSeconds(1)))
+                    .as("no flapping between the hosts")
+                    .noneMatch(event -> event.envelope().getSubjectId().equals(vm));
+        }
+    }
+
+    @Test
+    void aMigrationWhoseSourceIsLookedAtFirstIsAMigrationNotARemoval() {
+        String pool = "7a000000-0000-0000-0000-000000000002";
+        String vm = "7b000000-0000-0000-0000-000000000002";
+        var sourcePath = FleetXml.file("migration-first-source");
+        var targetPath = FleetXml.file("migration-first-target");
+        FleetXml running = new FleetXml()
+                .pool("san2", pool, "/ds/san2", volume("n.img", 16, 4, "raw"))
+                .domain("n", vm, true, disk("vda", "/ds/san2/n.img", "raw", "n-1"));
+        FleetXml empty = new FleetXml().pool("san2", pool, "/ds/san2", volume("n.img", 16, 4, "raw"));
+        String sourceHost = Api.addHost(running.writeTo(sourcePath));
+        empty.writeTo(targetPath);
+        Api.addHost(FleetXml.uri(targetPath));
+
+        try (EventTap inventory = EventTap.fromNow(broker.bootstrapServers(), Topic.INVENTORY)) {
+            // migrated with its definition moved; one pass looks at the source first, which no longer shows it
+            empty.writeTo(sourcePath);
+            running.writeTo(targetPath);
+            Api.refresh();
+
+            assertThat(Api.get("/api/v1/vms/{id}", vm).getString("goneAt")).isNull();
+            VmMigrated announced = inventory
+                    .readNext(
+                            event -> event.payloadAs(VmMigrated.class).isPresent()
+                                    && event.envelope().getSubjectId().equals(vm),
+                            WAIT)
+                    .payloadAs(VmMigrated.class)
+                    .orElseThrow();
+            assertThat(announced.getFromHostId()).isEqualTo(sourceHost);
+            assertThat(inventory.readFor(Duration.ofSeconds(1)))
+                    .as("its disk was never announced removed")
+                    .noneMatch(
+                            event -> event.payloadAs(VirtualDiskRemoved.class).isPresent()
+                                    || event.payloadAs(VmRemoved.class).isPresent());
         }
     }
 

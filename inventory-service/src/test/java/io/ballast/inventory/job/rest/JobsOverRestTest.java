@@ -236,6 +236,52 @@ class JobsOverRestTest {
             assertThat(Api.get("/api/v1/resize-jobs?vm={vm}", vm).getList("jobs.kind", String.class))
                     .as("newest first")
                     .containsExactly("SCAN", "RESIZE", "SCAN");
+            assertThat(Api.read("/api/v1/disks/{id}/layout", vm + "-vda").statusCode())
+                    .as("the layout before the resize is forgotten until the new scan reads it")
+                    .isEqualTo(404);
+
+            // the same end delivered again, and a late failure: nothing changes
+            worker.publish(
+                    Topic.WORKER_PROGRESS,
+                    jobId,
+                    JobFinished.newBuilder()
+                            .setJobId(jobId)
+                            .setImage(ImageResult.newBuilder().setBackedBeforeBytes(9 * GIB))
+                            .build());
+            worker.publish(
+                    Topic.WORKER_PROGRESS,
+                    jobId,
+                    io.ballast.proto.worker.v1.JobFailed.newBuilder()
+                            .setJobId(jobId)
+                            .setStep("move")
+                            .setReason("late")
+                            .build());
+            worker.publish(
+                    Topic.WORKER_PROGRESS,
+                    again.getJobId(),
+                    JobFinished.newBuilder()
+                            .setJobId(again.getJobId())
+                            .setImage(ImageResult.newBuilder()
+                                    .setDiskLayout(SimulatedWorker.layout(
+                                            "NONE",
+                                            6 * GIB,
+                                            0,
+                                            SimulatedWorker.ext4(0, 0, 6 * GIB, 2 * GIB, GIB, MIB))))
+                            .build());
+            await().atMost(WAIT)
+                    .alias("a disk with no partition table: its filesystem is partition 0")
+                    .until(() ->
+                            Api.read("/api/v1/disks/{id}/layout", vm + "-vda").statusCode() == 200);
+            assertThat(Api.get("/api/v1/disks/{id}/layout", vm + "-vda").getInt("partitions[0].number"))
+                    .isZero();
+            JsonPath still = Api.get("/api/v1/resize-jobs/{id}", jobId);
+            assertThat(still.getString("state")).isEqualTo("FINISHED");
+            assertThat(still.getLong("result.backedBeforeBytes")).isEqualTo(4 * GIB);
+            assertThat(still.getList("steps")).hasSize(6);
+            assertThat(jobs.readFor(Duration.ofSeconds(1)))
+                    .as("the first scan and the one after the resize; none for the same end again")
+                    .filteredOn(event -> event.payloadAs(ScanJob.class).isPresent())
+                    .hasSize(2);
         }
     }
 
@@ -296,16 +342,13 @@ class JobsOverRestTest {
                     .extract()
                     .jsonPath()
                     .getString("id");
-            JsonPath cancelled = Api.post("/api/v1/resize-jobs/" + given + "/cancel", Roles.OPERATOR, "")
-                    .then()
-                    .statusCode(200)
-                    .extract()
-                    .jsonPath();
-            assertThat(cancelled.getString("state")).isEqualTo("CANCELLED");
             Api.problem(
                     Api.post("/api/v1/resize-jobs/" + given + "/cancel", Roles.OPERATOR, ""),
                     409,
                     "failed-precondition");
+            assertThat(Api.get("/api/v1/resize-jobs/{id}", given).getString("state"))
+                    .as("sent to the worker: it cannot be called back")
+                    .isEqualTo("QUEUED");
             Api.problem(
                     Api.post("/api/v1/resize-jobs/" + scanId + "/cancel", Roles.OPERATOR, ""),
                     409,

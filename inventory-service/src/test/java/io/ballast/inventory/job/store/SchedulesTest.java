@@ -110,11 +110,19 @@ class SchedulesTest {
                 .as("never scanned: its scan goes first")
                 .isEqualTo("WAITING_FOR_SCAN");
 
-        for (String job : opened.stream().map(Schedules.Enqueued::jobId).toList()) {
-            Api.post("/api/v1/resize-jobs/" + job + "/cancel", Roles.OPERATOR, "")
-                    .then()
-                    .statusCode(200);
+        // the sent ones fail (rolled back) at the worker; the one waiting for its scan is cancelled
+        try (SimulatedWorker worker = new SimulatedWorker(broker.bootstrapServers())) {
+            for (Schedules.Enqueued sent : opened.subList(0, 2)) {
+                worker.fail(sent.jobId(), "lock", "the VM is in use");
+            }
         }
+        Api.post("/api/v1/resize-jobs/" + opened.getLast().jobId() + "/cancel", Roles.OPERATOR, "")
+                .then()
+                .statusCode(200);
+        await().atMost(Duration.ofSeconds(30)).until(() -> opened.subList(0, 2).stream()
+                .allMatch(sent -> Api.get("/api/v1/resize-jobs/{id}", sent.jobId())
+                        .getString("state")
+                        .equals("FAILED")));
         assertThat(schedules.enqueueDue(tuesday.plus(Duration.ofMinutes(170))))
                 .as("once per window, even after its jobs ended")
                 .isEmpty();
