@@ -73,12 +73,17 @@ public final class Api {
                 .jsonPath();
     }
 
-    /** Asserts {@code response} is a problem detail of {@code status} whose type ends in {@code type}. */
-    public static void problem(Response response, int status, String type) {
-        response.then()
+    /**
+     * Asserts {@code response} is a problem detail of {@code status} whose type ends in {@code type}; answers its
+     * body.
+     */
+    public static JsonPath problem(Response response, int status, String type) {
+        return response.then()
                 .statusCode(status)
                 .contentType(Problem.MEDIA_TYPE)
                 .body("status", equalTo(status))
-                .body("type", startsWith(Problem.TYPE_PREFIX + type));
+                .body("type", startsWith(Problem.TYPE_PREFIX + type))
+                .extract()
+                .jsonPath();
     }
 }

@@ -20,22 +20,17 @@ import io.ballast.proto.inventory.v1.ReleaseVmLeaseRequest;
 import io.ballast.proto.inventory.v1.RenewVmLeaseRequest;
 import io.ballast.proto.inventory.v1.VmLease;
 import io.ballast.support.security.Roles;
+import io.ballast.testsupport.GrpcTestChannel;
 import io.ballast.testsupport.KafkaResource;
 import io.ballast.testsupport.PostgresResource;
 import io.ballast.testsupport.TokenResource;
-import io.ballast.testsupport.Tokens;
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
-import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.MetadataUtils;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -48,12 +43,10 @@ import org.junit.jupiter.api.Test;
 @WithTestResource(ConfiguredFleet.class)
 class InventoryGrpcTest {
 
-    private static final Metadata.Key<String> AUTHORIZATION =
-            Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
     private static final String VM = "2b000000-0000-0000-0000-000000000001";
     private static final String OTHER_VM = "2b000000-0000-0000-0000-000000000002";
 
-    private ManagedChannel channel;
+    private GrpcTestChannel channel;
 
     private static boolean hostAdded;
 
@@ -73,14 +66,12 @@ class InventoryGrpcTest {
 
     @BeforeEach
     void connect() {
-        channel = ManagedChannelBuilder.forAddress("localhost", RestAssured.port)
-                .usePlaintext()
-                .build();
+        channel = GrpcTestChannel.to(RestAssured.port);
     }
 
     @AfterEach
     void disconnect() throws InterruptedException {
-        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        channel.close();
     }
 
     @Test
@@ -111,10 +102,10 @@ class InventoryGrpcTest {
         assertThat(second.getVmsList()).extracting(v -> v.getVmId()).containsExactly(OTHER_VM);
         assertThat(second.getNextPageToken()).isEmpty();
 
-        assertThat(status(() ->
+        assertThat(GrpcTestChannel.status(() ->
                         viewer.getVm(GetVmRequest.newBuilder().setVmId("nope").build())))
                 .isEqualTo(Status.Code.NOT_FOUND);
-        assertThat(status(() -> viewer.listVms(
+        assertThat(GrpcTestChannel.status(() -> viewer.listVms(
                         ListVmsRequest.newBuilder().setPageSize(1001).build())))
                 .isEqualTo(Status.Code.INVALID_ARGUMENT);
     }
@@ -126,7 +117,7 @@ class InventoryGrpcTest {
         assertThat(first.getFencingToken()).isPositive();
         assertThat(first.getHolder()).isEqualTo("worker@host-1/job-1");
 
-        assertThat(status(() -> acquire(operator, VM, "worker@host-2/job-2", 60)))
+        assertThat(GrpcTestChannel.status(() -> acquire(operator, VM, "worker@host-2/job-2", 60)))
                 .as("another holder waits for the lease to end")
                 .isEqualTo(Status.Code.FAILED_PRECONDITION);
 
@@ -134,7 +125,7 @@ class InventoryGrpcTest {
         assertThat(again.getFencingToken())
                 .as("the same holder, restarted, takes it back under a new token")
                 .isGreaterThan(first.getFencingToken());
-        assertThat(status(() -> renew(operator, VM, first.getFencingToken(), 60)))
+        assertThat(GrpcTestChannel.status(() -> renew(operator, VM, first.getFencingToken(), 60)))
                 .as("the older token is stale")
                 .isEqualTo(Status.Code.FAILED_PRECONDITION);
         VmLease renewed = renew(operator, VM, again.getFencingToken(), 120);
@@ -143,7 +134,7 @@ class InventoryGrpcTest {
                 .isGreaterThan(again.getExpiresAt().getSeconds());
 
         release(operator, VM, first.getFencingToken());
-        assertThat(status(() -> acquire(operator, VM, "worker@host-2/job-2", 60)))
+        assertThat(GrpcTestChannel.status(() -> acquire(operator, VM, "worker@host-2/job-2", 60)))
                 .as("releasing a stale token gives nothing up")
                 .isEqualTo(Status.Code.FAILED_PRECONDITION);
         release(operator, VM, again.getFencingToken());
@@ -177,7 +168,7 @@ class InventoryGrpcTest {
                 .pollInterval(Duration.ofMillis(100))
                 .until(() -> tryAcquire(operator, OTHER_VM, "worker@host-2/job-4"), lease -> lease != null);
         assertThat(taken.getFencingToken()).isGreaterThan(short_.getFencingToken());
-        assertThat(status(() -> renew(operator, OTHER_VM, short_.getFencingToken(), 60)))
+        assertThat(GrpcTestChannel.status(() -> renew(operator, OTHER_VM, short_.getFencingToken(), 60)))
                 .isEqualTo(Status.Code.FAILED_PRECONDITION);
         release(operator, OTHER_VM, taken.getFencingToken());
     }
@@ -185,12 +176,16 @@ class InventoryGrpcTest {
     @Test
     void badLeaseRequestsAreRefusedAsTheContractSays() {
         var operator = stub(Roles.OPERATOR);
-        assertThat(status(() -> acquire(operator, "no-such-vm", "w", 60))).isEqualTo(Status.Code.NOT_FOUND);
-        assertThat(status(() -> acquire(operator, VM, "w", 0))).isEqualTo(Status.Code.INVALID_ARGUMENT);
-        assertThat(status(() -> acquire(operator, VM, "w", 7200))).isEqualTo(Status.Code.INVALID_ARGUMENT);
-        assertThat(status(() -> acquire(operator, VM, " ", 60))).isEqualTo(Status.Code.INVALID_ARGUMENT);
-        assertThat(status(() -> acquire(stub(Roles.VIEWER), VM, "w", 60))).isEqualTo(Status.Code.PERMISSION_DENIED);
-        assertThat(status(() -> InventoryServiceGrpc.newBlockingStub(channel)
+        assertThat(GrpcTestChannel.status(() -> acquire(operator, "no-such-vm", "w", 60)))
+                .isEqualTo(Status.Code.NOT_FOUND);
+        assertThat(GrpcTestChannel.status(() -> acquire(operator, VM, "w", 0))).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(GrpcTestChannel.status(() -> acquire(operator, VM, "w", 7200)))
+                .isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(GrpcTestChannel.status(() -> acquire(operator, VM, " ", 60)))
+                .isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(GrpcTestChannel.status(() -> acquire(stub(Roles.VIEWER), VM, "w", 60)))
+                .isEqualTo(Status.Code.PERMISSION_DENIED);
+        assertThat(GrpcTestChannel.status(() -> InventoryServiceGrpc.newBlockingStub(channel.channel())
                         .getVm(GetVmRequest.newBuilder().setVmId(VM).build())))
                 .isEqualTo(Status.Code.UNAUTHENTICATED);
     }
@@ -232,18 +227,6 @@ class InventoryGrpcTest {
     }
 
     private InventoryServiceGrpc.InventoryServiceBlockingStub stub(String role) {
-        Metadata headers = new Metadata();
-        headers.put(AUTHORIZATION, Tokens.bearer(role));
-        return InventoryServiceGrpc.newBlockingStub(channel)
-                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
-    }
-
-    private static Status.Code status(Runnable call) {
-        try {
-            call.run();
-            return Status.Code.OK;
-        } catch (StatusRuntimeException e) {
-            return e.getStatus().getCode();
-        }
+        return GrpcTestChannel.as(InventoryServiceGrpc.newBlockingStub(channel.channel()), role);
     }
 }

@@ -139,7 +139,7 @@ public class JobResource {
     @POST
     @Path("/resize-jobs/{id}/cancel")
     @RolesAllowed(Roles.OPERATOR)
-    @Operation(summary = "Cancels a job the worker has not started (409 once it has)")
+    @Operation(summary = "Cancels a resize its worker has not begun (409 once the worker holds the VM's lease for it)")
     public JobView cancel(@PathParam("id") String id) {
         return JobView.of(jobs.cancel(id));
     }

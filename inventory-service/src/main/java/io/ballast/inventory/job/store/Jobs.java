@@ -333,28 +333,44 @@ public class Jobs {
     }
 
     /**
-     * Cancels a resize that is still waiting for its disk's scan: nothing was sent to the worker for it. A job sent to
-     * the worker cannot be called back (the worker's contract has no cancel), so it is refused.
+     * Cancels a resize its worker has not begun: one still waiting for its disk's scan (nothing was sent), or one sent
+     * whose worker has not taken the VM's lease for it. The lease is the line: a worker asks for it before it touches
+     * the VM, under a holder naming the job ({@code JobLeaseHolder}), and inventory refuses it for a cancelled job.
+     * Cancelling and granting lock the job's row, so one of them comes first and the other sees it.
      *
-     * @throws Refusal.FailedPrecondition once it was sent to the worker
+     * @throws Refusal.FailedPrecondition once the worker holds (or held) the lease for it, once it ended, and for a
+     *     scan or a dry run (they take no lease and change nothing: they cannot be called back, nor need to be)
      */
     public Job cancel(String id) {
-        Job job = get(id);
-        if (job.state() == Job.State.QUEUED) {
-            throw new Refusal.FailedPrecondition(
-                    "job " + id + " was sent to the worker of its host already and cannot" + " be called back");
+        UUID uuid = uuid(id);
+        List<Object[]> locked =
+                NativeRows.rows(entities, "SELECT id FROM inventory.job WHERE id = ?1 FOR UPDATE", uuid);
+        if (locked.isEmpty()) {
+            throw new Refusal.NotFound("job", id);
         }
-        int cancelled = entities.createNativeQuery(
-                        "UPDATE inventory.job SET state = 'CANCELLED', finished_at = ?2 WHERE id = ?1"
-                                + " AND state = 'WAITING_FOR_SCAN'")
-                .setParameter(1, uuid(id))
+        Job job = get(id);
+        String detail;
+        switch (job.state()) {
+            case WAITING_FOR_SCAN -> detail = "cancelled while it waited for its scan; nothing was sent to the worker";
+            case QUEUED, RUNNING -> {
+                if (job.kind() == Job.Kind.SCAN || job.request().dryRun()) {
+                    throw new Refusal.FailedPrecondition(
+                            "job " + id + " is a " + (job.kind() == Job.Kind.SCAN ? "scan" : "dry run")
+                                    + " the worker was sent: it changes nothing and takes no lease, so it cannot be called back");
+                }
+                leases.ofJob(job.vmId(), id).ifPresent(lease -> {
+                    throw new Refusal.FailedPrecondition("job " + id + " has begun: " + lease.holder() + " holds VM "
+                            + job.vmId() + "'s lease for it (until " + lease.expiresAt() + ")");
+                });
+                detail = "cancelled before its worker began; the worker will be refused the VM's lease for it";
+            }
+            default -> throw new Refusal.FailedPrecondition("job " + id + " is " + job.state() + ": it ended already");
+        }
+        entities.createNativeQuery("UPDATE inventory.job SET state = 'CANCELLED', finished_at = ?2 WHERE id = ?1")
+                .setParameter(1, uuid)
                 .setParameter(2, Timestamp.from(clock.instant()))
                 .executeUpdate();
-        if (cancelled == 0) {
-            throw new Refusal.FailedPrecondition(
-                    "job " + id + " is " + job.state() + ": only a resize waiting for its scan can be cancelled");
-        }
-        step(id, "cancelled", "cancelled while it waited for its scan; nothing was sent to the worker", null, null);
+        step(id, "cancelled", detail, null, null);
         return get(id);
     }
 

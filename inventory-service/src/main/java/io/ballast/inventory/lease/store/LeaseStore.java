@@ -3,6 +3,7 @@ package io.ballast.inventory.lease.store;
 import io.ballast.inventory.lease.Lease;
 import io.ballast.inventory.store.NativeRows;
 import io.ballast.support.errors.Refusal;
+import io.ballast.support.inventory.JobLeaseHolder;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
@@ -45,6 +46,7 @@ public class LeaseStore {
         if (known.longValue() == 0) {
             throw new Refusal.NotFound("VM", vmId);
         }
+        JobLeaseHolder.jobOf(holder).ifPresent(job -> refuseCancelledJob(vmId, job));
         Optional<Lease> granted = one(
                 "INSERT INTO inventory.vm_lease AS l (vm_id, holder, token, expires_at)"
                         + " VALUES (?1, ?2, nextval('inventory.vm_lease_token'), now() + make_interval(secs => ?3))"
@@ -61,6 +63,33 @@ public class LeaseStore {
             throw new Refusal.FailedPrecondition(
                     "VM " + vmId + " is leased to " + held.holder() + " until " + held.expiresAt());
         });
+    }
+
+    /**
+     * A worker asks for the lease to begin a job inventory sent: refused when the job was cancelled before (the job's
+     * row is locked, so a cancel and this grant happen one after the other, never both).
+     */
+    private void refuseCancelledJob(String vmId, String jobId) {
+        List<Object[]> rows = NativeRows.rows(
+                entities, "SELECT vm_id, state FROM inventory.job WHERE id = CAST(?1 AS uuid) FOR UPDATE", jobId);
+        if (rows.isEmpty()) {
+            return;
+        }
+        Object[] job = rows.getFirst();
+        if (!vmId.equals(job[0])) {
+            throw new Refusal.InvalidInput("holder", "job " + jobId + " is for VM " + job[0] + ", not " + vmId);
+        }
+        if ("CANCELLED".equals(job[1])) {
+            throw new Refusal.FailedPrecondition(
+                    "job " + jobId + " was cancelled before its worker began; VM " + vmId + " is not leased for it");
+        }
+    }
+
+    /** The job whose holder holds {@code vmId}'s lease now or held it until it expired, if a job's holder does. */
+    public Optional<Lease> ofJob(String vmId, String jobId) {
+        return current(vmId).filter(lease -> JobLeaseHolder.jobOf(lease.holder())
+                .filter(jobId::equals)
+                .isPresent());
     }
 
     /**

@@ -4,6 +4,7 @@ import static io.ballast.inventory.FleetXml.GIB;
 import static io.ballast.inventory.FleetXml.disk;
 import static io.ballast.inventory.FleetXml.volume;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
 import io.ballast.inventory.Api;
@@ -12,6 +13,10 @@ import io.ballast.inventory.FleetXml;
 import io.ballast.inventory.SimulatedWorker;
 import io.ballast.local.KafkaBroker;
 import io.ballast.proto.events.Topic;
+import io.ballast.proto.inventory.v1.AcquireVmLeaseRequest;
+import io.ballast.proto.inventory.v1.InventoryServiceGrpc;
+import io.ballast.proto.inventory.v1.ReleaseVmLeaseRequest;
+import io.ballast.proto.inventory.v1.VmLease;
 import io.ballast.proto.worker.v1.Alignment;
 import io.ballast.proto.worker.v1.DiskLayout;
 import io.ballast.proto.worker.v1.ImageResult;
@@ -22,15 +27,20 @@ import io.ballast.proto.worker.v1.JobStarted;
 import io.ballast.proto.worker.v1.JobStep;
 import io.ballast.proto.worker.v1.ResizeJob;
 import io.ballast.proto.worker.v1.ScanJob;
+import io.ballast.support.inventory.JobLeaseHolder;
 import io.ballast.support.security.Roles;
 import io.ballast.testsupport.EventProducer;
 import io.ballast.testsupport.EventTap;
+import io.ballast.testsupport.GrpcTestChannel;
 import io.ballast.testsupport.InjectKafkaBroker;
 import io.ballast.testsupport.KafkaResource;
 import io.ballast.testsupport.PostgresResource;
 import io.ballast.testsupport.TokenResource;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
 import io.restassured.path.json.JsonPath;
 import java.time.Duration;
 import java.util.HashMap;
@@ -354,5 +364,92 @@ class JobsOverRestTest {
                     409,
                     "failed-precondition");
         }
+    }
+
+    @Test
+    void aSentResizeIsCancelledUntilItsWorkerTakesTheLeaseAndThenTheLeaseIsRefused() throws Exception {
+        String vm = "1b000000-0000-0000-0000-000000000031";
+        String hostId = host("cancel", vm, "1b000000-0000-0000-0000-000000000032");
+        Map<String, Object> shrink =
+                Map.of("vmId", vm, "targets", List.of(Map.of("partition", 1, "sizeBytes", 6 * GIB)));
+        try (SimulatedWorker worker = new SimulatedWorker(broker.bootstrapServers());
+                GrpcTestChannel channel = GrpcTestChannel.to(RestAssured.port)) {
+            var leases = GrpcTestChannel.as(InventoryServiceGrpc.newBlockingStub(channel.channel()), Roles.OPERATOR);
+            Api.post("/api/v1/disks/" + vm + "-vda/scan", Roles.OPERATOR, "")
+                    .then()
+                    .statusCode(202);
+            worker.answerScan(layout());
+            await().atMost(WAIT)
+                    .until(() ->
+                            Api.read("/api/v1/disks/{id}/layout", vm + "-vda").statusCode() == 200);
+
+            // sent, and the worker said it started, but it has not taken the lease: cancelled, and refused the lease
+            String cancelled = created(shrink);
+            ResizeJob sent = worker.nextResize();
+            assertThat(sent.getJobId()).isEqualTo(cancelled);
+            worker.start(cancelled, JobKind.JOB_KIND_RESIZE, vm + "-vda", hostId);
+            await().atMost(WAIT).until(() -> "RUNNING"
+                    .equals(Api.get("/api/v1/resize-jobs/{id}", cancelled).getString("state")));
+            assertThat(Api.post("/api/v1/resize-jobs/" + cancelled + "/cancel", Roles.OPERATOR, "")
+                            .then()
+                            .statusCode(200)
+                            .extract()
+                            .jsonPath()
+                            .getString("state"))
+                    .isEqualTo("CANCELLED");
+            StatusRuntimeException refused = catchThrowableOfType(
+                    StatusRuntimeException.class,
+                    () -> leases.acquireVmLease(AcquireVmLeaseRequest.newBuilder()
+                            .setVmId(vm)
+                            .setHolder(JobLeaseHolder.of(hostId, cancelled))
+                            .setTtlSeconds(60)
+                            .build()));
+            assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+            assertThat(refused.getStatus().getDescription()).contains("cancelled");
+            worker.fail(cancelled, "lease", refused.getStatus().getDescription());
+            Api.problem(
+                    Api.post("/api/v1/resize-jobs/" + cancelled + "/cancel", Roles.OPERATOR, ""),
+                    409,
+                    "failed-precondition");
+            await().atMost(WAIT)
+                    .alias("the worker's failure after the cancel changes nothing")
+                    .until(() -> Api.get("/api/v1/resize-jobs/{id}", cancelled)
+                            .getList("steps.step", String.class)
+                            .containsAll(List.of("cancelled")));
+            assertThat(Api.get("/api/v1/resize-jobs/{id}", cancelled).getString("state"))
+                    .isEqualTo("CANCELLED");
+
+            // once the worker holds the lease for it, the job has begun: no cancel
+            String begun = created(shrink);
+            assertThat(worker.nextResize().getJobId()).isEqualTo(begun);
+            VmLease lease = leases.acquireVmLease(AcquireVmLeaseRequest.newBuilder()
+                            .setVmId(vm)
+                            .setHolder(JobLeaseHolder.of(hostId, begun))
+                            .setTtlSeconds(60)
+                            .build())
+                    .getLease();
+            assertThat(Api.problem(
+                                    Api.post("/api/v1/resize-jobs/" + begun + "/cancel", Roles.OPERATOR, ""),
+                                    409,
+                                    "failed-precondition")
+                            .getString("detail"))
+                    .contains(JobLeaseHolder.of(hostId, begun));
+            assertThat(Api.get("/api/v1/resize-jobs/{id}", begun).getString("state"))
+                    .isEqualTo("QUEUED");
+            leases.releaseVmLease(ReleaseVmLeaseRequest.newBuilder()
+                    .setVmId(vm)
+                    .setFencingToken(lease.getFencingToken())
+                    .build());
+            worker.fail(begun, "resize", "stopped by the test");
+        }
+    }
+
+    private static String created(Map<String, Object> request) {
+        return Api.post("/api/v1/resize-jobs", Roles.OPERATOR, request)
+                .then()
+                .statusCode(201)
+                .extract()
+                .jsonPath()
+                .getString("id");
     }
 }

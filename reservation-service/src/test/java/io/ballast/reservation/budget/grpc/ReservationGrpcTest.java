@@ -33,25 +33,21 @@ import io.ballast.proto.reservation.v1.SetExportBoundResponse;
 import io.ballast.reservation.budget.rest.ServiceFleet;
 import io.ballast.support.security.Roles;
 import io.ballast.testsupport.EventProducer;
+import io.ballast.testsupport.GrpcTestChannel;
 import io.ballast.testsupport.InjectKafkaBroker;
 import io.ballast.testsupport.InventoryEvents;
 import io.ballast.testsupport.KafkaResource;
 import io.ballast.testsupport.PostgresResource;
 import io.ballast.testsupport.TokenResource;
 import io.ballast.testsupport.Tokens;
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
-import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.MetadataUtils;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -64,24 +60,20 @@ import org.junit.jupiter.api.Test;
 class ReservationGrpcTest {
 
     private static final long GIB = 1L << 30;
-    private static final Metadata.Key<String> AUTHORIZATION =
-            Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
     @InjectKafkaBroker
     KafkaBroker broker;
 
-    private ManagedChannel channel;
+    private GrpcTestChannel channel;
 
     @BeforeEach
     void connect() {
-        channel = ManagedChannelBuilder.forAddress("localhost", RestAssured.port)
-                .usePlaintext()
-                .build();
+        channel = GrpcTestChannel.to(RestAssured.port);
     }
 
     @AfterEach
     void disconnect() throws InterruptedException {
-        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        channel.close();
     }
 
     @Test
@@ -138,24 +130,24 @@ class ReservationGrpcTest {
                         .getDatastoreId())
                 .isEqualTo("ds-g-to");
 
-        assertThat(status(() -> viewer.getBudget(
+        assertThat(GrpcTestChannel.status(() -> viewer.getBudget(
                         GetBudgetRequest.newBuilder().setDiskId("no-such-disk").build())))
                 .isEqualTo(Status.Code.NOT_FOUND);
-        assertThat(status(() -> orchestrator.requestGrowth(RequestGrowthRequest.newBuilder()
+        assertThat(GrpcTestChannel.status(() -> orchestrator.requestGrowth(RequestGrowthRequest.newBuilder()
                         .setDiskId("disk-g")
                         .setAdditionalBytes(-1)
                         .build())))
                 .isEqualTo(Status.Code.INVALID_ARGUMENT);
-        assertThat(status(() -> orchestrator.abortMigration(AbortMigrationRequest.newBuilder()
+        assertThat(GrpcTestChannel.status(() -> orchestrator.abortMigration(AbortMigrationRequest.newBuilder()
                         .setMigrationId(prepared.getMigrationId())
                         .build())))
                 .isEqualTo(Status.Code.FAILED_PRECONDITION);
-        assertThat(status(() -> viewer.requestGrowth(RequestGrowthRequest.newBuilder()
+        assertThat(GrpcTestChannel.status(() -> viewer.requestGrowth(RequestGrowthRequest.newBuilder()
                         .setDiskId("disk-g")
                         .setAdditionalBytes(GIB)
                         .build())))
                 .isEqualTo(Status.Code.PERMISSION_DENIED);
-        assertThatThrownBy(() -> ReservationServiceGrpc.newBlockingStub(channel)
+        assertThatThrownBy(() -> ReservationServiceGrpc.newBlockingStub(channel.channel())
                         .getBudget(GetBudgetRequest.newBuilder()
                                 .setDiskId("disk-g")
                                 .build()))
@@ -225,7 +217,7 @@ class ReservationGrpcTest {
                     .build());
             assertThat(bound.getBallastBytesMap()).containsExactlyEntriesOf(Map.of("disk-g2", 32 * GIB));
 
-            assertThat(status(() -> orchestrator.requestGrowth(RequestGrowthRequest.newBuilder()
+            assertThat(GrpcTestChannel.status(() -> orchestrator.requestGrowth(RequestGrowthRequest.newBuilder()
                             .setDiskId("disk-g2")
                             .setAdditionalBytes(GIB)
                             .build())))
@@ -245,48 +237,48 @@ class ReservationGrpcTest {
             assertThat(asked.getOutcome()).isEqualTo(growth.getOutcome());
             assertThat(asked.getAdditionalBytes()).isEqualTo(GIB);
 
-            assertThat(status(() -> operator.setDatastorePolicy(SetDatastorePolicyRequest.newBuilder()
+            assertThat(GrpcTestChannel.status(() -> operator.setDatastorePolicy(SetDatastorePolicyRequest.newBuilder()
                             .setDatastoreId("ds-g2")
                             .setMode(DatastoreMode.DATASTORE_MODE_RELAXED)
                             .build())))
                     .as("relaxed without a ratio")
                     .isEqualTo(Status.Code.INVALID_ARGUMENT);
-            assertThat(status(() -> operator.setDatastorePolicy(SetDatastorePolicyRequest.newBuilder()
+            assertThat(GrpcTestChannel.status(() -> operator.setDatastorePolicy(SetDatastorePolicyRequest.newBuilder()
                             .setDatastoreId("ds-g2")
                             .build())))
                     .as("no mode")
                     .isEqualTo(Status.Code.INVALID_ARGUMENT);
-            assertThat(status(() -> operator.setDatastorePolicy(SetDatastorePolicyRequest.newBuilder()
+            assertThat(GrpcTestChannel.status(() -> operator.setDatastorePolicy(SetDatastorePolicyRequest.newBuilder()
                             .setDatastoreId("no-such-datastore")
                             .setMode(DatastoreMode.DATASTORE_MODE_STRICT)
                             .build())))
                     .isEqualTo(Status.Code.NOT_FOUND);
-            assertThat(status(() -> operator.setBallastOverride(SetBallastOverrideRequest.newBuilder()
+            assertThat(GrpcTestChannel.status(() -> operator.setBallastOverride(SetBallastOverrideRequest.newBuilder()
                             .setDiskId("disk-g2")
                             .setBallastBytes(41 * GIB)
                             .build())))
                     .as("more ballast than the disk")
                     .isEqualTo(Status.Code.INVALID_ARGUMENT);
-            assertThat(status(() -> orchestrator.placeDisk(PlaceDiskRequest.newBuilder()
+            assertThat(GrpcTestChannel.status(() -> orchestrator.placeDisk(PlaceDiskRequest.newBuilder()
                             .setDesignatedBytes(40 * GIB)
                             .setExpectedUtilizedBytes(9 * GIB)
                             .setProfile("never-published")
                             .build())))
                     .isEqualTo(Status.Code.INVALID_ARGUMENT);
-            assertThat(status(() -> orchestrator.setExportBound(SetExportBoundRequest.newBuilder()
+            assertThat(GrpcTestChannel.status(() -> orchestrator.setExportBound(SetExportBoundRequest.newBuilder()
                             .setVmId("vm-g2")
                             .setBytes(-1)
                             .build())))
                     .isEqualTo(Status.Code.INVALID_ARGUMENT);
-            assertThat(status(() -> viewer.getGrowth(GetGrowthRequest.newBuilder()
+            assertThat(GrpcTestChannel.status(() -> viewer.getGrowth(GetGrowthRequest.newBuilder()
                             .setGrowthId("no-such-growth")
                             .build())))
                     .isEqualTo(Status.Code.NOT_FOUND);
-            assertThat(status(() -> viewer.setBallastOverride(SetBallastOverrideRequest.newBuilder()
+            assertThat(GrpcTestChannel.status(() -> viewer.setBallastOverride(SetBallastOverrideRequest.newBuilder()
                             .setDiskId("disk-g2")
                             .build())))
                     .isEqualTo(Status.Code.PERMISSION_DENIED);
-            assertThat(status(() -> operator.placeDisk(PlaceDiskRequest.newBuilder()
+            assertThat(GrpcTestChannel.status(() -> operator.placeDisk(PlaceDiskRequest.newBuilder()
                             .setDesignatedBytes(GIB)
                             .build())))
                     .isEqualTo(Status.Code.PERMISSION_DENIED);
@@ -294,24 +286,12 @@ class ReservationGrpcTest {
     }
 
     private ReservationServiceGrpc.ReservationServiceBlockingStub stub(String role) {
-        Metadata headers = new Metadata();
-        headers.put(AUTHORIZATION, Tokens.bearer(role));
-        return ReservationServiceGrpc.newBlockingStub(channel)
-                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+        return GrpcTestChannel.as(ReservationServiceGrpc.newBlockingStub(channel.channel()), role);
     }
 
     private static boolean found(ReservationServiceGrpc.ReservationServiceBlockingStub stub, String disk) {
-        return status(() -> stub.getBudget(
+        return GrpcTestChannel.status(() -> stub.getBudget(
                         GetBudgetRequest.newBuilder().setDiskId(disk).build()))
                 == Status.Code.OK;
-    }
-
-    private static Status.Code status(Runnable call) {
-        try {
-            call.run();
-            return Status.Code.OK;
-        } catch (StatusRuntimeException e) {
-            return e.getStatus().getCode();
-        }
     }
 }
