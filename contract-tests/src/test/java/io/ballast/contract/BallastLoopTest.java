@@ -19,6 +19,7 @@ import io.ballast.testsupport.Commands;
 import io.ballast.testsupport.EventTap;
 import io.ballast.testsupport.Filefrag;
 import io.ballast.testsupport.LoopDisk;
+import io.ballast.testsupport.Program;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ballast.testsupport.BenchReports;
 import io.ballast.testsupport.Commands;
+import io.ballast.testsupport.Program;
 import io.ballast.testsupport.SystemPrerequisites;
 import java.io.IOException;
 import java.nio.file.Path;

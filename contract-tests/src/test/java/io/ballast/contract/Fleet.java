@@ -14,6 +14,7 @@ import io.ballast.testsupport.Commands;
 import io.ballast.testsupport.EventProducer;
 import io.ballast.testsupport.EventTap;
 import io.ballast.testsupport.Postgres;
+import io.ballast.testsupport.Program;
 import io.ballast.testsupport.Tokens;
 import java.nio.file.Files;
 import java.nio.file.Path;

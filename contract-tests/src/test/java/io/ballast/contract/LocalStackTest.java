@@ -8,6 +8,7 @@ import io.ballast.local.launch.LaunchedProgram;
 import io.ballast.local.launch.Launcher;
 import io.ballast.local.launch.Readiness;
 import io.ballast.local.launch.Startup;
+import io.ballast.testsupport.Program;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;

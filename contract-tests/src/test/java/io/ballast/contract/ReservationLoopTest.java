@@ -16,6 +16,7 @@ import io.ballast.testsupport.EventTap;
 import io.ballast.testsupport.InventoryEvents;
 import io.ballast.testsupport.LoopDisk;
 import io.ballast.testsupport.Postgres;
+import io.ballast.testsupport.Program;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

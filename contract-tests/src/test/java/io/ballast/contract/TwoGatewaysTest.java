@@ -7,6 +7,7 @@ import io.ballast.proto.ballast.v1.BallastApplied;
 import io.ballast.proto.events.Topic;
 import io.ballast.testsupport.EventTap;
 import io.ballast.testsupport.LoopDisk;
+import io.ballast.testsupport.Program;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -30,7 +30,12 @@ public final class Tokens {
 
     /** A token carrying {@code role}, valid for {@link #TTL}. */
     public static String token(String role) {
-        return MINTER.mint("test-" + role, role, TTL);
+        return token(role, TTL);
+    }
+
+    /** A token carrying {@code role}, valid for {@code ttl}: for a service under test that calls another with it. */
+    public static String token(String role, Duration ttl) {
+        return MINTER.mint("test-" + role, role, ttl);
     }
 
     /** {@code Bearer TOKEN}, the value of an {@code Authorization} header (or gRPC metadata) for {@code role}. */

@@ -1,7 +1,9 @@
 package io.ballast.worker.config;
 
 import io.smallrye.config.ConfigMapping;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 
 /** The worker's place in the fleet, its hypervisor and its timings. */
 @ConfigMapping(prefix = "ballast.worker")
@@ -16,8 +18,18 @@ public interface WorkerConfig {
     /** The libvirt connection URI of this host's hypervisor, e.g. {@code qemu:///system}. */
     String libvirtUri();
 
-    /** How long a lease on a VM lasts without renewal; a running job renews it at every step and progress. */
+    /**
+     * How long a lease on a VM lasts without renewal (whole seconds, at most an hour: inventory grants no longer); a
+     * running job renews it at every step and as it makes progress.
+     */
     Duration leaseTtl();
+
+    /**
+     * The file holding the bearer token (role {@code operator}) the worker calls the inventory service with, for VM
+     * leases; read at each call, so a renewed token is taken up without a restart. Where inventory is reached is
+     * {@code quarkus.grpc.clients.inventory.*}.
+     */
+    Optional<Path> inventoryTokenFile();
 
     /** How long a guest gets to shut down before it is powered off. */
     Duration shutdownTimeout();

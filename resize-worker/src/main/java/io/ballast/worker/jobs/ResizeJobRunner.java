@@ -2,6 +2,7 @@ package io.ballast.worker.jobs;
 
 import io.ballast.cli.ByteSize;
 import io.ballast.linux.DurableFiles;
+import io.ballast.support.inventory.JobLeaseHolder;
 import io.ballast.worker.hypervisor.Hypervisor;
 import io.ballast.worker.image.ImageException;
 import io.ballast.worker.lease.VmLeases;
@@ -14,6 +15,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 
 /**
@@ -76,19 +78,16 @@ public final class ResizeJobRunner {
             events.step(request.jobId(), JobStep.DONE, "finished before");
             return;
         }
-        Optional<VmLeases.Lease> lease = leases.acquire(request.vmId(), hostId, leaseTtl);
-        if (lease.isEmpty()) {
-            String holder = leases.current(request.vmId())
-                    .map(l -> l.holder() + " until " + l.expiresAt())
-                    .orElse("someone else");
-            events.failed(request.jobId(), JobStep.LEASE, "VM " + request.vmId() + " is leased by " + holder, true);
+        VmLeases.Lease lease;
+        try {
+            lease = leases.acquire(request.vmId(), JobLeaseHolder.of(hostId, request.jobId()), leaseTtl);
+        } catch (VmLeases.Refused e) {
+            events.failed(request.jobId(), JobStep.LEASE, e.getMessage(), true);
             return;
         }
         JobRecord record;
         if (known.isPresent()) {
-            record = known.get()
-                    .ended(JobRecord.State.RUNNING, "")
-                    .under(lease.get().token());
+            record = known.get().ended(JobRecord.State.RUNNING, "").under(lease.token());
             if (!records.update(record)) {
                 events.failed(request.jobId(), JobStep.LEASE, "the lease was lost while taking the job back", true);
                 return;
@@ -108,25 +107,28 @@ public final class ResizeJobRunner {
                     false,
                     false,
                     "",
-                    lease.get().token());
+                    lease.token());
             records.insert(record);
         }
-        carryOn(record, lease.get());
+        carryOn(record, lease);
     }
 
     /** Continues the jobs of this host a stopped worker left running. */
     public void recover() {
         for (JobRecord record : records.running(hostId)) {
-            Optional<VmLeases.Lease> lease = leases.acquire(record.vmId(), hostId, leaseTtl);
-            if (lease.isEmpty()) {
+            VmLeases.Lease lease;
+            try {
+                lease = leases.acquire(record.vmId(), JobLeaseHolder.of(hostId, record.jobId()), leaseTtl);
+            } catch (VmLeases.Refused e) {
                 LOG.log(
                         System.Logger.Level.WARNING,
-                        "job={0} vm={1} action=not-continued reason=leased-by-another-holder",
+                        "job={0} vm={1} action=not-continued reason=lease-refused detail={2}",
                         record.jobId(),
-                        record.vmId());
+                        record.vmId(),
+                        e.getMessage());
                 continue;
             }
-            JobRecord adopted = record.under(lease.get().token());
+            JobRecord adopted = record.under(lease.token());
             if (records.update(adopted)) {
                 LOG.log(
                         System.Logger.Level.INFO,
@@ -134,7 +136,7 @@ public final class ResizeJobRunner {
                         record.jobId(),
                         record.step().wireName());
                 events.started(record.jobId());
-                carryOn(adopted, lease.get());
+                carryOn(adopted, lease);
             }
         }
     }
@@ -199,7 +201,7 @@ public final class ResizeJobRunner {
                     outcome.allocatedBytesBefore(),
                     outcome.allocatedBytesAfter(),
                     layout(outcome));
-        } catch (LeaseLost e) {
+        } catch (VmLeases.Lost e) {
             LOG.log(
                     System.Logger.Level.WARNING,
                     "job={0} action=stopped reason=lease-lost detail={1}",
@@ -287,14 +289,11 @@ public final class ResizeJobRunner {
         DurableFiles.rename(from, to, false);
     }
 
-    /** The lease has passed to someone else: this worker must not touch the VM any more. */
-    private static final class LeaseLost extends RuntimeException {
-        LeaseLost(String message) {
-            super(message);
-        }
-    }
-
-    /** The job's record and lease as they stand; every write is fenced by the lease's token. */
+    /**
+     * The job's record and lease as they stand. Every record write is made under the lease's token: inventory is asked
+     * to renew the lease first (it refuses a token that is not the VM's lease any more), and the write itself is
+     * fenced by the token in the worker's schema.
+     */
     private final class Held {
         private JobRecord record;
         private VmLeases.Lease lease;
@@ -312,20 +311,43 @@ public final class ResizeJobRunner {
         }
 
         void write(JobRecord next) {
+            renew();
             if (!records.update(next)) {
-                throw new LeaseLost("the lease on VM " + next.vmId() + " passed to someone else (token "
+                throw new VmLeases.Lost("the lease on VM " + next.vmId() + " passed to someone else (token "
                         + next.leaseToken() + " is no longer current)");
             }
             record = next;
         }
 
         void renewIfDue() {
-            if (System.nanoTime() - renewedAt < leaseTtl.toNanos() / 4) {
-                return;
+            if (System.nanoTime() - renewedAt >= leaseTtl.toNanos() / 4) {
+                renew();
             }
-            lease = leases.renew(lease, leaseTtl)
-                    .orElseThrow(() -> new LeaseLost("the lease on VM " + lease.vmId() + " expired and was taken"));
-            renewedAt = System.nanoTime();
+        }
+
+        /**
+         * Renews the lease. When inventory cannot be reached, the job goes on while the lease it last granted has a
+         * quarter of its time left (inventory grants it to no one else before it ends); after that it stops.
+         *
+         * @throws VmLeases.Lost when inventory refused (the token is not the VM's lease any more), or could not be
+         *     reached while the lease was running out
+         */
+        void renew() {
+            try {
+                lease = leases.renew(lease, leaseTtl);
+                renewedAt = System.nanoTime();
+            } catch (VmLeases.Unreachable e) {
+                if (Instant.now().plus(leaseTtl.dividedBy(4)).isAfter(lease.expiresAt())) {
+                    throw new VmLeases.Lost(e.getMessage() + ", and the lease ends at " + lease.expiresAt());
+                }
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        "job={0} vm={1} action=continued reason=inventory-unreachable lease-ends={2} detail={3}",
+                        record.jobId(),
+                        lease.vmId(),
+                        lease.expiresAt(),
+                        e.getMessage());
+            }
         }
     }
 }

@@ -2,13 +2,11 @@ package io.ballast.worker.lease;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Optional;
 
 /**
- * Exclusive leases on VMs with fencing tokens: one holder at a time, until it releases the lease or the lease
- * expires. Every acquisition gets a token greater than any before it; a write made under a lease names its token and
- * is refused once the lease has passed to someone else. Until the inventory service keeps VM locks, the worker keeps
- * its own, in PostgreSQL.
+ * Exclusive leases on VMs with fencing tokens, granted by the inventory service: one holder at a time, until it
+ * releases the lease or the lease expires. Every grant carries a token greater than any granted before it; every
+ * record write the worker makes under a lease names its token and is refused once a newer token was granted.
  */
 public interface VmLeases {
 
@@ -19,20 +17,40 @@ public interface VmLeases {
      * Takes the lease on {@code vmId} for {@code ttl}, when it is free, expired, or already {@code holder}'s (a
      * restarted worker takes back its own lease, with a new token).
      *
-     * @return empty when someone else holds it
+     * @throws Refused when it is not granted: someone else holds it, the VM or the job is not the inventory's to
+     *     lease any more, or the inventory could not be asked; the reason says which
      */
-    Optional<Lease> acquire(String vmId, String holder, Duration ttl);
+    Lease acquire(String vmId, String holder, Duration ttl) throws Refused;
 
     /**
      * Extends {@code lease} by {@code ttl} from now.
      *
-     * @return the renewed lease, or empty when it is no longer held under that token (expired and taken)
+     * @throws Lost when the lease is no longer held under its token (expired and taken, or released)
+     * @throws Unreachable when the inventory could not be asked: the lease may still be held until it expires
      */
-    Optional<Lease> renew(Lease lease, Duration ttl);
+    Lease renew(Lease lease, Duration ttl);
 
-    /** Gives the lease up, if it is still held under its token. */
+    /** Gives the lease up, if it is still held under its token; a lease that cannot be given up expires. */
     void release(Lease lease);
 
-    /** The lease on {@code vmId} as it stands, expired or not. */
-    Optional<Lease> current(String vmId);
+    /** A lease was not granted; the message says why. Nothing was taken. */
+    final class Refused extends Exception {
+        public Refused(String message) {
+            super(message);
+        }
+    }
+
+    /** The lease is no longer held under its token: its holder must not touch the VM any more. */
+    final class Lost extends RuntimeException {
+        public Lost(String message) {
+            super(message);
+        }
+    }
+
+    /** The inventory could not be asked; nothing is known of the lease beyond what the last answer said. */
+    final class Unreachable extends RuntimeException {
+        public Unreachable(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
 }

@@ -4,7 +4,7 @@ import io.agroal.api.AgroalDataSource;
 import io.ballast.worker.jobs.JobRecord;
 import io.ballast.worker.jobs.JobRecords;
 import io.ballast.worker.jobs.JobStep;
-import io.ballast.worker.lease.store.PostgresVmLeases;
+import io.ballast.worker.lease.store.PostgresLeaseFence;
 import io.ballast.worker.resize.journal.ResizeJson;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.file.Path;
@@ -17,8 +17,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * {@link JobRecords} in the worker's schema. An update only lands while the lease row of the job's VM still carries
- * the record's token: once the lease expired and someone else took it, the old holder can no longer write.
+ * {@link JobRecords} in the worker's schema. An update only lands while the fence of the job's VM
+ * ({@link PostgresLeaseFence}) is still the record's token: once the lease passed to another worker, the old holder
+ * can no longer write.
  */
 @ApplicationScoped
 public class PostgresJobRecords implements JobRecords {
@@ -59,7 +60,7 @@ public class PostgresJobRecords implements JobRecords {
                         UPDATE worker.resize_job SET state = ?, step = ?, was_running = ?, powered_off = ?, detail = ?,
                             lease_token = ?, updated_at = now()
                         WHERE job_id = ?
-                          AND EXISTS (SELECT 1 FROM worker.vm_lease l WHERE l.vm_id = worker.resize_job.vm_id AND l.token = ?)
+                          AND EXISTS (SELECT 1 FROM worker.vm_fence f WHERE f.vm_id = worker.resize_job.vm_id AND f.token = ?)
                         """,
                         record.state().name(),
                         record.step().wireName(),
@@ -88,16 +89,16 @@ public class PostgresJobRecords implements JobRecords {
 
     private int execute(String sql, Object... parameters) {
         try (Connection connection = dataSource.getConnection();
-                PreparedStatement statement = PostgresVmLeases.prepare(connection, sql, parameters)) {
+                PreparedStatement statement = PostgresLeaseFence.prepare(connection, sql, parameters)) {
             return statement.executeUpdate();
         } catch (SQLException e) {
-            throw new PostgresVmLeases.StoreException("resize job record write failed: " + e.getMessage(), e);
+            throw new PostgresLeaseFence.StoreException("resize job record write failed: " + e.getMessage(), e);
         }
     }
 
     private List<JobRecord> select(String sql, Object... parameters) {
         try (Connection connection = dataSource.getConnection();
-                PreparedStatement statement = PostgresVmLeases.prepare(connection, sql, parameters);
+                PreparedStatement statement = PostgresLeaseFence.prepare(connection, sql, parameters);
                 ResultSet row = statement.executeQuery()) {
             List<JobRecord> records = new ArrayList<>();
             while (row.next()) {
@@ -119,7 +120,7 @@ public class PostgresJobRecords implements JobRecords {
             }
             return records;
         } catch (SQLException e) {
-            throw new PostgresVmLeases.StoreException("resize job record read failed: " + e.getMessage(), e);
+            throw new PostgresLeaseFence.StoreException("resize job record read failed: " + e.getMessage(), e);
         }
     }
 }

@@ -3,6 +3,7 @@ package io.ballast.worker.jobs.events;
 import static io.ballast.worker.jobs.events.JobTrail.finishedOrFailed;
 import static io.ballast.worker.jobs.events.JobTrail.ofJob;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.Message;
@@ -18,6 +19,7 @@ import io.ballast.proto.worker.v1.PartitionTarget;
 import io.ballast.proto.worker.v1.ResizeJob;
 import io.ballast.proto.worker.v1.ScanJob;
 import io.ballast.support.events.Events;
+import io.ballast.support.inventory.JobLeaseHolder;
 import io.ballast.testsupport.EventProducer;
 import io.ballast.testsupport.EventTap;
 import io.ballast.testsupport.InjectKafkaBroker;
@@ -25,6 +27,7 @@ import io.ballast.testsupport.KafkaResource;
 import io.ballast.testsupport.PostgresResource;
 import io.ballast.testsupport.SystemPrerequisites;
 import io.ballast.worker.hypervisor.Hypervisor;
+import io.ballast.worker.jobs.InventoryProcess;
 import io.ballast.worker.jobs.JobRecord;
 import io.ballast.worker.jobs.JobRecords;
 import io.ballast.worker.lease.VmLeases;
@@ -49,16 +52,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Resize jobs through the real broker to the booted worker: leases and job records in PostgreSQL, the VM powered off
+ * Resize jobs through the real broker to the booted worker: VM leases from the packaged inventory-service over gRPC
+ * ({@link InventoryProcess}), job records in PostgreSQL fenced by their tokens, the VM powered off
  * and on through libvirt (its built-in {@code test:///default} driver and the domain {@code test} it defines), the
  * image renamed while the job owns it, and a worker that stopped mid-job continuing from its record and journal.
  */
 @QuarkusTest
 @WithTestResource(KafkaResource.class)
 @WithTestResource(PostgresResource.class)
+@WithTestResource(InventoryProcess.class)
 class ResizeJobTest {
 
     private static final String DOMAIN = "test";
+    private static final String VM = InventoryProcess.VM;
 
     @InjectKafkaBroker
     KafkaBroker broker;
@@ -92,7 +98,7 @@ class ResizeJobTest {
         TestImages.Built built = TestImages.mbrWithLogicals(temp);
         Path image = built.image();
         long sizeBefore = Files.size(image);
-        ResizeJob job = job("vm-" + UUID.randomUUID(), image).build();
+        ResizeJob job = job(VM, image).build();
 
         List<Message> own = runJob(job);
 
@@ -116,7 +122,7 @@ class ResizeJobTest {
         assertThat(record.state()).isEqualTo(JobRecord.State.FINISHED);
         assertThat(record.wasRunning()).isTrue();
         assertThat(record.poweredOff()).isFalse();
-        assertThat(leases.current(job.getVmId())).isEmpty();
+        assertReleased(job.getVmId());
         TestImages.assertExtKept(built, image, 1, 5);
     }
 
@@ -124,18 +130,27 @@ class ResizeJobTest {
     void aVmLeasedByAnotherHolderOrAPlanThatCannotBeIsRefusedWithEverythingAsItWas() throws Exception {
         Path image = TestImages.mbrWithLogicals(temp).image();
         String before = TestImages.sha256(image);
-        String vm = "vm-" + UUID.randomUUID();
-        VmLeases.Lease other =
-                leases.acquire(vm, "other-worker", Duration.ofMinutes(5)).orElseThrow();
-
-        List<Message> leased = runJob(job(vm, image).build());
+        String vm = VM;
+        VmLeases.Lease other = leases.acquire(vm, "other-worker", Duration.ofMinutes(5));
+        List<Message> leased;
+        try {
+            leased = runJob(job(vm, image).build());
+        } finally {
+            leases.release(other);
+        }
 
         assertThat(leased.getLast()).isInstanceOfSatisfying(JobFailed.class, failed -> {
             assertThat(failed.getStep()).isEqualTo("lease");
-            assertThat(failed.getReason()).contains("other-worker");
+            assertThat(failed.getReason()).contains("FAILED_PRECONDITION").contains("other-worker");
             assertThat(failed.getRolledBack()).isTrue();
         });
-        leases.release(other);
+        assertThat(TestImages.sha256(image)).isEqualTo(before);
+
+        List<Message> unknown = runJob(job("no-such-vm", image).build());
+        assertThat(unknown.getLast()).isInstanceOfSatisfying(JobFailed.class, failed -> {
+            assertThat(failed.getStep()).isEqualTo("lease");
+            assertThat(failed.getReason()).contains("NOT_FOUND");
+        });
 
         ResizeJob tooSmall = job(vm, image)
                 .clearFreeRatio()
@@ -151,7 +166,7 @@ class ResizeJobTest {
         assertThat(TestImages.leftovers(image)).isEmpty();
         assertThat(hypervisor.state(DOMAIN)).isEqualTo(Hypervisor.PowerState.RUNNING);
         assertThat(records.find(tooSmall.getJobId()).orElseThrow().poweredOff()).isFalse();
-        assertThat(leases.current(vm)).isEmpty();
+        assertReleased(vm);
     }
 
     @Test
@@ -189,7 +204,7 @@ class ResizeJobTest {
             assertThat(TestImages.leftovers(image)).isEmpty();
             assertThat(test.hypervisor.state(DOMAIN)).isEqualTo(Hypervisor.PowerState.RUNNING);
             assertThat(test.records.find(jobId).orElseThrow().state()).isEqualTo(JobRecord.State.FINISHED);
-            assertThat(test.leases.current(vm)).isEmpty();
+            test.assertReleased(vm);
             TestImages.assertExtKept(built, image, 1, 5);
         }
     }
@@ -202,13 +217,12 @@ class ResizeJobTest {
     private Stopped stoppedAtStep4(JobRecord.State state) throws Exception {
         TestImages.Built built = TestImages.mbrWithLogicals(temp);
         Path image = built.image();
-        String vm = "vm-" + UUID.randomUUID();
+        String vm = VM;
         String jobId = UUID.randomUUID().toString();
         ResizeOptions options =
                 new ResizeOptions(Map.of(), OptionalDouble.of(0.3), Alignment.MIB_1, Set.of(), false, true);
         Path jobImage = image.resolveSibling(image.getFileName() + ".ballast-job-" + jobId);
-        VmLeases.Lease lease =
-                leases.acquire(vm, "test-host", Duration.ofMinutes(5)).orElseThrow();
+        VmLeases.Lease lease = leases.acquire(vm, JobLeaseHolder.of("test-host", jobId), Duration.ofMinutes(5));
         records.insert(new JobRecord(
                 jobId,
                 "test-host",
@@ -278,13 +292,15 @@ class ResizeJobTest {
 
     @Test
     void aLeaseThatExpiredAndPassedOnFencesTheOldHoldersWrites() throws Exception {
-        String vm = "vm-" + UUID.randomUUID();
-        VmLeases.Lease first =
-                leases.acquire(vm, "worker-a", Duration.ofMillis(300)).orElseThrow();
-        assertThat(leases.acquire(vm, "worker-b", Duration.ofMinutes(1))).isEmpty();
+        String vm = VM;
+        VmLeases.Lease first = leases.acquire(vm, "worker-a", Duration.ofSeconds(1));
+        assertThatThrownBy(() -> leases.acquire(vm, "worker-b", Duration.ofMinutes(1)))
+                .isInstanceOf(VmLeases.Refused.class)
+                .hasMessageContaining("worker-a");
         Path image = temp.resolve("disk.img");
+        String jobId = "job-" + UUID.randomUUID();
         records.insert(new JobRecord(
-                "job-" + vm,
+                jobId,
                 "worker-a",
                 vm,
                 "disk-1",
@@ -299,21 +315,44 @@ class ResizeJobTest {
                 "",
                 first.token()));
 
-        // the first lease expires after 300 ms; then worker-b may take it
+        // inventory lets the first lease end after a second; then worker-b may take it
         VmLeases.Lease second = await().atMost(Duration.ofSeconds(10))
-                .pollInterval(Duration.ofMillis(50))
-                .until(() -> leases.acquire(vm, "worker-b", Duration.ofMinutes(1)), Optional::isPresent)
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> tryAcquire(vm, "worker-b"), Optional::isPresent)
                 .orElseThrow();
 
         assertThat(second.token()).isGreaterThan(first.token());
-        assertThat(leases.renew(first, Duration.ofMinutes(1))).isEmpty();
-        JobRecord stale = records.find("job-" + vm).orElseThrow().at(io.ballast.worker.jobs.JobStep.POWER_OFF);
-        assertThat(records.update(stale)).as("a write under the expired token").isFalse();
+        assertThatThrownBy(() -> leases.renew(first, Duration.ofMinutes(1)))
+                .as("inventory refuses the stale token")
+                .isInstanceOf(VmLeases.Lost.class)
+                .hasMessageContaining("FAILED_PRECONDITION");
+        JobRecord stale = records.find(jobId).orElseThrow().at(io.ballast.worker.jobs.JobStep.POWER_OFF);
+        assertThat(records.update(stale))
+                .as("a record write under the expired token")
+                .isFalse();
         assertThat(records.update(stale.under(second.token()))).isTrue();
         leases.release(first);
-        assertThat(leases.current(vm)).contains(second);
+        assertThatThrownBy(() -> leases.acquire(vm, "worker-c", Duration.ofMinutes(1)))
+                .as("releasing under the stale token leaves the new holder's lease")
+                .isInstanceOf(VmLeases.Refused.class)
+                .hasMessageContaining("worker-b");
         leases.release(second);
-        assertThat(leases.current(vm)).isEmpty();
+        assertReleased(vm);
+    }
+
+    private Optional<VmLeases.Lease> tryAcquire(String vm, String holder) {
+        try {
+            return Optional.of(leases.acquire(vm, holder, Duration.ofMinutes(1)));
+        } catch (VmLeases.Refused e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Inventory grants {@code vm}'s lease to another holder at once: whoever held it released it. */
+    private void assertReleased(String vm) {
+        VmLeases.Lease probe =
+                tryAcquire(vm, "test-probe").orElseThrow(() -> new AssertionError("VM " + vm + " is still leased"));
+        leases.release(probe);
     }
 
     private static ResizeJob.Builder job(String vm, Path image) {

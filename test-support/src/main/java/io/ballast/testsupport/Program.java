@@ -1,4 +1,4 @@
-package io.ballast.contract;
+package io.ballast.testsupport;
 
 import io.ballast.local.Checkout;
 import io.ballast.local.launch.Launch;
@@ -7,7 +7,6 @@ import io.ballast.local.launch.Launcher;
 import io.ballast.local.launch.Output;
 import io.ballast.local.launch.Readiness;
 import io.ballast.local.launch.Startup;
-import io.ballast.testsupport.PrometheusText;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -21,14 +20,16 @@ import java.util.Map;
 
 /**
  * One of Ballast's packaged programs running as its own process, as an operator runs it (local-runtime's launcher):
- * output kept in a log file (printed when a test fails), stopped with SIGTERM.
+ * output kept in a log file (printed when a test fails), stopped with SIGTERM. Tests run in a module directory of
+ * the checkout, one level below its root.
  */
-final class Program implements AutoCloseable {
+public final class Program implements AutoCloseable {
 
     /** This build's checkout: the module directory the tests run in is one level down. */
-    static final Checkout CHECKOUT = new Checkout(Path.of("").toAbsolutePath().getParent());
+    public static final Checkout CHECKOUT =
+            new Checkout(Path.of("").toAbsolutePath().getParent());
 
-    static final Path ROOT = CHECKOUT.root();
+    public static final Path ROOT = CHECKOUT.root();
 
     private final LaunchedProgram program;
 
@@ -37,7 +38,7 @@ final class Program implements AutoCloseable {
     }
 
     /** A Quarkus service of this build on {@code httpPort}, with the environment given. */
-    static Program service(String module, Path logs, int httpPort, Map<String, String> environment) {
+    public static Program service(String module, Path logs, int httpPort, Map<String, String> environment) {
         List<String> command = CHECKOUT.service(
                 module,
                 List.of(
@@ -50,7 +51,7 @@ final class Program implements AutoCloseable {
     }
 
     /** The guest agent of this build with its arguments. */
-    static Program agent(String name, Path logs, String... arguments) {
+    public static Program agent(String name, Path logs, String... arguments) {
         List<String> command = new ArrayList<>(List.of(
                 Launcher.java().toString(),
                 "-XX:+UseSerialGC",
@@ -68,7 +69,7 @@ final class Program implements AutoCloseable {
     }
 
     /** Waits until {@code /q/health/ready} answers 200 on {@code httpPort}. */
-    Program awaitReady(int httpPort, Duration timeout) throws InterruptedException {
+    public Program awaitReady(int httpPort, Duration timeout) throws InterruptedException {
         switch (program.awaitReady(Readiness.healthReady(httpPort), timeout)) {
             case Startup.Ready ready -> {
                 return this;
@@ -82,18 +83,18 @@ final class Program implements AutoCloseable {
     }
 
     /** Waits until the program's output contains {@code text}. */
-    void awaitOutput(String text, Duration timeout) throws InterruptedException {
+    public void awaitOutput(String text, Duration timeout) throws InterruptedException {
         if (!(program.awaitReady(new Readiness.OutputContains(text), timeout) instanceof Startup.Ready)) {
             throw new AssertionError(program.name() + " never printed '" + text + "':\n" + log());
         }
     }
 
-    String log() {
+    public String log() {
         return program.outputText();
     }
 
     /** The program's {@code /q/metrics} on {@code httpPort}, parsed. */
-    static PrometheusText metrics(int httpPort) throws IOException, InterruptedException {
+    public static PrometheusText metrics(int httpPort) throws IOException, InterruptedException {
         return PrometheusText.parse(HttpClient.newHttpClient()
                 .send(
                         HttpRequest.newBuilder(URI.create("http://localhost:" + httpPort + "/q/metrics"))
@@ -102,7 +103,7 @@ final class Program implements AutoCloseable {
                 .body());
     }
 
-    static int freePort() {
+    public static int freePort() {
         return Launcher.freePort();
     }
 

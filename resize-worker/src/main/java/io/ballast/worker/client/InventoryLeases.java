@@ -1,0 +1,144 @@
+package io.ballast.worker.client;
+
+import com.google.protobuf.Timestamp;
+import io.ballast.proto.inventory.v1.AcquireVmLeaseRequest;
+import io.ballast.proto.inventory.v1.InventoryServiceGrpc;
+import io.ballast.proto.inventory.v1.ReleaseVmLeaseRequest;
+import io.ballast.proto.inventory.v1.RenewVmLeaseRequest;
+import io.ballast.proto.inventory.v1.VmLease;
+import io.ballast.support.grpc.BearerToken;
+import io.ballast.worker.config.WorkerConfig;
+import io.ballast.worker.lease.VmLeases;
+import io.ballast.worker.lease.store.PostgresLeaseFence;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.quarkus.grpc.GrpcClient;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.jboss.logging.Logger;
+
+/**
+ * {@link VmLeases} from the inventory service over gRPC ({@code quarkus.grpc.clients.inventory}), calling with the
+ * worker's bearer token ({@code ballast.worker.inventory-token-file}). A granted lease raises the VM's fence in the
+ * worker's schema ({@link PostgresLeaseFence}) before it is handed out, so the worker's job record writes under an
+ * older token are refused from then on.
+ */
+@ApplicationScoped
+public class InventoryLeases implements VmLeases {
+
+    private static final Logger LOG = Logger.getLogger(InventoryLeases.class);
+
+    /** How long one call to inventory may take before it counts as unreachable. */
+    private static final Duration DEADLINE = Duration.ofSeconds(10);
+
+    private final InventoryServiceGrpc.InventoryServiceBlockingStub inventory;
+    private final PostgresLeaseFence fence;
+
+    InventoryLeases(
+            @GrpcClient("inventory") InventoryServiceGrpc.InventoryServiceBlockingStub inventory,
+            WorkerConfig config,
+            PostgresLeaseFence fence) {
+        this.inventory = inventory.withCallCredentials(BearerToken.of(() -> token(config.inventoryTokenFile())));
+        this.fence = fence;
+    }
+
+    @Override
+    public Lease acquire(String vmId, String holder, Duration ttl) throws Refused {
+        Lease lease;
+        try {
+            lease = lease(call().acquireVmLease(AcquireVmLeaseRequest.newBuilder()
+                            .setVmId(vmId)
+                            .setHolder(holder)
+                            .setTtlSeconds(seconds(ttl))
+                            .build())
+                    .getLease());
+        } catch (StatusRuntimeException e) {
+            throw new Refused("inventory did not lease VM " + vmId + ": " + reason(e));
+        }
+        if (!fence.raise(lease)) {
+            release(lease);
+            throw new Refused("inventory granted VM " + vmId + " under token " + lease.token()
+                    + ", older than one this worker's records were written under; not used");
+        }
+        return lease;
+    }
+
+    @Override
+    public Lease renew(Lease lease, Duration ttl) {
+        try {
+            return lease(call().renewVmLease(RenewVmLeaseRequest.newBuilder()
+                            .setVmId(lease.vmId())
+                            .setFencingToken(lease.token())
+                            .setTtlSeconds(seconds(ttl))
+                            .build())
+                    .getLease());
+        } catch (StatusRuntimeException e) {
+            if (refusal(e)) {
+                throw new Lost("inventory refused to renew the lease on VM " + lease.vmId() + " (token " + lease.token()
+                        + "): " + reason(e));
+            }
+            throw new Unreachable(
+                    "inventory could not be asked to renew the lease on VM " + lease.vmId() + ": " + reason(e), e);
+        }
+    }
+
+    @Override
+    public void release(Lease lease) {
+        try {
+            call().releaseVmLease(ReleaseVmLeaseRequest.newBuilder()
+                    .setVmId(lease.vmId())
+                    .setFencingToken(lease.token())
+                    .build());
+        } catch (StatusRuntimeException e) {
+            LOG.warnf(
+                    "lease release failed vm=%s token=%d reason=%s; it ends when it expires at %s",
+                    lease.vmId(), lease.token(), reason(e), lease.expiresAt());
+        }
+    }
+
+    private InventoryServiceGrpc.InventoryServiceBlockingStub call() {
+        return inventory.withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** An answer about the lease itself, as opposed to inventory not being reachable or not letting us in. */
+    private static boolean refusal(StatusRuntimeException e) {
+        Status.Code code = e.getStatus().getCode();
+        return code == Status.Code.FAILED_PRECONDITION || code == Status.Code.NOT_FOUND;
+    }
+
+    private static String reason(StatusRuntimeException e) {
+        Status status = e.getStatus();
+        return status.getCode() + (status.getDescription() == null ? "" : " " + status.getDescription());
+    }
+
+    private static int seconds(Duration ttl) {
+        return (int) Math.max(1, (ttl.toMillis() + 999) / 1000);
+    }
+
+    private static Lease lease(VmLease granted) {
+        Timestamp end = granted.getExpiresAt();
+        return new Lease(
+                granted.getVmId(),
+                granted.getHolder(),
+                granted.getFencingToken(),
+                Instant.ofEpochSecond(end.getSeconds(), end.getNanos()));
+    }
+
+    private static String token(Optional<Path> file) {
+        Path path = file.orElseThrow(
+                () -> new IllegalStateException(
+                        "no token to call inventory with: set ballast.worker.inventory-token-file (BALLAST_INVENTORY_TOKEN_FILE)"));
+        try {
+            return Files.readString(path).strip();
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not read the inventory token " + path + ": " + e.getMessage(), e);
+        }
+    }
+}

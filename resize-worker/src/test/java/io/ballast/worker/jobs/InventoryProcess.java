@@ -1,0 +1,107 @@
+package io.ballast.worker.jobs;
+
+import io.ballast.local.KafkaBroker;
+import io.ballast.local.LocalDatabase;
+import io.ballast.support.security.Roles;
+import io.ballast.testsupport.Directories;
+import io.ballast.testsupport.Postgres;
+import io.ballast.testsupport.Program;
+import io.ballast.testsupport.Tokens;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Quarkus test resource: the packaged inventory-service running as its own process (a database and a Kafka broker
+ * of its own), looking at libvirt's built-in {@code test:///default} host, so it knows the VM {@link #VM} of the
+ * domain {@code test} and leases it. The worker under test reaches it over gRPC with an operator token.
+ */
+public class InventoryProcess implements QuarkusTestResourceLifecycleManager {
+
+    /** The UUID of libvirt's built-in test domain {@code test}: the VM inventory knows and leases. */
+    public static final String VM = "6695eb01-f6a4-8304-79aa-97f2502e193f";
+
+    private static final Duration START_BOUND = Duration.ofSeconds(120);
+
+    private Path directory;
+    private KafkaBroker broker;
+    private Program inventory;
+
+    @Override
+    public Map<String, String> start() {
+        try {
+            directory = Files.createTempDirectory("inventory-process");
+            broker = KafkaBroker.start();
+            broker.createBallastTopics(1);
+            LocalDatabase.Database database = Postgres.shared().freshDatabase("inventory");
+            int port = Program.freePort();
+            Map<String, String> environment = new HashMap<>(database.environment());
+            environment.put("BALLAST_KAFKA_BOOTSTRAP", broker.bootstrapServers());
+            environment.put("BALLAST_JWT_PUBLIC_KEY", Tokens.publicKeyFile().toString());
+            environment.put("BALLAST_LIBVIRT_URIS", "test:///default");
+            inventory = Program.service("inventory-service", directory, port, environment)
+                    .awaitReady(port, START_BOUND);
+            awaitVm(port);
+            Path token = directory.resolve("worker.token");
+            Files.writeString(token, Tokens.token(Roles.OPERATOR, Duration.ofHours(12)));
+            return Map.of(
+                    "quarkus.grpc.clients.inventory.host", "localhost",
+                    "quarkus.grpc.clients.inventory.port", Integer.toString(port),
+                    // under test a gRPC client goes to its test-port, which is the service's own unless set
+                    "quarkus.grpc.clients.inventory.test-port", Integer.toString(port),
+                    "ballast.worker.inventory-token-file", token.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while inventory-service started", e);
+        }
+    }
+
+    /** Has inventory look at its host now, and waits until it recorded {@link #VM}. */
+    private void awaitVm(int port) throws IOException, InterruptedException {
+        HttpClient http = HttpClient.newHttpClient();
+        URI base = URI.create("http://localhost:" + port + "/api/v1/");
+        HttpResponse<String> refreshed = http.send(
+                HttpRequest.newBuilder(base.resolve("discovery/refresh"))
+                        .header("Authorization", Tokens.bearer(Roles.OPERATOR))
+                        .POST(HttpRequest.BodyPublishers.noBody())
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        HttpRequest vm = HttpRequest.newBuilder(base.resolve("vms/" + VM))
+                .header("Authorization", Tokens.bearer(Roles.VIEWER))
+                .build();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        HttpResponse<String> answer;
+        while ((answer = http.send(vm, HttpResponse.BodyHandlers.ofString())).statusCode() != 200) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("inventory-service never recorded VM " + VM + " of test:///default"
+                        + " (refresh answered " + refreshed.statusCode() + " " + refreshed.body() + "; the VM "
+                        + answer.statusCode() + " " + answer.body() + "):\n" + inventory.log());
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    @Override
+    public void stop() {
+        if (inventory != null) {
+            inventory.close();
+        }
+        if (broker != null) {
+            broker.stop();
+        }
+        if (directory != null) {
+            Directories.deleteTree(directory);
+        }
+    }
+}
