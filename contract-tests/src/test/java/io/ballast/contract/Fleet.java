@@ -10,6 +10,7 @@ import io.ballast.proto.ballast.v1.BallastFailed;
 import io.ballast.proto.ballast.v1.SetBallastSize;
 import io.ballast.proto.events.Decoded;
 import io.ballast.proto.events.Topic;
+import io.ballast.support.security.Roles;
 import io.ballast.testsupport.Commands;
 import io.ballast.testsupport.EventProducer;
 import io.ballast.testsupport.EventTap;
@@ -20,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -72,23 +74,56 @@ final class Fleet implements AutoCloseable {
         return new Gateway(program, http, tls);
     }
 
+    /** A worker for reclaim jobs only (it takes no VM leases): no inventory, libvirt's built-in test host. */
     Program worker(String hostId) throws InterruptedException {
-        int http = Program.freePort();
-        // The worker keeps its leases and job records in a database of its own here.
-        LocalDatabase.Database database = Postgres.shared().freshDatabase("worker");
-        Program program = Program.service(
-                "resize-worker",
-                logs,
-                http,
+        return worker(hostId, Map.of());
+    }
+
+    /**
+     * A worker for resize jobs on {@code hostId}: VM leases from {@code inventory} (with an operator token), the
+     * hypervisor {@code libvirtUri}.
+     */
+    Program worker(String hostId, Inventory inventory, String libvirtUri) throws Exception {
+        Path token = Files.writeString(
+                logs.resolve("worker-" + hostId + "-" + System.nanoTime() + ".token"),
+                Tokens.token(Roles.OPERATOR, Duration.ofHours(12)));
+        return worker(
+                hostId,
                 Map.of(
-                        "BALLAST_KAFKA_BOOTSTRAP", broker.bootstrapServers(),
-                        "BALLAST_HOST_ID", hostId,
-                        "BALLAST_DB_URL", database.jdbcUrl(),
-                        "BALLAST_DB_USER", database.username(),
-                        "BALLAST_DB_PASSWORD", database.password()));
+                        "BALLAST_INVENTORY_PORT", Integer.toString(inventory.httpPort()),
+                        "BALLAST_INVENTORY_TOKEN_FILE", token.toString(),
+                        "BALLAST_LIBVIRT_URI", libvirtUri));
+    }
+
+    private Program worker(String hostId, Map<String, String> more) throws InterruptedException {
+        int http = Program.freePort();
+        // The worker keeps its job records and lease fences in a database of its own here.
+        LocalDatabase.Database database = Postgres.shared().freshDatabase("worker");
+        Map<String, String> environment = new HashMap<>(database.environment());
+        environment.put("BALLAST_KAFKA_BOOTSTRAP", broker.bootstrapServers());
+        environment.put("BALLAST_HOST_ID", hostId);
+        environment.putAll(more);
+        Program program = Program.service("resize-worker", logs, http, environment);
         programs.add(program);
         program.awaitReady(http, Duration.ofMinutes(2));
         return program;
+    }
+
+    /** An inventory-service instance and its HTTP (and gRPC) port. */
+    record Inventory(Program program, int httpPort) {}
+
+    /** An inventory-service on {@code database}, verifying the test's tokens, looking at {@code libvirtUris}. */
+    Inventory inventoryService(LocalDatabase.Database database, String libvirtUris) throws InterruptedException {
+        int http = Program.freePort();
+        Map<String, String> environment = new HashMap<>(database.environment());
+        environment.putAll(Map.of(
+                "BALLAST_KAFKA_BOOTSTRAP", broker.bootstrapServers(),
+                "BALLAST_JWT_PUBLIC_KEY", Tokens.publicKeyFile().toString(),
+                "BALLAST_LIBVIRT_URIS", libvirtUris));
+        Program program = Program.service("inventory-service", logs, http, environment);
+        programs.add(program);
+        program.awaitReady(http, Duration.ofMinutes(2));
+        return new Inventory(program, http);
     }
 
     /** A reservation-service instance and its HTTP port. */
@@ -100,7 +135,7 @@ final class Fleet implements AutoCloseable {
      */
     Reservation reservationService(LocalDatabase.Database database) throws InterruptedException {
         int http = Program.freePort();
-        Map<String, String> environment = new java.util.HashMap<>(database.environment());
+        Map<String, String> environment = new HashMap<>(database.environment());
         environment.putAll(Map.of(
                 "BALLAST_KAFKA_BOOTSTRAP", broker.bootstrapServers(),
                 "BALLAST_JWT_PUBLIC_KEY", Tokens.publicKeyFile().toString(),

@@ -1,7 +1,8 @@
 package io.ballast.inventory;
 
-import static io.ballast.inventory.FleetXml.disk;
-import static io.ballast.inventory.FleetXml.volume;
+import io.ballast.testsupport.FleetXml;
+import static io.ballast.testsupport.FleetXml.disk;
+import static io.ballast.testsupport.FleetXml.volume;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.util.Map;

@@ -10,12 +10,14 @@ import io.ballast.local.launch.ProgramGroup;
 import io.ballast.local.launch.Readiness;
 import io.ballast.local.launch.Startup;
 import io.ballast.local.token.TokenKeys;
+import io.ballast.local.token.TokenMinter;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -67,11 +69,18 @@ public final class LocalStack implements Callable<Integer> {
 
     private static final String DB_URL_PREFIX = "jdbc:postgresql://";
 
+    /** The resize worker's bearer token for its calls to inventory, under the state's {@code run/}. */
+    static final String WORKER_TOKEN_FILE = "resize-worker-inventory.token";
+
+    /** How long the worker's token lasts: longer than a local stack runs. */
+    private static final Duration WORKER_TOKEN_TTL = Duration.ofDays(30);
+
     private final PrintStream out = System.out;
     private final PrintStream err = System.err;
     private ProgramGroup programs;
     private Path envFile;
     private Path publicKey;
+    private Path workerToken;
 
     public static void main(String[] args) {
         Program.of(new LocalStack()).exit(args);
@@ -90,8 +99,14 @@ public final class LocalStack implements Callable<Integer> {
         createCertificates(checkout, certs);
         // The key pair bearer tokens are signed with (./ballast token) and verified by every service.
         Path tokenKeys = TokenCommand.keyDirectory(checkout);
-        TokenKeys.loadOrCreate(tokenKeys);
+        TokenKeys keys = TokenKeys.loadOrCreate(tokenKeys);
         publicKey = tokenKeys.resolve(TokenKeys.PUBLIC_KEY_FILE);
+        // The worker takes VM leases from inventory with a token of its own, minted afresh at every start.
+        workerToken = run.resolve(WORKER_TOKEN_FILE);
+        Files.writeString(
+                workerToken,
+                new TokenMinter(keys.privateKey(), Clock.systemUTC())
+                        .mint("resize-worker", "operator", WORKER_TOKEN_TTL));
 
         // Ctrl-C, a service manager's SIGTERM, a closed terminal: each ends in the JVM's shutdown, which stops all.
         programs = ProgramGroup.open("the stack", new Stopping());
@@ -122,6 +137,10 @@ public final class LocalStack implements Callable<Integer> {
         Map<String, String> environment = new HashMap<>(infraEnvironment);
         environment.put("BALLAST_GATEWAY_CERTS", certs.toString());
         environment.put(PUBLIC_KEY_VARIABLE, publicKey.toString());
+        environment.put("BALLAST_INVENTORY_TOKEN_FILE", workerToken.toString());
+        SERVICES.stream()
+                .filter(service -> service.module().equals("inventory-service"))
+                .forEach(inventory -> environment.put("BALLAST_INVENTORY_PORT", Integer.toString(inventory.port())));
         // Started together, so stopped together, before the infrastructure they need.
         List<LaunchedProgram> services = programs.startTogether(SERVICES.stream()
                 .map(service -> Launch.of(

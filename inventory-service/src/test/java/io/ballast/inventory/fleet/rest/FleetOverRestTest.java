@@ -1,15 +1,15 @@
 package io.ballast.inventory.fleet.rest;
 
-import static io.ballast.inventory.FleetXml.GIB;
-import static io.ballast.inventory.FleetXml.POOL_CAPACITY;
-import static io.ballast.inventory.FleetXml.disk;
-import static io.ballast.inventory.FleetXml.volume;
+import static io.ballast.testsupport.FleetXml.GIB;
+import static io.ballast.testsupport.FleetXml.POOL_CAPACITY;
+import static io.ballast.testsupport.FleetXml.disk;
+import static io.ballast.testsupport.FleetXml.volume;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.ballast.inventory.Api;
 import io.ballast.inventory.ConfiguredFleet;
-import io.ballast.inventory.FleetXml;
+import io.ballast.testsupport.FleetXml;
 import io.ballast.local.KafkaBroker;
 import io.ballast.proto.events.Decoded;
 import io.ballast.proto.events.Topic;

@@ -1,14 +1,14 @@
 package io.ballast.inventory.job.store;
 
-import static io.ballast.inventory.FleetXml.GIB;
-import static io.ballast.inventory.FleetXml.disk;
-import static io.ballast.inventory.FleetXml.volume;
+import static io.ballast.testsupport.FleetXml.GIB;
+import static io.ballast.testsupport.FleetXml.disk;
+import static io.ballast.testsupport.FleetXml.volume;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.ballast.inventory.Api;
 import io.ballast.inventory.ConfiguredFleet;
-import io.ballast.inventory.FleetXml;
+import io.ballast.testsupport.FleetXml;
 import io.ballast.inventory.SimulatedWorker;
 import io.ballast.local.KafkaBroker;
 import io.ballast.support.security.Roles;

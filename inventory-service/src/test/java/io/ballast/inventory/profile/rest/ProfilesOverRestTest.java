@@ -1,12 +1,12 @@
 package io.ballast.inventory.profile.rest;
 
-import static io.ballast.inventory.FleetXml.disk;
-import static io.ballast.inventory.FleetXml.volume;
+import static io.ballast.testsupport.FleetXml.disk;
+import static io.ballast.testsupport.FleetXml.volume;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ballast.inventory.Api;
 import io.ballast.inventory.ConfiguredFleet;
-import io.ballast.inventory.FleetXml;
+import io.ballast.testsupport.FleetXml;
 import io.ballast.local.KafkaBroker;
 import io.ballast.proto.events.Topic;
 import io.ballast.proto.inventory.v1.ProfileUpserted;

@@ -1,4 +1,4 @@
-package io.ballast.inventory;
+package io.ballast.testsupport;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -111,7 +111,7 @@ public final class FleetXml {
         return "test://" + file.toAbsolutePath();
     }
 
-    /** Where the tests' hosts are written: the module's build directory. */
+    /** Where a test's hosts are written: the build directory of the module under test. */
     public static Path file(String name) {
         return Path.of("target", "test-fleets", name + ".xml").toAbsolutePath();
     }

@@ -1,0 +1,234 @@
+package io.ballast.contract;
+
+import static io.ballast.testsupport.FleetXml.disk;
+import static io.ballast.testsupport.FleetXml.volume;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ballast.proto.events.Decoded;
+import io.ballast.proto.events.Topic;
+import io.ballast.proto.worker.v1.JobFailed;
+import io.ballast.support.security.Roles;
+import io.ballast.testsupport.Commands;
+import io.ballast.testsupport.EventTap;
+import io.ballast.testsupport.FleetXml;
+import io.ballast.testsupport.LoopDisk;
+import io.ballast.testsupport.Postgres;
+import io.ballast.testsupport.Program;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A resize job from the inventory's REST interface to the real worker and back, on real processes: inventory-service
+ * discovers a libvirt test host whose one VM has a real partitioned raw image with ext4 on it; a resize asked for
+ * over REST is scanned first, then sent; the worker takes the VM's lease from inventory over gRPC, powers the VM off,
+ * shrinks the partition in place, truncates the image, powers it on, and the job's step history, its realized savings
+ * and the new layout (scanned again) come back to inventory. A job cancelled before its worker began is refused its
+ * lease and leaves the image as it was.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ResizeThroughInventoryTest {
+
+    private static final long MIB = 1L << 20;
+    private static final long GIB = 1L << 30;
+    private static final Duration WAIT = Fleet.WAIT;
+    private static final String VM = "3c000000-0000-0000-0000-000000000001";
+    private static final String DISK = VM + "-vda";
+
+    @TempDir
+    static Path shared;
+
+    private static Fleet fleet;
+    private static Fleet.Inventory inventoryService;
+    private static RestApi inventory;
+    private static Path image;
+    private static String uri;
+    private static String hostId;
+
+    @BeforeAll
+    static void fleet() throws Exception {
+        fleet = new Fleet(shared, 0);
+        try (LoopDisk disk = LoopDisk.create(shared, GIB, "start=2048, type=83\n")) {
+            Path mount = disk.mountExt4(1, shared);
+            Files.write(mount.resolve("data"), new byte[(int) (24 * MIB)]);
+            disk.unmount(mount);
+            image = disk.keep();
+        }
+        uri = new FleetXml()
+                .pool(
+                        "pool-resize",
+                        "3a000000-0000-0000-0000-000000000001",
+                        image.getParent().toString(),
+                        volume(image.getFileName().toString(), 1, 1, "raw"))
+                .domain("resize-loop", VM, true, disk("vda", image.toString(), "raw", "resize-loop-1"))
+                .writeTo(shared.resolve("host.xml"));
+        inventoryService = fleet.inventoryService(Postgres.shared().freshDatabase("inventory"), uri);
+        inventory = new RestApi(inventoryService.httpPort());
+        RestApi.ok(inventory.send("POST", "/discovery/refresh", Roles.OPERATOR, RestApi.JSON.createObjectNode()));
+        hostId = RestApi.ok(inventory.get("/vms/" + VM)).get("hostId").asText();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (fleet != null) {
+            fleet.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void aResizeAskedOfInventoryRunsOnTheWorkerUnderInventorysLeaseAndItsHistoryComesBack() throws Exception {
+        try (Program worker = fleet.worker(hostId, inventoryService, uri)) {
+            resizeRunsAndComesBack();
+        }
+    }
+
+    private void resizeRunsAndComesBack() throws Exception {
+        long imageBefore = Files.size(image);
+
+        ObjectNode shrink = resize(256 * MIB);
+        JsonNode waiting = RestApi.expect(inventory.send("POST", "/resize-jobs", Roles.OPERATOR, shrink), 202);
+        assertThat(waiting.get("state").asText())
+                .as("no layout known: a scan first")
+                .isEqualTo("WAITING_FOR_SCAN");
+        String jobId = waiting.get("id").asText();
+
+        JsonNode done = awaitEnded(jobId);
+        assertThat(done.get("state").asText()).as("the job: %s", done).isEqualTo("FINISHED");
+        assertThat(done.get("workerHost").asText()).isEqualTo(hostId);
+        List<String> steps = new ArrayList<>();
+        done.get("steps").forEach(step -> steps.add(step.get("step").asText()));
+        assertThat(steps)
+                .as("the step history from the worker's progress")
+                .containsSubsequence(
+                        "waiting",
+                        "queued",
+                        "started",
+                        "power-off",
+                        "lock",
+                        "resize",
+                        "unlock",
+                        "power-on",
+                        "finished");
+        JsonNode result = done.get("result");
+        assertThat(result.get("imageBeforeBytes").asLong()).isEqualTo(imageBefore);
+        assertThat(result.get("imageAfterBytes").asLong())
+                .as("truncated after the shrunk partition")
+                .isEqualTo(Files.size(image))
+                .isLessThan(imageBefore)
+                .isGreaterThanOrEqualTo(MIB + 256 * MIB);
+        assertThat(done.get("realizedSavingsBytes").asLong())
+                .isEqualTo(result.get("backedBeforeBytes").asLong()
+                        - result.get("backedAfterBytes").asLong());
+
+        // inventory scans the changed disk again: the layout it now shows is the worker's result
+        JsonNode layout = await().atMost(WAIT)
+                .until(
+                        () -> inventory.get("/disks/" + DISK + "/layout"),
+                        answer -> answer.status() == 200
+                                && answer.body()
+                                                .get("partitions")
+                                                .get(0)
+                                                .get("sizeBytes")
+                                                .asLong()
+                                        == 256 * MIB)
+                .body();
+        assertThat(layout.get("partitions").get(0).get("filesystem").asText()).isEqualTo("ext2/3/4");
+        assertFilesystemClean(image, MIB, 256 * MIB);
+    }
+
+    @Test
+    @Order(2)
+    void aResizeCancelledBeforeItsWorkerBeganIsRefusedItsLeaseAndChangesNothing() throws Exception {
+        // layout known first, so the resize is sent at once; no worker reads the jobs meanwhile
+        try (Program scanner = fleet.worker(hostId, inventoryService, uri)) {
+            String scanId = RestApi.expect(
+                            inventory.send(
+                                    "POST",
+                                    "/disks/" + DISK + "/scan",
+                                    Roles.OPERATOR,
+                                    RestApi.JSON.createObjectNode()),
+                            202)
+                    .get("id")
+                    .asText();
+            assertThat(awaitEnded(scanId).get("state").asText()).isEqualTo("FINISHED");
+        }
+        String before = sha256(image);
+
+        try (EventTap progress = fleet.tap(Topic.WORKER_PROGRESS)) {
+            JsonNode sent =
+                    RestApi.expect(inventory.send("POST", "/resize-jobs", Roles.OPERATOR, resize(192 * MIB)), 201);
+            String jobId = sent.get("id").asText();
+            JsonNode cancelled = RestApi.ok(inventory.send(
+                    "POST", "/resize-jobs/" + jobId + "/cancel", Roles.OPERATOR, RestApi.JSON.createObjectNode()));
+            assertThat(cancelled.get("state").asText()).isEqualTo("CANCELLED");
+
+            try (Program worker = fleet.worker(hostId, inventoryService, uri)) {
+                Predicate<Decoded.Event> failedAtLease = event -> event.payload() instanceof JobFailed failed
+                        && failed.getJobId().equals(jobId);
+                JobFailed failed = (JobFailed) progress.readUntil(failedAtLease, WAIT).stream()
+                        .filter(failedAtLease)
+                        .findFirst()
+                        .orElseThrow()
+                        .payload();
+                assertThat(failed.getStep()).isEqualTo("lease");
+                assertThat(failed.getReason()).contains("cancelled");
+                assertThat(failed.getRolledBack()).isTrue();
+            }
+            assertThat(sha256(image)).as("the image as it was").isEqualTo(before);
+            JsonNode job = RestApi.ok(inventory.get("/resize-jobs/" + jobId));
+            assertThat(job.get("state").asText()).isEqualTo("CANCELLED");
+        }
+    }
+
+    private static ObjectNode resize(long partitionBytes) {
+        ObjectNode request = RestApi.JSON.createObjectNode().put("vmId", VM);
+        request.putArray("targets").addObject().put("partition", 1).put("sizeBytes", partitionBytes);
+        return request;
+    }
+
+    private static JsonNode awaitEnded(String jobId) {
+        return await().atMost(WAIT)
+                .pollInterval(Duration.ofMillis(500))
+                .until(() -> RestApi.ok(inventory.get("/resize-jobs/" + jobId)), job -> List.of(
+                                "FINISHED", "FAILED", "CANCELLED")
+                        .contains(job.get("state").asText()));
+    }
+
+    private static String sha256(Path file) {
+        return Commands.run("sha256sum", file.toString()).split(" ")[0];
+    }
+
+    /** e2fsck, reading only, finds the filesystem at {@code startBytes} of {@code image} clean. */
+    private static void assertFilesystemClean(Path image, long startBytes, long sizeBytes) {
+        String device = Commands.run(
+                        "losetup",
+                        "--find",
+                        "--show",
+                        "--read-only",
+                        "--offset",
+                        Long.toString(startBytes),
+                        "--sizelimit",
+                        Long.toString(sizeBytes),
+                        image.toString())
+                .strip();
+        try {
+            Commands.run("e2fsck", "-fn", device);
+        } finally {
+            Commands.run("losetup", "--detach", device);
+        }
+    }
+}
