@@ -1,9 +1,9 @@
 package io.ballast.inventory;
 
-import io.ballast.testsupport.FleetXml;
 import static io.ballast.testsupport.FleetXml.disk;
 import static io.ballast.testsupport.FleetXml.volume;
 
+import io.ballast.testsupport.FleetXml;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.util.Map;
 

@@ -8,7 +8,7 @@ import java.util.List;
 /**
  * The partition targets of a resize, checked against the disk's layout, and the bytes they save. A profile's targets
  * shrink each partition whose filesystem can say what it uses (and can be shrunk) so that {@code desiredFreeRatio} of
- * it stays free, with room for its growth horizon, never below the filesystem's minimum, rounded up to whole MiB; a
+ * it stays free, with room for the guest's growth over the profile's horizon, never below the filesystem's minimum, rounded up to whole MiB; a
  * partition the profile would grow is left as it is (right-sizing by profile never takes space). Given targets are
  * refused below a filesystem's minimum, for a partition the disk does not have, or for one whose filesystem cannot be
  * resized.
@@ -25,19 +25,25 @@ public record ResizePlan(List<PartitionTarget> targets, long savingsBytes) {
     }
 
     /**
-     * The plan {@code profile} gives {@code layout}, allowing {@code growthBytesPerDay} of growth for each of the
-     * profile's horizon days (0 when unknown).
+     * The plan {@code profile} gives {@code layout}, leaving room for {@code growthBytesPerDay} of the disk's growth
+     * (0 when unknown) for each of the profile's horizon days. The disk's growth is shared among its partitions in
+     * proportion to what each uses: the guest's usage is known by filesystem and mount point, not by partition.
      */
     public static ResizePlan byProfile(Layout layout, Profile profile, long growthBytesPerDay) {
+        List<Layout.Partition> resizable = layout.partitions().stream()
+                .filter(partition -> partition.usedBytes().isPresent()
+                        && partition.minimumBytes().isPresent())
+                .toList();
+        long usedOnDisk = resizable.stream()
+                .mapToLong(partition -> partition.usedBytes().getAsLong())
+                .sum();
+        double growthOnDisk = (double) Math.max(0, growthBytesPerDay) * profile.growthHorizonDays();
         List<PartitionTarget> targets = new ArrayList<>();
         long savings = 0;
-        for (Layout.Partition partition : layout.partitions()) {
-            if (partition.usedBytes().isEmpty() || partition.minimumBytes().isEmpty()) {
-                continue;
-            }
-            long used =
-                    partition.usedBytes().getAsLong() + Math.max(0, growthBytesPerDay) * profile.growthHorizonDays();
-            long wanted = (long) Math.ceil(used / (1 - profile.desiredFreeRatio()));
+        for (Layout.Partition partition : resizable) {
+            long used = partition.usedBytes().getAsLong();
+            long growth = usedOnDisk == 0 ? 0 : Math.round(growthOnDisk * used / usedOnDisk);
+            long wanted = (long) Math.ceil((used + growth) / (1 - profile.desiredFreeRatio()));
             long target = roundUp(Math.max(wanted, partition.minimumBytes().getAsLong()));
             if (target < partition.sizeBytes()) {
                 targets.add(new PartitionTarget(partition.number(), target));

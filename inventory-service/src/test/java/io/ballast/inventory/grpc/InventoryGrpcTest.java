@@ -8,7 +8,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.ballast.inventory.Api;
 import io.ballast.inventory.ConfiguredFleet;
-import io.ballast.testsupport.FleetXml;
 import io.ballast.proto.inventory.v1.AcquireVmLeaseRequest;
 import io.ballast.proto.inventory.v1.GetVirtualDiskRequest;
 import io.ballast.proto.inventory.v1.GetVmRequest;
@@ -20,6 +19,7 @@ import io.ballast.proto.inventory.v1.ReleaseVmLeaseRequest;
 import io.ballast.proto.inventory.v1.RenewVmLeaseRequest;
 import io.ballast.proto.inventory.v1.VmLease;
 import io.ballast.support.security.Roles;
+import io.ballast.testsupport.FleetXml;
 import io.ballast.testsupport.GrpcTestChannel;
 import io.ballast.testsupport.KafkaResource;
 import io.ballast.testsupport.PostgresResource;

@@ -69,6 +69,17 @@ class ResizePlanTest {
         ResizePlan plan = ResizePlan.byProfile(layout(ext(1, 10 * GIB, GIB, GIB / 2)), keeping(0.5, 10), 10 * MIB);
         assertThat(plan.targets()).containsExactly(new PartitionTarget(1, 2248 * MIB));
 
+        // the disk's growth is shared by what each partition uses: 1 GiB and 3 GiB used get 1/4 and 3/4 of
+        // 10 days of 40 MiB: 100 MiB and 300 MiB; kept half free, 2248 MiB and 6744 MiB
+        ResizePlan shared = ResizePlan.byProfile(
+                layout(ext(1, 10 * GIB, GIB, GIB / 2), ext(2, 10 * GIB, 3 * GIB, GIB)), keeping(0.5, 10), 40 * MIB);
+        assertThat(shared.targets())
+                .containsExactly(new PartitionTarget(1, 2248 * MIB), new PartitionTarget(2, 6744 * MIB));
+        assertThat(ResizePlan.byProfile(layout(ext(1, 10 * GIB, GIB, GIB / 2)), keeping(0.5, 10), -5 * MIB)
+                        .targets())
+                .as("a disk whose use falls is given no growth, and no shrinking below its use either")
+                .containsExactly(new PartitionTarget(1, 2 * GIB));
+
         ResizePlan odd = ResizePlan.byProfile(layout(ext(1, 10 * GIB, GIB + 1, GIB / 2)), keeping(0.5, 0), 0);
         assertThat(odd.targets().getFirst().sizeBytes() % MIB).isZero();
         assertThat(odd.targets().getFirst().sizeBytes()).isGreaterThanOrEqualTo(2 * GIB + 2);

@@ -10,7 +10,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.ballast.inventory.Api;
 import io.ballast.inventory.ConfiguredFleet;
-import io.ballast.testsupport.FleetXml;
 import io.ballast.inventory.SimulatedWorker;
 import io.ballast.local.KafkaBroker;
 import io.ballast.proto.events.Topic;
@@ -22,6 +21,7 @@ import io.ballast.proto.worker.v1.JobKind;
 import io.ballast.proto.worker.v1.ResizeJob;
 import io.ballast.support.security.Roles;
 import io.ballast.testsupport.EventProducer;
+import io.ballast.testsupport.FleetXml;
 import io.ballast.testsupport.InjectKafkaBroker;
 import io.ballast.testsupport.KafkaResource;
 import io.ballast.testsupport.PostgresResource;

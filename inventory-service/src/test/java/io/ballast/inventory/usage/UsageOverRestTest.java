@@ -9,13 +9,15 @@ import static org.awaitility.Awaitility.await;
 import io.agroal.api.AgroalDataSource;
 import io.ballast.inventory.Api;
 import io.ballast.inventory.ConfiguredFleet;
-import io.ballast.testsupport.FleetXml;
+import io.ballast.inventory.SimulatedWorker;
 import io.ballast.local.KafkaBroker;
 import io.ballast.proto.events.Topic;
 import io.ballast.proto.guest.v1.FilesystemUsage;
 import io.ballast.proto.guest.v1.UsageReported;
 import io.ballast.support.events.Events;
+import io.ballast.support.security.Roles;
 import io.ballast.testsupport.EventProducer;
+import io.ballast.testsupport.FleetXml;
 import io.ballast.testsupport.InjectKafkaBroker;
 import io.ballast.testsupport.KafkaResource;
 import io.ballast.testsupport.PostgresResource;
@@ -30,6 +32,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /** Guests' usage reports from the real broker into the latest figures, every report and hourly summaries. */
@@ -42,6 +46,7 @@ class UsageOverRestTest {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
     private static final String VM = "3b000000-0000-0000-0000-000000000001";
+    private static final long MIB = 1L << 20;
 
     @InjectKafkaBroker
     KafkaBroker broker;
@@ -127,6 +132,92 @@ class UsageOverRestTest {
         Api.problem(Api.read("/api/v1/vms/{id}/usage", VM), 400, "invalid-input");
         Api.problem(Api.read("/api/v1/vms/{id}/usage?mountPoint=/&since=yesterday", VM), 400, "invalid-input");
         Api.problem(Api.read("/api/v1/vms/no-such-vm/usage?mountPoint=/"), 404, "not-found");
+    }
+
+    @Test
+    void aDisksGrowthIsEstimatedFromItsHourlyUsageAndLeftRoomForByItsProfile() {
+        String vm = "3b000000-0000-0000-0000-000000000011";
+        String diskId = vm + "-vda";
+        Api.addHost(new FleetXml()
+                .pool("pool-g", "3a000000-0000-0000-0000-000000000011", "/ds/g", volume("g.img", 11, 3, "raw"))
+                .domain("g", vm, true, disk("vda", "/ds/g/g.img", "raw", "g-root"))
+                .writeTo(FleetXml.file("growth")));
+        Api.put(
+                        "/api/v1/profiles/growing",
+                        Roles.OPERATOR,
+                        Map.of("minFreeRatio", 0.25, "desiredFreeRatio", 0.5, "growthHorizonDays", 1))
+                .then()
+                .statusCode(201);
+        Api.put("/api/v1/vms/" + vm + "/profile", Roles.OPERATOR, Map.of("profile", "growing"))
+                .then()
+                .statusCode(200);
+        try (SimulatedWorker worker = new SimulatedWorker(broker.bootstrapServers())) {
+            Api.post("/api/v1/disks/" + diskId + "/scan", Roles.OPERATOR, "")
+                    .then()
+                    .statusCode(202);
+            worker.answerScan(SimulatedWorker.layout(
+                    "MBR", 11 * GIB, 0, SimulatedWorker.ext4(1, MIB, 10 * GIB, 2 * GIB, GIB, MIB)));
+        }
+        await().atMost(WAIT)
+                .until(() -> Api.read("/api/v1/disks/{id}/layout", diskId).statusCode() == 200);
+        assertThat(projected(diskId))
+                .as("no usage known: no growth; 2 GiB used kept half free is 4 GiB, 6 GiB saved")
+                .isEqualTo(6 * GIB);
+
+        // 48 hourly reports, the guest using 64 MiB more each hour: 1.5 GiB a day
+        Instant first = Instant.now().minus(Duration.ofHours(47)).truncatedTo(ChronoUnit.HOURS);
+        AtomicReference<Instant> at = new AtomicReference<>(first);
+        Clock reportClock = new Clock() {
+            @Override
+            public ZoneOffset getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return at.get();
+            }
+        };
+        try (EventProducer gateway =
+                EventProducer.connect(broker.bootstrapServers(), new Events("guest-gateway", reportClock))) {
+            for (int hour = 0; hour < 48; hour++) {
+                at.set(first.plus(Duration.ofHours(hour)).plusSeconds(300));
+                long used = 2 * GIB + hour * 64 * MIB;
+                gateway.publish(
+                        Topic.GUEST_TELEMETRY,
+                        vm,
+                        UsageReported.newBuilder()
+                                .setVmId(vm)
+                                .addFilesystems(FilesystemUsage.newBuilder()
+                                        .setMountPoint("/")
+                                        .setDiskId("virtio-g-root")
+                                        .setTotalBytes(10 * GIB)
+                                        .setUtilizedBytes(used)
+                                        .setFreeBytes(10 * GIB - used))
+                                .build());
+            }
+        }
+        await().atMost(WAIT)
+                .alias("the 2 GiB the scan found used, and a day's 1.5 GiB, kept half free: 7 GiB, 3 GiB saved")
+                .until(() -> projected(diskId) == 3 * GIB);
+        JsonPath job = Api.post("/api/v1/resize-jobs", Roles.OPERATOR, Map.of("vmId", vm, "byProfile", true))
+                .then()
+                .statusCode(201)
+                .extract()
+                .jsonPath();
+        assertThat(job.getLong("targets[0].sizeBytes")).isEqualTo(7 * GIB);
+        assertThat(job.getLong("projectedSavingsBytes")).isEqualTo(3 * GIB);
+    }
+
+    private static long projected(String diskId) {
+        Number bytes =
+                Api.get("/api/v1/reports/savings").get("disks.find { it.diskId == '" + diskId + "' }.projectedBytes");
+        return bytes.longValue();
     }
 
     private long count(String from) throws SQLException {

@@ -16,6 +16,7 @@ import io.ballast.inventory.profile.Alignment;
 import io.ballast.inventory.profile.Profile;
 import io.ballast.inventory.profile.store.ProfileStore;
 import io.ballast.inventory.store.NativeRows;
+import io.ballast.inventory.usage.store.UsageStore;
 import io.ballast.proto.events.Topic;
 import io.ballast.proto.worker.v1.DiskLayout;
 import io.ballast.proto.worker.v1.ImageResult;
@@ -55,6 +56,7 @@ public class Jobs {
     private final Outbox outbox;
     private final ObjectMapper json;
     private final Layouts layouts;
+    private final UsageStore usage;
     private final Clock clock = Clock.systemUTC();
 
     Jobs(
@@ -64,8 +66,10 @@ public class Jobs {
             LeaseStore leases,
             Outbox outbox,
             ObjectMapper json,
-            Layouts layouts) {
+            Layouts layouts,
+            UsageStore usage) {
         this.layouts = layouts;
+        this.usage = usage;
         this.entities = entities;
         this.fleet = fleet;
         this.profiles = profiles;
@@ -155,7 +159,8 @@ public class Jobs {
         }
         Profile profile = profiles.find(vm.profile().isEmpty() ? Profile.DEFAULT.name() : vm.profile())
                 .orElse(Profile.DEFAULT);
-        ResizePlan plan = ResizePlan.byProfile(layout, profile, 0);
+        long growth = usage.growthBytesPerDay(Optional.of(layout.diskId())).getOrDefault(layout.diskId(), 0L);
+        ResizePlan plan = ResizePlan.byProfile(layout, profile, growth);
         if (plan.targets().isEmpty()) {
             throw new Refusal.FailedPrecondition("profile " + profile.name() + " shrinks no partition of disk "
                     + layout.diskId() + ": nothing to save");

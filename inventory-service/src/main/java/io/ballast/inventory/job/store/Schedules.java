@@ -8,6 +8,7 @@ import io.ballast.inventory.profile.Profile;
 import io.ballast.inventory.profile.Schedule;
 import io.ballast.inventory.profile.store.ProfileStore;
 import io.ballast.inventory.store.NativeRows;
+import io.ballast.inventory.usage.store.UsageStore;
 import io.ballast.support.errors.Refusal;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
@@ -37,9 +38,11 @@ public class Schedules {
     private final ProfileStore profiles;
     private final Layouts layouts;
     private final Jobs jobs;
+    private final UsageStore usage;
     private final Clock clock = Clock.systemUTC();
 
-    Schedules(EntityManager entities, ProfileStore profiles, Layouts layouts, Jobs jobs) {
+    Schedules(EntityManager entities, ProfileStore profiles, Layouts layouts, Jobs jobs, UsageStore usage) {
+        this.usage = usage;
         this.entities = entities;
         this.profiles = profiles;
         this.layouts = layouts;
@@ -108,6 +111,7 @@ public class Schedules {
     private List<Candidate> candidates(Profile profile) {
         return QuarkusTransaction.requiringNew().call(() -> {
             Map<String, Layout> known = layouts.all();
+            Map<String, Long> growth = usage.growthBytesPerDay(Optional.empty());
             Map<String, Candidate> best = new java.util.LinkedHashMap<>();
             for (Object[] row : NativeRows.rows(
                     entities,
@@ -120,7 +124,8 @@ public class Schedules {
                 String vm = (String) row[0];
                 String disk = (String) row[1];
                 Optional<Long> savings = Optional.ofNullable(known.get(disk))
-                        .map(layout -> ResizePlan.byProfile(layout, profile, 0).savingsBytes());
+                        .map(layout -> ResizePlan.byProfile(layout, profile, growth.getOrDefault(disk, 0L))
+                                .savingsBytes());
                 Candidate candidate = new Candidate(vm, disk, savings);
                 Candidate current = best.get(vm);
                 if (current == null

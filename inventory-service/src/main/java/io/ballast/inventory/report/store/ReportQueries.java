@@ -13,6 +13,7 @@ import io.ballast.inventory.report.Reports.ProfileSavingsRow;
 import io.ballast.inventory.report.Reports.SavingsRow;
 import io.ballast.inventory.report.Reports.VmRow;
 import io.ballast.inventory.store.NativeRows;
+import io.ballast.inventory.usage.store.UsageStore;
 import io.ballast.support.errors.Refusal;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
@@ -37,8 +38,11 @@ public class ReportQueries {
     private final ProfileStore profiles;
     private final InventoryConfig config;
     private final Layouts layouts;
+    private final UsageStore usage;
 
-    ReportQueries(EntityManager entities, ProfileStore profiles, InventoryConfig config, Layouts layouts) {
+    ReportQueries(
+            EntityManager entities, ProfileStore profiles, InventoryConfig config, Layouts layouts, UsageStore usage) {
+        this.usage = usage;
         this.entities = entities;
         this.layouts = layouts;
         this.profiles = profiles;
@@ -129,6 +133,7 @@ public class ReportQueries {
     public Reports.Savings savings() {
         double price = config.reports().pricePerGib();
         Map<String, Layout> layouts = this.layouts.all();
+        Map<String, Long> growth = usage.growthBytesPerDay(Optional.empty());
         Map<String, Long> realized = new HashMap<>();
         for (Object[] row : NativeRows.rows(
                 entities,
@@ -152,7 +157,8 @@ public class ReportQueries {
             Layout layout = layouts.get(diskId);
             Long projected = layout == null
                     ? null
-                    : ResizePlan.byProfile(layout, profile, 0).savingsBytes();
+                    : ResizePlan.byProfile(layout, profile, growth.getOrDefault(diskId, 0L))
+                            .savingsBytes();
             long done = realized.getOrDefault(diskId, 0L);
             disks.add(new SavingsRow(
                     (String) row[0],

@@ -16,7 +16,9 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.jboss.logging.Logger;
 
@@ -89,6 +91,42 @@ public class UsageStore {
     @Transactional
     public List<FilesystemUsage> ofDisk(String diskId) {
         return latestWhere("disk_id = ?1", diskId);
+    }
+
+    /** How far back a disk's growth is estimated from: its hourly usage over this many days. */
+    public static final int GROWTH_WINDOW_DAYS = 30;
+
+    /** A trend needs at least a day of hourly usage: a disk with fewer hours has no growth estimated. */
+    public static final int GROWTH_MIN_HOURS = 24;
+
+    /**
+     * Each disk's growth, in bytes a day: the least-squares slope of what its guest uses (the hourly means of its
+     * filesystems' utilized bytes, ballast excluded, summed by hour) over the last {@value #GROWTH_WINDOW_DAYS} days.
+     * A disk with fewer than {@value #GROWTH_MIN_HOURS} hours of usage, or one whose use falls, is left out: no growth.
+     *
+     * @param diskId one disk, or every disk when empty
+     */
+    @Transactional
+    public Map<String, Long> growthBytesPerDay(Optional<String> diskId) {
+        Map<String, Long> growth = new HashMap<>();
+        for (Object[] row : NativeRows.rows(
+                entities,
+                // hours since the window's start keep the sums small: the slope comes out exact for exact data
+                "SELECT disk_id, regr_slope(used, extract(epoch FROM hour - ?1) / 3600) * 24 FROM (SELECT disk_id, hour,"
+                        + " sum(utilized_sum_bytes / samples)::float8 AS used FROM inventory.usage_hourly"
+                        + " WHERE disk_id IS NOT NULL AND hour >= ?1" + (diskId.isPresent() ? " AND disk_id = ?2" : "")
+                        + " GROUP BY disk_id, hour) h GROUP BY disk_id HAVING count(*) >= " + GROWTH_MIN_HOURS,
+                diskId.isPresent()
+                        ? new Object[] {
+                            Timestamp.from(clock.instant().minus(GROWTH_WINDOW_DAYS, ChronoUnit.DAYS)), diskId.get()
+                        }
+                        : new Object[] {Timestamp.from(clock.instant().minus(GROWTH_WINDOW_DAYS, ChronoUnit.DAYS))})) {
+            long perDay = row[1] == null ? 0 : Math.round(((Number) row[1]).doubleValue());
+            if (perDay > 0) {
+                growth.put((String) row[0], perDay);
+            }
+        }
+        return growth;
     }
 
     /**

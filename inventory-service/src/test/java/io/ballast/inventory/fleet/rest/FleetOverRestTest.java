@@ -9,7 +9,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.ballast.inventory.Api;
 import io.ballast.inventory.ConfiguredFleet;
-import io.ballast.testsupport.FleetXml;
 import io.ballast.local.KafkaBroker;
 import io.ballast.proto.events.Decoded;
 import io.ballast.proto.events.Topic;
@@ -21,6 +20,7 @@ import io.ballast.proto.inventory.v1.VmMigrated;
 import io.ballast.proto.inventory.v1.VmRemoved;
 import io.ballast.support.security.Roles;
 import io.ballast.testsupport.EventTap;
+import io.ballast.testsupport.FleetXml;
 import io.ballast.testsupport.InjectKafkaBroker;
 import io.ballast.testsupport.KafkaResource;
 import io.ballast.testsupport.PostgresResource;

@@ -9,7 +9,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.ballast.inventory.Api;
 import io.ballast.inventory.ConfiguredFleet;
-import io.ballast.testsupport.FleetXml;
 import io.ballast.inventory.SimulatedWorker;
 import io.ballast.local.KafkaBroker;
 import io.ballast.proto.events.Topic;
@@ -31,6 +30,7 @@ import io.ballast.support.inventory.JobLeaseHolder;
 import io.ballast.support.security.Roles;
 import io.ballast.testsupport.EventProducer;
 import io.ballast.testsupport.EventTap;
+import io.ballast.testsupport.FleetXml;
 import io.ballast.testsupport.GrpcTestChannel;
 import io.ballast.testsupport.InjectKafkaBroker;
 import io.ballast.testsupport.KafkaResource;

@@ -8,10 +8,10 @@ import static org.awaitility.Awaitility.await;
 
 import io.ballast.inventory.Api;
 import io.ballast.inventory.ConfiguredFleet;
-import io.ballast.testsupport.FleetXml;
 import io.ballast.inventory.SimulatedWorker;
 import io.ballast.local.KafkaBroker;
 import io.ballast.support.security.Roles;
+import io.ballast.testsupport.FleetXml;
 import io.ballast.testsupport.InjectKafkaBroker;
 import io.ballast.testsupport.KafkaResource;
 import io.ballast.testsupport.PostgresResource;

@@ -6,13 +6,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ballast.inventory.Api;
 import io.ballast.inventory.ConfiguredFleet;
-import io.ballast.testsupport.FleetXml;
 import io.ballast.local.KafkaBroker;
 import io.ballast.proto.events.Topic;
 import io.ballast.proto.inventory.v1.ProfileUpserted;
 import io.ballast.proto.inventory.v1.VmUpserted;
 import io.ballast.support.security.Roles;
 import io.ballast.testsupport.EventTap;
+import io.ballast.testsupport.FleetXml;
 import io.ballast.testsupport.InjectKafkaBroker;
 import io.ballast.testsupport.KafkaResource;
 import io.ballast.testsupport.PostgresResource;
