@@ -343,13 +343,14 @@ public class Jobs {
      * the VM, under a holder naming the job ({@code JobLeaseHolder}), and inventory refuses it for a cancelled job.
      * Cancelling and granting lock the job's row, so one of them comes first and the other sees it.
      *
-     * @throws Refusal.FailedPrecondition once the worker holds (or held) the lease for it, once it ended, and for a
-     *     scan or a dry run (they take no lease and change nothing: they cannot be called back, nor need to be)
+     * @throws Refusal.FailedPrecondition once its worker was granted the lease for it (whether held, released or
+     *     expired since), once it ended, and for a scan or a dry run (they take no lease and change nothing: they
+     *     cannot be called back, nor need to be)
      */
     public Job cancel(String id) {
         UUID uuid = uuid(id);
         List<Object[]> locked =
-                NativeRows.rows(entities, "SELECT id FROM inventory.job WHERE id = ?1 FOR UPDATE", uuid);
+                NativeRows.rows(entities, "SELECT id, leased_at FROM inventory.job WHERE id = ?1 FOR UPDATE", uuid);
         if (locked.isEmpty()) {
             throw new Refusal.NotFound("job", id);
         }
@@ -359,14 +360,18 @@ public class Jobs {
             case WAITING_FOR_SCAN -> detail = "cancelled while it waited for its scan; nothing was sent to the worker";
             case QUEUED, RUNNING -> {
                 if (job.kind() == Job.Kind.SCAN || job.request().dryRun()) {
-                    throw new Refusal.FailedPrecondition(
-                            "job " + id + " is a " + (job.kind() == Job.Kind.SCAN ? "scan" : "dry run")
-                                    + " the worker was sent: it changes nothing and takes no lease, so it cannot be called back");
+                    throw new Refusal.FailedPrecondition("job " + id + " is a "
+                            + (job.kind() == Job.Kind.SCAN ? "scan" : "dry run")
+                            + " the worker was sent: it changes nothing and takes no lease, so it cannot be called"
+                            + " back");
                 }
-                leases.ofJob(job.vmId(), id).ifPresent(lease -> {
-                    throw new Refusal.FailedPrecondition("job " + id + " has begun: " + lease.holder() + " holds VM "
-                            + job.vmId() + "'s lease for it (until " + lease.expiresAt() + ")");
-                });
+                if (locked.getFirst()[1] != null) {
+                    throw new Refusal.FailedPrecondition("job " + id + " has begun: its worker took VM " + job.vmId()
+                            + "'s lease for it at " + NativeRows.instant(locked.getFirst()[1])
+                            + leases.current(job.vmId())
+                                    .map(lease -> " (held by " + lease.holder() + " until " + lease.expiresAt() + ")")
+                                    .orElse(""));
+                }
                 detail = "cancelled before its worker began; the worker will be refused the VM's lease for it";
             }
             default -> throw new Refusal.FailedPrecondition("job " + id + " is " + job.state() + ": it ended already");

@@ -46,7 +46,8 @@ public class LeaseStore {
         if (known.longValue() == 0) {
             throw new Refusal.NotFound("VM", vmId);
         }
-        JobLeaseHolder.jobOf(holder).ifPresent(job -> refuseCancelledJob(vmId, job));
+        Optional<String> job = JobLeaseHolder.jobOf(holder);
+        job.ifPresent(id -> refuseCancelledJob(vmId, id));
         Optional<Lease> granted = one(
                 "INSERT INTO inventory.vm_lease AS l (vm_id, holder, token, expires_at)"
                         + " VALUES (?1, ?2, nextval('inventory.vm_lease_token'), now() + make_interval(secs => ?3))"
@@ -56,6 +57,10 @@ public class LeaseStore {
                 vmId,
                 holder,
                 seconds(ttl));
+        granted.ifPresent(lease -> job.ifPresent(id -> entities.createNativeQuery(
+                        "UPDATE inventory.job SET leased_at = coalesce(leased_at, now()) WHERE id = CAST(?1 AS uuid)")
+                .setParameter(1, id)
+                .executeUpdate()));
         return granted.orElseGet(() -> {
             Lease held = current(vmId)
                     .orElseThrow(() -> new Refusal.Aborted(
@@ -66,8 +71,9 @@ public class LeaseStore {
     }
 
     /**
-     * A worker asks for the lease to begin a job inventory sent: refused when the job was cancelled before (the job's
-     * row is locked, so a cancel and this grant happen one after the other, never both).
+     * A worker asks for the lease to begin a job inventory sent: refused when the job was cancelled before. The job's
+     * row is locked, so a cancel and this grant happen one after the other, never both; a grant marks the job leased
+     * ({@code leased_at}), and a leased job is never cancelled.
      */
     private void refuseCancelledJob(String vmId, String jobId) {
         List<Object[]> rows = NativeRows.rows(
@@ -83,13 +89,6 @@ public class LeaseStore {
             throw new Refusal.FailedPrecondition(
                     "job " + jobId + " was cancelled before its worker began; VM " + vmId + " is not leased for it");
         }
-    }
-
-    /** The job whose holder holds {@code vmId}'s lease now or held it until it expired, if a job's holder does. */
-    public Optional<Lease> ofJob(String vmId, String jobId) {
-        return current(vmId).filter(lease -> JobLeaseHolder.jobOf(lease.holder())
-                .filter(jobId::equals)
-                .isPresent());
     }
 
     /**

@@ -440,6 +440,20 @@ class JobsOverRestTest {
                     .setVmId(vm)
                     .setFencingToken(lease.getFencingToken())
                     .build());
+            assertThat(Api.problem(
+                                    Api.post("/api/v1/resize-jobs/" + begun + "/cancel", Roles.OPERATOR, ""),
+                                    409,
+                                    "failed-precondition")
+                            .getString("detail"))
+                    .as("released (the job may have ended before its end was read): it has begun all the same")
+                    .contains("has begun");
+            Api.problem(
+                    Api.post(
+                            "/api/v1/resize-jobs/" + begun.toUpperCase(java.util.Locale.ROOT) + "/cancel",
+                            Roles.OPERATOR,
+                            ""),
+                    409,
+                    "failed-precondition");
             worker.fail(begun, "resize", "stopped by the test");
         }
     }
