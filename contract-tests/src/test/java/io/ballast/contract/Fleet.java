@@ -43,6 +43,7 @@ final class Fleet implements AutoCloseable {
     private final Path logs;
     private final EventProducer reservation;
     private final List<Program> programs = new ArrayList<>();
+    private final Map<String, LocalDatabase.Database> workerDatabases = new HashMap<>();
 
     Fleet(Path directory, int agentCertificates) {
         this.logs = directory;
@@ -97,8 +98,10 @@ final class Fleet implements AutoCloseable {
 
     private Program worker(String hostId, Map<String, String> more) throws InterruptedException {
         int http = Program.freePort();
-        // The worker keeps its job records and lease fences in a database of its own here.
-        LocalDatabase.Database database = Postgres.shared().freshDatabase("worker");
+        // The worker keeps its job records and lease fences in a database of its own here, the same for each
+        // worker started again on the host: it knows the jobs it finished.
+        LocalDatabase.Database database =
+                workerDatabases.computeIfAbsent(hostId, host -> Postgres.shared().freshDatabase("worker"));
         Map<String, String> environment = new HashMap<>(database.environment());
         environment.put("BALLAST_KAFKA_BOOTSTRAP", broker.bootstrapServers());
         environment.put("BALLAST_HOST_ID", hostId);

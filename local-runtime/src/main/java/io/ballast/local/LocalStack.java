@@ -17,6 +17,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -103,6 +104,8 @@ public final class LocalStack implements Callable<Integer> {
         publicKey = tokenKeys.resolve(TokenKeys.PUBLIC_KEY_FILE);
         // The worker takes VM leases from inventory with a token of its own, minted afresh at every start.
         workerToken = run.resolve(WORKER_TOKEN_FILE);
+        Files.deleteIfExists(workerToken);
+        Files.createFile(workerToken, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.writeString(
                 workerToken,
                 new TokenMinter(keys.privateKey(), Clock.systemUTC())

@@ -8,10 +8,10 @@ import java.util.List;
 /**
  * The partition targets of a resize, checked against the disk's layout, and the bytes they save. A profile's targets
  * shrink each partition whose filesystem can say what it uses (and can be shrunk) so that {@code desiredFreeRatio} of
- * it stays free, with room for the guest's growth over the profile's horizon, never below the filesystem's minimum, rounded up to whole MiB; a
- * partition the profile would grow is left as it is (right-sizing by profile never takes space). Given targets are
- * refused below a filesystem's minimum, for a partition the disk does not have, or for one whose filesystem cannot be
- * resized.
+ * it stays free, with room for the guest's growth over the profile's horizon, never below the filesystem's minimum,
+ * rounded up to whole MiB; a partition the profile would grow is left as it is (right-sizing by profile never takes
+ * space). Given targets are refused below a filesystem's minimum, for a partition the disk does not have, or for one
+ * whose filesystem cannot be resized.
  *
  * @param savingsBytes how much smaller the partitions become in total: the bytes the image can give back
  */

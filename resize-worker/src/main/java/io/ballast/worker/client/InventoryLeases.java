@@ -60,12 +60,21 @@ public class InventoryLeases implements VmLeases {
                             .build())
                     .getLease());
         } catch (StatusRuntimeException e) {
-            throw new Refused("inventory did not lease VM " + vmId + ": " + reason(e));
+            throw new Refused("inventory did not lease VM " + vmId + ": " + reason(e), unreachable(e));
         }
-        if (!fence.raise(lease)) {
+        boolean raised;
+        try {
+            raised = fence.raise(lease);
+        } catch (RuntimeException e) {
             release(lease);
-            throw new Refused("inventory granted VM " + vmId + " under token " + lease.token()
-                    + ", older than one this worker's records were written under; not used");
+            throw e;
+        }
+        if (!raised) {
+            release(lease);
+            throw new Refused(
+                    "inventory granted VM " + vmId + " under token " + lease.token() + ", older than one this"
+                            + " worker's records were written under (was inventory's database restored?); not used",
+                    false);
         }
         return lease;
     }
@@ -105,6 +114,12 @@ public class InventoryLeases implements VmLeases {
 
     private InventoryServiceGrpc.InventoryServiceBlockingStub call() {
         return inventory.withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Inventory could not be asked, or did not answer in time: asking again later may get an answer. */
+    private static boolean unreachable(StatusRuntimeException e) {
+        Status.Code code = e.getStatus().getCode();
+        return code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED;
     }
 
     /** An answer about the lease itself, as opposed to inventory not being reachable or not letting us in. */

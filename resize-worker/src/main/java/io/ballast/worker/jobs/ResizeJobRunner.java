@@ -15,8 +15,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A resize job from lease to release: lease the VM (fencing token), power it off, rename its image to a job-owned
@@ -26,6 +27,9 @@ import java.util.Optional;
  * saying why, and releases its lease.
  */
 public final class ResizeJobRunner {
+
+    /** How long a worker starting up keeps asking an unreachable inventory for the leases of the jobs it continues. */
+    static final Duration RECOVERY_PATIENCE = Duration.ofMinutes(5);
 
     // System.Logger: the domain imports no logging framework; under Quarkus it writes through the JBoss log manager.
     private static final System.Logger LOG = System.getLogger(ResizeJobRunner.class.getName());
@@ -47,6 +51,8 @@ public final class ResizeJobRunner {
     private final JobEvents events;
     private final Duration leaseTtl;
     private final Duration shutdownTimeout;
+    /** The jobs running in this worker now: a job is never run twice at once. */
+    private final Set<String> running = ConcurrentHashMap.newKeySet();
 
     public ResizeJobRunner(
             String hostId,
@@ -65,8 +71,23 @@ public final class ResizeJobRunner {
         this.shutdownTimeout = shutdownTimeout;
     }
 
-    /** Runs a job; a job id seen before continues that job (or is reported again when it finished). */
+    /**
+     * Runs a job; a job id seen before continues that job (or is reported again when it finished). A job this worker
+     * is running already (continued at start while the broker delivers it again) is left to that run.
+     */
     public void run(Request request) {
+        if (!running.add(request.jobId())) {
+            LOG.log(System.Logger.Level.INFO, "job={0} action=none reason=running-already", request.jobId());
+            return;
+        }
+        try {
+            runOnce(request);
+        } finally {
+            running.remove(request.jobId());
+        }
+    }
+
+    private void runOnce(Request request) {
         events.started(request.jobId());
         if (request.dryRun()) {
             plan(request);
@@ -113,31 +134,63 @@ public final class ResizeJobRunner {
         carryOn(record, lease);
     }
 
-    /** Continues the jobs of this host a stopped worker left running. */
-    public void recover() {
+    /**
+     * Continues the jobs of this host a stopped worker left running. Inventory may not be reachable yet (it may be
+     * starting too): each job's lease is asked for again, waiting longer each time, for up to
+     * {@link #RECOVERY_PATIENCE}.
+     */
+    public void recover() throws InterruptedException {
         for (JobRecord record : records.running(hostId)) {
-            VmLeases.Lease lease;
-            try {
-                lease = leases.acquire(record.vmId(), JobLeaseHolder.of(hostId, record.jobId()), leaseTtl);
-            } catch (VmLeases.Refused e) {
-                LOG.log(
-                        System.Logger.Level.WARNING,
-                        "job={0} vm={1} action=not-continued reason=lease-refused detail={2}",
-                        record.jobId(),
-                        record.vmId(),
-                        e.getMessage());
+            if (!running.add(record.jobId())) {
                 continue;
             }
-            JobRecord adopted = record.under(lease.token());
-            if (records.update(adopted)) {
+            try {
+                recover(record);
+            } finally {
+                running.remove(record.jobId());
+            }
+        }
+    }
+
+    private void recover(JobRecord record) throws InterruptedException {
+        VmLeases.Lease lease;
+        long giveUpAt = System.nanoTime() + RECOVERY_PATIENCE.toNanos();
+        Duration wait = Duration.ofSeconds(1);
+        while (true) {
+            try {
+                lease = leases.acquire(record.vmId(), JobLeaseHolder.of(hostId, record.jobId()), leaseTtl);
+                break;
+            } catch (VmLeases.Refused e) {
+                if (!e.unreachable() || System.nanoTime() > giveUpAt) {
+                    LOG.log(
+                            System.Logger.Level.WARNING,
+                            "job={0} vm={1} action=not-continued reason=lease-refused detail={2}",
+                            record.jobId(),
+                            record.vmId(),
+                            e.getMessage());
+                    return;
+                }
                 LOG.log(
                         System.Logger.Level.INFO,
-                        "job={0} action=continued step={1}",
+                        "job={0} vm={1} action=asking-again-in-{2}s reason=inventory-unreachable",
                         record.jobId(),
-                        record.step().wireName());
-                events.started(record.jobId());
-                carryOn(adopted, lease);
+                        record.vmId(),
+                        wait.toSeconds());
+                Thread.sleep(wait);
+                wait = wait.multipliedBy(2).compareTo(Duration.ofSeconds(30)) > 0
+                        ? Duration.ofSeconds(30)
+                        : wait.multipliedBy(2);
             }
+        }
+        JobRecord adopted = record.under(lease.token());
+        if (records.update(adopted)) {
+            LOG.log(
+                    System.Logger.Level.INFO,
+                    "job={0} action=continued step={1}",
+                    record.jobId(),
+                    record.step().wireName());
+            events.started(record.jobId());
+            carryOn(adopted, lease);
         }
     }
 
@@ -201,16 +254,30 @@ public final class ResizeJobRunner {
                     outcome.allocatedBytesBefore(),
                     outcome.allocatedBytesAfter(),
                     layout(outcome));
-        } catch (VmLeases.Lost e) {
+        } catch (Exception e) {
+            Optional<VmLeases.Lost> lost = lost(e);
+            if (lost.isEmpty()) {
+                fail(held, e, resized);
+                return;
+            }
+            // the VM is someone else's now: nothing more is done to it, nor to the record
             LOG.log(
                     System.Logger.Level.WARNING,
                     "job={0} action=stopped reason=lease-lost detail={1}",
                     start.jobId(),
-                    e.getMessage());
-            events.failed(start.jobId(), held.record.step(), e.getMessage(), false);
-        } catch (Exception e) {
-            fail(held, e, resized);
+                    lost.get().getMessage());
+            events.failed(start.jobId(), held.record.step(), lost.get().getMessage(), false);
         }
+    }
+
+    /** The lost lease that ended a job, also when the resize reported it as the cause of its interruption. */
+    private static Optional<VmLeases.Lost> lost(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof VmLeases.Lost lost) {
+                return Optional.of(lost);
+            }
+        }
+        return Optional.empty();
     }
 
     /**
@@ -298,10 +365,13 @@ public final class ResizeJobRunner {
         private JobRecord record;
         private VmLeases.Lease lease;
         private long renewedAt = System.nanoTime();
+        /** After this (the worker's own clock), a lease not renewed since has a quarter of its time left or less. */
+        private long stopBy;
 
         Held(JobRecord record, VmLeases.Lease lease) {
             this.record = record;
             this.lease = lease;
+            this.stopBy = renewedAt + leaseTtl.toNanos() * 3 / 4;
         }
 
         void step(JobStep step, String detail) {
@@ -327,19 +397,24 @@ public final class ResizeJobRunner {
 
         /**
          * Renews the lease. When inventory cannot be reached, the job goes on while the lease it last granted has a
-         * quarter of its time left (inventory grants it to no one else before it ends); after that it stops.
+         * quarter of its time left, counted on the worker's own clock from when it was asked for (inventory grants
+         * it to no one else before it ends); after that it stops.
          *
          * @throws VmLeases.Lost when inventory refused (the token is not the VM's lease any more), or could not be
          *     reached while the lease was running out
          */
         void renew() {
+            long asked = System.nanoTime();
             try {
                 lease = leases.renew(lease, leaseTtl);
-                renewedAt = System.nanoTime();
+                renewedAt = asked;
+                stopBy = asked + leaseTtl.toNanos() * 3 / 4;
             } catch (VmLeases.Unreachable e) {
-                if (Instant.now().plus(leaseTtl.dividedBy(4)).isAfter(lease.expiresAt())) {
-                    throw new VmLeases.Lost(e.getMessage() + ", and the lease ends at " + lease.expiresAt());
+                if (System.nanoTime() - stopBy > 0) {
+                    throw new VmLeases.Lost(e.getMessage() + ", and the lease it last granted runs out");
                 }
+                // asked again when the next renewal is due, not at every progress report
+                renewedAt = asked;
                 LOG.log(
                         System.Logger.Level.WARNING,
                         "job={0} vm={1} action=continued reason=inventory-unreachable lease-ends={2} detail={3}",

@@ -35,8 +35,16 @@ public interface VmLeases {
 
     /** A lease was not granted; the message says why. Nothing was taken. */
     final class Refused extends Exception {
-        public Refused(String message) {
+        private final boolean unreachable;
+
+        public Refused(String message, boolean unreachable) {
             super(message);
+            this.unreachable = unreachable;
+        }
+
+        /** Whether inventory could not be asked (rather than answering no): asking again later may get it. */
+        public boolean unreachable() {
+            return unreachable;
         }
     }
 

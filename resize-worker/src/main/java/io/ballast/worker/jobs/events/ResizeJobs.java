@@ -21,6 +21,7 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.OptionalDouble;
@@ -49,6 +50,12 @@ public class ResizeJobs implements JobEvents {
             ProgressEvents progress, WorkerConfig config, VmLeases leases, JobRecords records, Hypervisor hypervisor) {
         this.progress = progress;
         this.config = config;
+        Duration ttl = config.leaseTtl();
+        if (ttl.compareTo(Duration.ofSeconds(1)) < 0 || ttl.compareTo(Duration.ofHours(1)) > 0) {
+            // inventory grants no lease outside these bounds: every resize would fail at its lease step
+            throw new IllegalArgumentException(
+                    "ballast.worker.lease-ttl (BALLAST_LEASE_TTL) is " + ttl + "; it must be from 1 s to 1 h");
+        }
         this.runner = new ResizeJobRunner(
                 config.hostId(), leases, records, hypervisor, this, config.leaseTtl(), config.shutdownTimeout());
     }
@@ -61,6 +68,8 @@ public class ResizeJobs implements JobEvents {
     public void recover() {
         try {
             runner.recover();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             LOG.errorf(e, "could not continue the unfinished resize jobs of host=%s", config.hostId());
         }

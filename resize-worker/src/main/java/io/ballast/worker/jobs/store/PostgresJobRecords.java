@@ -60,7 +60,7 @@ public class PostgresJobRecords implements JobRecords {
                         UPDATE worker.resize_job SET state = ?, step = ?, was_running = ?, powered_off = ?, detail = ?,
                             lease_token = ?, updated_at = now()
                         WHERE job_id = ?
-                          AND EXISTS (SELECT 1 FROM worker.vm_fence f WHERE f.vm_id = worker.resize_job.vm_id AND f.token = ?)
+                          AND EXISTS (SELECT 1 FROM worker.vm_fence f WHERE f.vm_id = worker.resize_job.vm_id AND f.token = ? FOR SHARE)
                         """,
                         record.state().name(),
                         record.step().wireName(),

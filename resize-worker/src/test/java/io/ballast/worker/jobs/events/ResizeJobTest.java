@@ -293,7 +293,7 @@ class ResizeJobTest {
     @Test
     void aLeaseThatExpiredAndPassedOnFencesTheOldHoldersWrites() throws Exception {
         String vm = VM;
-        VmLeases.Lease first = leases.acquire(vm, "worker-a", Duration.ofSeconds(1));
+        VmLeases.Lease first = leases.acquire(vm, "worker-a", Duration.ofSeconds(3));
         assertThatThrownBy(() -> leases.acquire(vm, "worker-b", Duration.ofMinutes(1)))
                 .isInstanceOf(VmLeases.Refused.class)
                 .hasMessageContaining("worker-a");
@@ -315,7 +315,7 @@ class ResizeJobTest {
                 "",
                 first.token()));
 
-        // inventory lets the first lease end after a second; then worker-b may take it
+        // inventory lets the first lease end after three seconds; then worker-b may take it
         VmLeases.Lease second = await().atMost(Duration.ofSeconds(10))
                 .pollInterval(Duration.ofMillis(100))
                 .until(() -> tryAcquire(vm, "worker-b"), Optional::isPresent)
