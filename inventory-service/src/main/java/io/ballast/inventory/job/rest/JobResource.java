@@ -176,7 +176,7 @@ public class JobResource {
             Instant finishedAt,
             List<StepView> steps) {
 
-        static JobView of(Job job) {
+        public static JobView of(Job job) {
             return new JobView(
                     job.id(),
                     job.kind().name(),

@@ -7,6 +7,7 @@ import io.ballast.inventory.fleet.Fleet;
 import io.ballast.inventory.fleet.Page;
 import io.ballast.inventory.fleet.Recorded;
 import io.ballast.inventory.fleet.store.FleetReads;
+import io.ballast.inventory.history.VmHistory;
 import io.ballast.inventory.job.Job;
 import io.ballast.inventory.job.Layout;
 import io.ballast.inventory.job.PartitionTarget;
@@ -15,6 +16,7 @@ import io.ballast.inventory.lease.store.LeaseStore;
 import io.ballast.inventory.profile.Alignment;
 import io.ballast.inventory.profile.Profile;
 import io.ballast.inventory.profile.store.ProfileStore;
+import io.ballast.inventory.store.HistoryRows;
 import io.ballast.inventory.store.NativeRows;
 import io.ballast.proto.events.Topic;
 import io.ballast.proto.worker.v1.DiskLayout;
@@ -330,6 +332,24 @@ public class Jobs {
             jobs.add(job(row, List.of()));
         }
         return new Page<>(jobs, rows.size() > limit ? Optional.of(jobs.getLast().id()) : Optional.empty());
+    }
+
+    /**
+     * A VM's jobs created from {@code from}, before {@code until}, oldest first (by id among those of the same
+     * time), at most {@code limit}, with their steps.
+     */
+    public List<Job> ofVm(String vmId, VmHistory.From from, Instant until, int limit) {
+        List<Object> parameters = new ArrayList<>(List.of(vmId, Timestamp.from(until)));
+        String after = HistoryRows.from(from, "created_at", "id::text COLLATE \"C\"", key -> key, parameters);
+        List<Job> jobs = new ArrayList<>();
+        for (Object[] row : NativeRows.rows(
+                entities,
+                SELECT + " WHERE vm_id = ?1 AND created_at < ?2 AND " + after
+                        + " ORDER BY created_at, id::text COLLATE \"C\" LIMIT " + limit,
+                parameters.toArray())) {
+            jobs.add(job(row, steps(uuid((String) row[0]))));
+        }
+        return jobs;
     }
 
     /**
