@@ -190,17 +190,11 @@ class VmHistoryOverRestTest {
         String scanId;
         String resizeId;
         try (SimulatedWorker worker = new SimulatedWorker(broker.bootstrapServers())) {
-            scanId = Api.post("/api/v1/disks/" + ROOT + "/scan", Roles.OPERATOR, "")
-                    .then()
-                    .statusCode(202)
-                    .extract()
-                    .jsonPath()
-                    .getString("id");
-            worker.answerScan(SimulatedWorker.layout(
-                    "GPT", 20 * GIB, 0, SimulatedWorker.ext4(1, MIB, 16 * GIB, 2 * GIB, GIB, MIB)));
-            await().atMost(WAIT)
-                    .alias("the scan's layout is known")
-                    .until(() -> Api.read("/api/v1/disks/{id}/layout", ROOT).statusCode() == 200);
+            scanId = worker.scanned(
+                            ROOT,
+                            SimulatedWorker.layout(
+                                    "GPT", 20 * GIB, 0, SimulatedWorker.ext4(1, MIB, 16 * GIB, 2 * GIB, GIB, MIB)))
+                    .getJobId();
             resizeId = Api.post(
                             "/api/v1/resize-jobs",
                             Roles.OPERATOR,

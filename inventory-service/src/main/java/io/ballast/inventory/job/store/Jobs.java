@@ -155,8 +155,7 @@ public class Jobs {
         if (!request.byProfile()) {
             return ResizePlan.of(layout, request.targets());
         }
-        Profile profile = profiles.find(vm.profile().isEmpty() ? Profile.DEFAULT.name() : vm.profile())
-                .orElse(Profile.DEFAULT);
+        Profile profile = profiles.ofVm(vm.profile());
         ResizePlan plan = ResizePlan.byProfile(layout, profile, 0);
         if (plan.targets().isEmpty()) {
             throw new Refusal.FailedPrecondition("profile " + profile.name() + " shrinks no partition of disk "
@@ -225,8 +224,7 @@ public class Jobs {
     }
 
     private void sendResize(String id, Recorded.Vm vm, Recorded.Disk disk, Job.Request request, ResizePlan plan) {
-        Profile profile = profiles.find(vm.profile().isEmpty() ? Profile.DEFAULT.name() : vm.profile())
-                .orElse(Profile.DEFAULT);
+        Profile profile = profiles.ofVm(vm.profile());
         ResizeJob.Builder job = ResizeJob.newBuilder()
                 .setJobId(id)
                 .setVmId(vm.id())
