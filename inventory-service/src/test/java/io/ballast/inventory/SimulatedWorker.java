@@ -9,9 +9,11 @@ import io.ballast.proto.worker.v1.JobStarted;
 import io.ballast.proto.worker.v1.PartitionLayout;
 import io.ballast.proto.worker.v1.ResizeJob;
 import io.ballast.proto.worker.v1.ScanJob;
+import io.ballast.support.security.Roles;
 import io.ballast.testsupport.EventProducer;
 import io.ballast.testsupport.EventTap;
 import java.time.Duration;
+import org.awaitility.Awaitility;
 
 /**
  * The resize worker as inventory sees it on the real broker: the jobs it is sent, and the progress it answers with.
@@ -77,6 +79,20 @@ public final class SimulatedWorker implements AutoCloseable {
                         .setLayout(layout.getTable())
                         .setDiskLayout(layout)
                         .build());
+        return scan;
+    }
+
+    /**
+     * Asks inventory for a scan of {@code diskId} over REST, answers it with {@code layout} and waits until inventory
+     * shows the layout; returns the scan.
+     */
+    public ScanJob scanned(String diskId, DiskLayout layout) {
+        Api.post("/api/v1/disks/" + diskId + "/scan", Roles.OPERATOR, "").then().statusCode(202);
+        ScanJob scan = answerScan(layout);
+        Awaitility.await()
+                .atMost(WAIT)
+                .alias("the layout of " + diskId + " is known")
+                .until(() -> Api.read("/api/v1/disks/{id}/layout", diskId).statusCode() == 200);
         return scan;
     }
 

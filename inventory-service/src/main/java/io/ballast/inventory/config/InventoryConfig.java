@@ -62,7 +62,7 @@ public interface InventoryConfig {
         @WithDefault("1d")
         Duration rawRetention();
 
-        /** Hourly summaries are kept this long. */
+        /** Hourly summaries, and the budget changes seen on the bus (VMs' histories), are kept this long. */
         @WithDefault("90d")
         Duration hourlyRetention();
 

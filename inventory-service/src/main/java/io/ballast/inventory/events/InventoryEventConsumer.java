@@ -1,8 +1,13 @@
 package io.ballast.inventory.events;
 
+import io.ballast.inventory.budget.store.BudgetChanges;
 import io.ballast.inventory.fleet.store.Discoveries;
 import io.ballast.inventory.job.store.Jobs;
 import io.ballast.inventory.usage.store.UsageStore;
+import io.ballast.proto.ballast.v1.BallastApplied;
+import io.ballast.proto.ballast.v1.BallastFailed;
+import io.ballast.proto.ballast.v1.SetBallastSize;
+import io.ballast.proto.events.Decoded;
 import io.ballast.proto.guest.v1.UsageReported;
 import io.ballast.proto.worker.v1.JobFailed;
 import io.ballast.proto.worker.v1.JobFinished;
@@ -19,8 +24,9 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
 /**
- * Kafka edge of the inventory: guest usage reports, and the workers' progress on the jobs inventory sent (a resize
- * that changed an image is followed by a look at its host, so the datastore's figures are current), decoded and
+ * Kafka edge of the inventory: guest usage reports, the ballast sizes the reservation service sets and the agents'
+ * answers (budget changes, for VMs' histories), and the workers' progress on the jobs inventory sent (a resize that
+ * changed an image is followed by a look at its host, so the datastore's figures are current), decoded and
  * decided on through the shared {@link EventInbox} (refused events are skipped, failures tried again holding the
  * partition back).
  */
@@ -31,12 +37,15 @@ public class InventoryEventConsumer {
 
     private final EventInbox inbox;
     private final UsageStore usage;
+    private final BudgetChanges budgets;
     private final Jobs jobs;
     private final Discoveries discoveries;
 
-    InventoryEventConsumer(EventInbox inbox, UsageStore usage, Jobs jobs, Discoveries discoveries) {
+    InventoryEventConsumer(
+            EventInbox inbox, UsageStore usage, BudgetChanges budgets, Jobs jobs, Discoveries discoveries) {
         this.inbox = inbox;
         this.usage = usage;
+        this.budgets = budgets;
         this.jobs = jobs;
         this.discoveries = discoveries;
     }
@@ -44,10 +53,31 @@ public class InventoryEventConsumer {
     @Incoming("guest-telemetry")
     @Blocking
     void onGuestTelemetry(ConsumerRecord<String, byte[]> record) {
-        inbox.decide(record, event -> event.payloadAs(UsageReported.class).ifPresent(report -> {
-            var occurred = event.envelope().getOccurredAt();
-            usage.reported(report, Instant.ofEpochSecond(occurred.getSeconds(), occurred.getNanos()));
-        }));
+        inbox.decide(record, event -> event.payloadAs(UsageReported.class)
+                .ifPresent(report -> usage.reported(report, occurredAt(event))));
+    }
+
+    @Incoming("ballast-commands")
+    @Blocking
+    void onBallastCommand(ConsumerRecord<String, byte[]> record) {
+        inbox.decide(record, event -> event.payloadAs(SetBallastSize.class)
+                .ifPresent(command -> budgets.seen(BudgetMessages.set(command, occurredAt(event)))));
+    }
+
+    @Incoming("ballast-acks")
+    @Blocking
+    void onBallastAck(ConsumerRecord<String, byte[]> record) {
+        inbox.decide(record, event -> {
+            event.payloadAs(BallastApplied.class)
+                    .ifPresent(ack -> budgets.seen(BudgetMessages.applied(ack, occurredAt(event))));
+            event.payloadAs(BallastFailed.class)
+                    .ifPresent(ack -> budgets.seen(BudgetMessages.failed(ack, occurredAt(event))));
+        });
+    }
+
+    private static Instant occurredAt(Decoded.Event event) {
+        var occurred = event.envelope().getOccurredAt();
+        return Instant.ofEpochSecond(occurred.getSeconds(), occurred.getNanos());
     }
 
     @Incoming("worker-progress")

@@ -135,7 +135,11 @@ public final class Fleet {
         };
     }
 
-    static String hostId(String uri, String hostname) {
+    /**
+     * The id of the host {@code uri} reaches, whose hypervisor calls it {@code hostname}: see {@link Host#id()}. A
+     * host kept over REST under that id keeps the URI from being recorded.
+     */
+    public static String hostId(String uri, String hostname) {
         try {
             String host = new URI(uri).getHost();
             if (host != null && !host.isBlank()) {

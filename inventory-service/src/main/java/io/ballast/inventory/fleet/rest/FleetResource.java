@@ -1,6 +1,7 @@
 package io.ballast.inventory.fleet.rest;
 
 import io.ballast.inventory.fleet.Discovered;
+import io.ballast.inventory.fleet.KeptDatastore;
 import io.ballast.inventory.fleet.Page;
 import io.ballast.inventory.fleet.Recorded;
 import io.ballast.inventory.fleet.rest.FleetViews.DatastorePage;
@@ -26,6 +27,7 @@ import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.PositiveOrZero;
@@ -53,8 +55,9 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 /**
  * The fleet under {@code /api/v1}: hosts, datastores, VMs and virtual disks as inventory recorded them, and the
  * libvirt URIs they are discovered through. Lists are in id order: pass a page's {@code next} as {@code after} for
- * the next one; gone records are left out unless {@code gone=true}. Reads need {@code viewer}; adding hosts, setting
- * a reserve and asking for a look need {@code operator}.
+ * the next one; gone records are left out unless {@code gone=true}. Hosts and datastores of a fleet without libvirt
+ * are kept here too. Reads need {@code viewer}; adding and keeping hosts and datastores, setting a reserve and asking
+ * for a look need {@code operator}.
  */
 @Path("/api/v1")
 @Produces(MediaType.APPLICATION_JSON)
@@ -62,6 +65,8 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 public class FleetResource {
 
     private static final String STATES = "RUNNING|PAUSED|SHUT_OFF";
+    /** The id of a host or datastore kept over REST: it goes into URLs and onto the bus. */
+    private static final String KEPT_ID = "[a-z0-9][a-z0-9._-]{0,199}";
 
     private final FleetReads reads;
     private final FleetStore store;
@@ -131,6 +136,22 @@ public class FleetResource {
                 .build();
     }
 
+    /** A host no libvirt URI shows (a fleet without libvirt), kept over REST. */
+    public record KeptHost(@NotBlank @Size(max = 200) String name) {}
+
+    @PUT
+    @Path("/hosts/{id}")
+    @RolesAllowed(Roles.OPERATOR)
+    @Operation(
+            summary = "Creates (201) or renames (200) a host kept over REST, for a fleet without libvirt; announced as"
+                    + " HostUpserted. 409 for a host discovered through libvirt")
+    public Response keepHost(
+            @PathParam("id") @Pattern(regexp = KEPT_ID, message = "must match " + KEPT_ID) String id,
+            @Valid @NotNull KeptHost host) {
+        FleetStore.Kept<Recorded.Host> kept = store.keepHost(id, host.name(), clock.instant());
+        return kept(kept.created(), "/api/v1/hosts/" + id, hostView(kept.record()));
+    }
+
     private HostView hostView(Recorded.Host host) {
         return HostView.of(host, reads.connectionOf(host.id()));
     }
@@ -159,6 +180,53 @@ public class FleetResource {
     @Operation(summary = "A datastore: capacity, allocation, reserve and what no disk image holds")
     public DatastoreView datastore(@PathParam("id") String id) {
         return DatastoreView.of(reads.datastore(id));
+    }
+
+    /**
+     * A datastore no pool reports (a fleet without libvirt), kept over REST.
+     *
+     * @param location where it lives (an NFS export, a LUN); its name when absent
+     * @param hostIds the hosts that reach it: hosts inventory knows, discovered or kept over REST
+     * @param reserveBytes headroom kept free; when absent, the one it has (a new datastore: 5 % of its capacity)
+     */
+    public record KeptDatastoreRequest(
+            @NotBlank @Size(max = 200) String name,
+            @Size(max = 4096) String location,
+            @NotEmpty @Size(max = 100) List<@NotBlank @Size(max = 200) String> hostIds,
+            @NotNull @PositiveOrZero Long capacityBytes,
+            @NotNull @PositiveOrZero Long allocatedBytes,
+            @PositiveOrZero Long reserveBytes) {
+
+        KeptDatastore toKept() {
+            return new KeptDatastore(
+                    name,
+                    location == null || location.isBlank() ? name : location,
+                    hostIds,
+                    capacityBytes,
+                    allocatedBytes,
+                    Optional.ofNullable(reserveBytes));
+        }
+    }
+
+    @PUT
+    @Path("/datastores/{id}")
+    @RolesAllowed(Roles.OPERATOR)
+    @Operation(
+            summary = "Creates (201) or replaces (200) the figures of a datastore kept over REST, for a fleet without"
+                    + " libvirt; announced as DatastoreUpserted. 409 for a pool discovered through libvirt (its"
+                    + " reserve is set with PUT /datastores/{id}/reserve)")
+    public Response keepDatastore(
+            @PathParam("id") @Pattern(regexp = KEPT_ID, message = "must match " + KEPT_ID) String id,
+            @Valid @NotNull KeptDatastoreRequest datastore) {
+        FleetStore.Kept<Recorded.Datastore> kept = store.keepDatastore(id, datastore.toKept(), clock.instant());
+        return kept(kept.created(), "/api/v1/datastores/" + id, DatastoreView.of(kept.record()));
+    }
+
+    /** 201 with where it is for a record the request created, else 200. */
+    private static Response kept(boolean created, String path, Object view) {
+        return created
+                ? Response.created(URI.create(path)).entity(view).build()
+                : Response.ok(view).build();
     }
 
     /** The headroom a datastore keeps free. */

@@ -5,8 +5,10 @@ import io.ballast.inventory.events.Announcements;
 import io.ballast.inventory.events.Announcements.Placement;
 import io.ballast.inventory.fleet.Discovered;
 import io.ballast.inventory.fleet.Fleet;
+import io.ballast.inventory.fleet.KeptDatastore;
 import io.ballast.inventory.fleet.Recorded;
 import io.ballast.inventory.profile.Profile;
+import io.ballast.inventory.store.NativeRows;
 import io.ballast.support.errors.Refusal;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
@@ -130,7 +132,10 @@ public class FleetStore {
             }
         }
         for (DatastoreEntity row : datastores.values()) {
-            if (row.hostIds.contains(hostId) && !seenDatastores.contains(row.id)) {
+            // an operator's datastore that this host reaches is the operator's to keep: no look leaves or ends it
+            if (row.managedBy == Recorded.ManagedBy.LIBVIRT
+                    && row.hostIds.contains(hostId)
+                    && !seenDatastores.contains(row.id)) {
                 leave(row, hostId, now, tally);
             }
         }
@@ -159,6 +164,127 @@ public class FleetStore {
             announce.datastoreUpserted(row.toRecord());
         }
         return row.toRecord();
+    }
+
+    /** A record an operator keeps over REST, and whether this request created it. */
+    public record Kept<R>(R record, boolean created) {}
+
+    /**
+     * Keeps a host no libvirt URI shows (a fleet without libvirt): creates it or renames it, and announces it.
+     * Discovery never changes it: a URI that shows a host of its id is refused.
+     *
+     * @throws Refusal.FailedPrecondition if the host is discovered through libvirt
+     */
+    @Transactional
+    public Kept<Recorded.Host> keepHost(String hostId, String name, Instant now) {
+        boolean created = created(
+                "INSERT INTO inventory.host (id, name, managed_by) VALUES (?1, '', 'API')"
+                        + " ON CONFLICT (id) DO NOTHING RETURNING id",
+                hostId);
+        HostEntity row = entities.find(HostEntity.class, hostId, LockModeType.PESSIMISTIC_WRITE);
+        if (row.managedBy == Recorded.ManagedBy.LIBVIRT) {
+            throw new Refusal.FailedPrecondition("host " + hostId + " is discovered through " + row.uri
+                    + ": what it is comes from libvirt and cannot be kept over REST");
+        }
+        Recorded.Host before = created ? null : row.toRecord();
+        row.name = name;
+        row.uri = "";
+        row.goneAt = null;
+        if (!row.toRecord().equals(before)) {
+            row.updatedAt = now;
+            announce.hostUpserted(row.toRecord());
+        }
+        return new Kept<>(row.toRecord(), created);
+    }
+
+    /**
+     * Keeps a datastore no pool reports (a fleet without libvirt): creates it or replaces its figures, and announces
+     * it. Discovery never changes it or marks it gone, not even when a pool of its id shows.
+     *
+     * @throws Refusal.InvalidInput naming every wrong field: a negative size, an allocation or a reserve above the
+     *     capacity, a host that is not known (or gone), a host named twice
+     * @throws Refusal.FailedPrecondition if the datastore is a pool discovered through libvirt (only its reserve is
+     *     set over REST, with {@link #setReserve})
+     */
+    @Transactional
+    public Kept<Recorded.Datastore> keepDatastore(String datastoreId, KeptDatastore kept, Instant now) {
+        List<Refusal.FieldError> errors = new ArrayList<>(kept.errors());
+        errors.addAll(unknownHosts(kept.hostIds()));
+        if (!errors.isEmpty()) {
+            throw Refusal.InvalidInput.naming("datastore " + datastoreId + " is not valid", errors);
+        }
+        boolean created = created(
+                "INSERT INTO inventory.datastore (id, name, location, capacity_bytes, allocated_bytes,"
+                        + " available_bytes, reserve_bytes, other_bytes, managed_by)"
+                        + " VALUES (?1, '', '', 0, 0, 0, 0, 0, 'API') ON CONFLICT (id) DO NOTHING RETURNING id",
+                datastoreId);
+        DatastoreEntity row = entities.find(DatastoreEntity.class, datastoreId, LockModeType.PESSIMISTIC_WRITE);
+        if (row.managedBy == Recorded.ManagedBy.LIBVIRT) {
+            throw new Refusal.FailedPrecondition("datastore " + datastoreId + " is a pool discovered through libvirt:"
+                    + " its figures come from there; only its reserve is set over REST"
+                    + " (PUT /api/v1/datastores/" + datastoreId + "/reserve)");
+        }
+        long reserve;
+        if (kept.reserveBytes().isPresent()) {
+            reserve = kept.reserveBytes().get();
+        } else if (created) {
+            reserve = (long) Math.ceil(kept.capacityBytes() * config.discovery().reserveRatio());
+        } else if (row.reserveBytes > kept.capacityBytes()) {
+            throw new Refusal.InvalidInput(
+                    "reserveBytes",
+                    "the reserve kept, " + row.reserveBytes + " bytes, is more than the new capacity, "
+                            + kept.capacityBytes() + ": give one");
+        } else {
+            reserve = row.reserveBytes;
+        }
+        Recorded.Datastore before = created ? null : row.toRecord();
+        row.name = kept.name();
+        row.location = kept.location();
+        row.capacityBytes = kept.capacityBytes();
+        row.allocatedBytes = kept.allocatedBytes();
+        row.availableBytes = kept.capacityBytes() - kept.allocatedBytes();
+        row.reserveBytes = reserve;
+        row.otherBytes = Math.max(0, kept.allocatedBytes() - imageBytesOn(datastoreId));
+        row.hostIds.retainAll(kept.hostIds());
+        row.hostIds.addAll(kept.hostIds());
+        row.goneAt = null;
+        if (!row.toRecord().equals(before)) {
+            row.updatedAt = now;
+            announce.datastoreUpserted(row.toRecord());
+        }
+        return new Kept<>(row.toRecord(), created);
+    }
+
+    /**
+     * The field errors of {@code hostIds} that name no host, or a gone one. The others are held (in id order, as a
+     * look locks its host before its datastores) until the transaction ends, so none goes meanwhile.
+     */
+    private List<Refusal.FieldError> unknownHosts(List<String> hostIds) {
+        Set<String> known = new TreeSet<>();
+        for (Object[] row : NativeRows.rows(
+                entities,
+                "SELECT id, 0 FROM inventory.host WHERE id = ANY (?1) AND gone_at IS NULL ORDER BY id FOR SHARE",
+                (Object) hostIds.toArray(String[]::new))) {
+            known.add((String) row[0]);
+        }
+        List<Refusal.FieldError> errors = new ArrayList<>();
+        for (int i = 0; i < hostIds.size(); i++) {
+            if (!known.contains(hostIds.get(i))) {
+                errors.add(new Refusal.FieldError("hostIds[" + i + "]", "no host is named '" + hostIds.get(i) + "'"));
+            }
+        }
+        return errors;
+    }
+
+    /** What the images of the disks recorded on a datastore take on it (an image two disks share counts once). */
+    private long imageBytesOn(String datastoreId) {
+        return NativeRows.bytes(NativeRows.rows(
+                        entities,
+                        "SELECT coalesce(sum(backed_bytes), 0), 0 FROM (SELECT DISTINCT ON (image_path) backed_bytes"
+                                + " FROM inventory.virtual_disk WHERE datastore_id = ?1 AND gone_at IS NULL"
+                                + " ORDER BY image_path, backed_bytes DESC) images",
+                        datastoreId)
+                .getFirst()[0]);
     }
 
     /**
@@ -266,6 +392,11 @@ public class FleetStore {
             }
         }
         return created;
+    }
+
+    /** {@link #created(String, List, String)} for one id: whether this transaction inserted its row. */
+    private boolean created(String insert, String id) {
+        return !created(insert, List.of(id), "").isEmpty();
     }
 
     private <T> Map<String, T> lockedById(Set<String> ids, String query, Class<T> type, Function<T, String> id) {

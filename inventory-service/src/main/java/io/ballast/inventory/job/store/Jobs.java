@@ -7,6 +7,7 @@ import io.ballast.inventory.fleet.Fleet;
 import io.ballast.inventory.fleet.Page;
 import io.ballast.inventory.fleet.Recorded;
 import io.ballast.inventory.fleet.store.FleetReads;
+import io.ballast.inventory.history.VmHistory;
 import io.ballast.inventory.job.Job;
 import io.ballast.inventory.job.Layout;
 import io.ballast.inventory.job.PartitionTarget;
@@ -15,6 +16,7 @@ import io.ballast.inventory.lease.store.LeaseStore;
 import io.ballast.inventory.profile.Alignment;
 import io.ballast.inventory.profile.Profile;
 import io.ballast.inventory.profile.store.ProfileStore;
+import io.ballast.inventory.store.HistoryRows;
 import io.ballast.inventory.store.NativeRows;
 import io.ballast.inventory.usage.store.UsageStore;
 import io.ballast.proto.events.Topic;
@@ -157,8 +159,7 @@ public class Jobs {
         if (!request.byProfile()) {
             return ResizePlan.of(layout, request.targets());
         }
-        Profile profile = profiles.find(vm.profile().isEmpty() ? Profile.DEFAULT.name() : vm.profile())
-                .orElse(Profile.DEFAULT);
+        Profile profile = profiles.ofVm(vm.profile());
         long growth = usage.growthBytesPerDay(Optional.of(layout.diskId())).getOrDefault(layout.diskId(), 0L);
         ResizePlan plan = ResizePlan.byProfile(layout, profile, growth);
         if (plan.targets().isEmpty()) {
@@ -228,8 +229,7 @@ public class Jobs {
     }
 
     private void sendResize(String id, Recorded.Vm vm, Recorded.Disk disk, Job.Request request, ResizePlan plan) {
-        Profile profile = profiles.find(vm.profile().isEmpty() ? Profile.DEFAULT.name() : vm.profile())
-                .orElse(Profile.DEFAULT);
+        Profile profile = profiles.ofVm(vm.profile());
         ResizeJob.Builder job = ResizeJob.newBuilder()
                 .setJobId(id)
                 .setVmId(vm.id())
@@ -335,6 +335,24 @@ public class Jobs {
             jobs.add(job(row, List.of()));
         }
         return new Page<>(jobs, rows.size() > limit ? Optional.of(jobs.getLast().id()) : Optional.empty());
+    }
+
+    /**
+     * A VM's jobs created from {@code from}, before {@code until}, oldest first (by id among those of the same
+     * time), at most {@code limit}, with their steps.
+     */
+    public List<Job> ofVm(String vmId, VmHistory.From from, Instant until, int limit) {
+        List<Object> parameters = new ArrayList<>(List.of(vmId, Timestamp.from(until)));
+        String after = HistoryRows.from(from, "created_at", "id::text COLLATE \"C\"", key -> key, parameters);
+        List<Job> jobs = new ArrayList<>();
+        for (Object[] row : NativeRows.rows(
+                entities,
+                SELECT + " WHERE vm_id = ?1 AND created_at < ?2 AND " + after
+                        + " ORDER BY created_at, id::text COLLATE \"C\" LIMIT " + limit,
+                parameters.toArray())) {
+            jobs.add(job(row, steps(uuid((String) row[0]))));
+        }
+        return jobs;
     }
 
     /**

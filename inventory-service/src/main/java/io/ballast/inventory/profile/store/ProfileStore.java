@@ -47,6 +47,14 @@ public class ProfileStore {
         return Optional.ofNullable(entities.find(ProfileEntity.class, name)).map(ProfileEntity::toProfile);
     }
 
+    /**
+     * The profile a VM whose {@code profile} field says {@code name} takes its rules from: the default for an empty
+     * name (or one no profile has, which cannot last: a profile a VM names is not removed).
+     */
+    public Profile ofVm(String name) {
+        return find(name.isEmpty() ? Profile.DEFAULT.name() : name).orElse(Profile.DEFAULT);
+    }
+
     /** Profiles in name order, the default among them. */
     public Page<Profile> list(Optional<String> after, int limit) {
         if (limit < 1 || limit > Page.MAX_SIZE) {

@@ -1,8 +1,11 @@
 package io.ballast.inventory.usage.store;
 
 import io.ballast.inventory.config.InventoryConfig;
+import io.ballast.inventory.history.VmHistory;
+import io.ballast.inventory.store.HistoryRows;
 import io.ballast.inventory.store.NativeRows;
 import io.ballast.inventory.usage.FilesystemUsage;
+import io.ballast.inventory.usage.HourlyUsage;
 import io.ballast.inventory.usage.UsagePoint;
 import io.ballast.proto.guest.v1.UsageReported;
 import io.ballast.support.inventory.GuestDiskNames;
@@ -160,6 +163,36 @@ public class UsageStore {
             points.add(point(row));
         }
         return points;
+    }
+
+    /**
+     * A VM's filesystems hour by hour from {@code from}, before {@code until}: the first {@code hours} hours that have
+     * any, each hour's filesystems by mount point.
+     */
+    @Transactional
+    public List<HourlyUsage> hourly(String vmId, VmHistory.From from, Instant until, int hours) {
+        List<Object> parameters = new ArrayList<>(List.of(vmId, Timestamp.from(until)));
+        String after = HistoryRows.from(from, "hour", null, key -> key, parameters);
+        List<HourlyUsage> usage = new ArrayList<>();
+        for (Object[] row : NativeRows.rows(
+                entities,
+                "SELECT hour, mount_point, disk_id, total_bytes, (utilized_sum_bytes / samples)::bigint,"
+                        + " utilized_max_bytes, ballast_bytes, samples FROM inventory.usage_hourly"
+                        + " WHERE vm_id = ?1 AND hour IN (SELECT DISTINCT hour FROM inventory.usage_hourly"
+                        + " WHERE vm_id = ?1 AND hour < ?2 AND " + after + " ORDER BY hour LIMIT " + hours + ")"
+                        + " ORDER BY hour, mount_point COLLATE \"C\"",
+                parameters.toArray())) {
+            usage.add(new HourlyUsage(
+                    NativeRows.instant(row[0]),
+                    (String) row[1],
+                    Optional.ofNullable((String) row[2]),
+                    NativeRows.bytes(row[3]),
+                    NativeRows.bytes(row[4]),
+                    NativeRows.bytes(row[5]),
+                    NativeRows.bytes(row[6]),
+                    ((Number) row[7]).intValue()));
+        }
+        return usage;
     }
 
     @Scheduled(

@@ -10,6 +10,7 @@ import static org.awaitility.Awaitility.await;
 import io.ballast.inventory.Api;
 import io.ballast.inventory.ConfiguredFleet;
 import io.ballast.inventory.SimulatedWorker;
+import io.ballast.inventory.lease.store.LeaseStore;
 import io.ballast.local.KafkaBroker;
 import io.ballast.proto.events.Topic;
 import io.ballast.proto.inventory.v1.AcquireVmLeaseRequest;
@@ -42,7 +43,9 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import io.restassured.path.json.JsonPath;
+import jakarta.inject.Inject;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -64,6 +67,9 @@ class JobsOverRestTest {
 
     @InjectKafkaBroker
     KafkaBroker broker;
+
+    @Inject
+    LeaseStore leases;
 
     /** A host with one running VM on a raw 10 GiB image, and one on a qcow2 image; answers the host's id. */
     static String host(String name, String vm, String qcowVm) {
@@ -374,7 +380,7 @@ class JobsOverRestTest {
                 Map.of("vmId", vm, "targets", List.of(Map.of("partition", 1, "sizeBytes", 6 * GIB)));
         try (SimulatedWorker worker = new SimulatedWorker(broker.bootstrapServers());
                 GrpcTestChannel channel = GrpcTestChannel.to(RestAssured.port)) {
-            var leases = GrpcTestChannel.as(InventoryServiceGrpc.newBlockingStub(channel.channel()), Roles.OPERATOR);
+            var grpc = GrpcTestChannel.as(InventoryServiceGrpc.newBlockingStub(channel.channel()), Roles.OPERATOR);
             Api.post("/api/v1/disks/" + vm + "-vda/scan", Roles.OPERATOR, "")
                     .then()
                     .statusCode(202);
@@ -399,7 +405,7 @@ class JobsOverRestTest {
                     .isEqualTo("CANCELLED");
             StatusRuntimeException refused = catchThrowableOfType(
                     StatusRuntimeException.class,
-                    () -> leases.acquireVmLease(AcquireVmLeaseRequest.newBuilder()
+                    () -> grpc.acquireVmLease(AcquireVmLeaseRequest.newBuilder()
                             .setVmId(vm)
                             .setHolder(JobLeaseHolder.of(hostId, cancelled))
                             .setTtlSeconds(60)
@@ -422,7 +428,7 @@ class JobsOverRestTest {
             // once the worker holds the lease for it, the job has begun: no cancel
             String begun = created(shrink);
             assertThat(worker.nextResize().getJobId()).isEqualTo(begun);
-            VmLease lease = leases.acquireVmLease(AcquireVmLeaseRequest.newBuilder()
+            VmLease lease = grpc.acquireVmLease(AcquireVmLeaseRequest.newBuilder()
                             .setVmId(vm)
                             .setHolder(JobLeaseHolder.of(hostId, begun))
                             .setTtlSeconds(60)
@@ -436,7 +442,7 @@ class JobsOverRestTest {
                     .contains(JobLeaseHolder.of(hostId, begun));
             assertThat(Api.get("/api/v1/resize-jobs/{id}", begun).getString("state"))
                     .isEqualTo("QUEUED");
-            leases.releaseVmLease(ReleaseVmLeaseRequest.newBuilder()
+            grpc.releaseVmLease(ReleaseVmLeaseRequest.newBuilder()
                     .setVmId(vm)
                     .setFencingToken(lease.getFencingToken())
                     .build());
@@ -465,5 +471,234 @@ class JobsOverRestTest {
                 .extract()
                 .jsonPath()
                 .getString("id");
+    }
+
+    /**
+     * A host whose running VMs each have one 20 GiB image, raw (qcow2 for a VM named {@code qcow}), all of {@code
+     * profile}, which keeps half of each filesystem free.
+     */
+    private static void batchHost(String name, String profile, Map<String, String> vms) {
+        FleetXml fleet = new FleetXml()
+                .pool(
+                        "pool-" + name,
+                        String.format("1c000000-0000-0000-0000-%012x", name.hashCode() & 0xffffffffL),
+                        "/ds/" + name,
+                        vms.keySet().stream()
+                                .map(vm -> volume(vm + "." + format(vm), 20, 5, format(vm)))
+                                .toArray(FleetXml.Volume[]::new));
+        vms.forEach((vm, id) ->
+                fleet.domain(vm, id, true, disk("vda", "/ds/" + name + "/" + vm + "." + format(vm), format(vm), vm)));
+        Api.addHost(fleet.writeTo(FleetXml.file(name)));
+        Api.put("/api/v1/profiles/" + profile, Roles.OPERATOR, Map.of("minFreeRatio", 0.2, "desiredFreeRatio", 0.5))
+                .then()
+                .statusCode(201);
+        for (String id : vms.values()) {
+            Api.put("/api/v1/vms/" + id + "/profile", Roles.OPERATOR, Map.of("profile", profile))
+                    .then()
+                    .statusCode(200);
+        }
+    }
+
+    private static String format(String vm) {
+        return vm.equals("qcow") ? "qcow2" : "raw";
+    }
+
+    /** Scans the VM's disk: one ext4 partition of {@code partitionBytes} using {@code usedBytes} (minimum 1 GiB). */
+    private static void scanned(SimulatedWorker worker, String vm, long partitionBytes, long usedBytes) {
+        worker.scanned(
+                vm + "-vda",
+                SimulatedWorker.layout(
+                        "GPT", 20 * GIB, 0, SimulatedWorker.ext4(1, MIB, partitionBytes, usedBytes, GIB, MIB)));
+    }
+
+    @Test
+    void aBatchResizesEachVmLargestSavingsFirstAndNamesEachVmItRefuses() {
+        // ids in another order than their savings, so that only the savings order them
+        String small = "1b000000-0000-0000-0000-0000000000b1";
+        String unscanned = "1b000000-0000-0000-0000-0000000000b2";
+        String leased = "1b000000-0000-0000-0000-0000000000b3";
+        String busy = "1b000000-0000-0000-0000-0000000000b4";
+        String flat = "1b000000-0000-0000-0000-0000000000b5";
+        String qcow = "1b000000-0000-0000-0000-0000000000b6";
+        String big = "1b000000-0000-0000-0000-0000000000b7";
+        Map<String, String> vms = new java.util.LinkedHashMap<>();
+        vms.put("big", big);
+        vms.put("small", small);
+        vms.put("unscanned", unscanned);
+        vms.put("leased", leased);
+        vms.put("busy", busy);
+        vms.put("flat", flat);
+        vms.put("qcow", qcow);
+        batchHost("batch", "half-free", vms);
+
+        try (SimulatedWorker worker = new SimulatedWorker(broker.bootstrapServers())) {
+            // half of each filesystem kept free: 2 GiB used of 16 makes 4 GiB, 12 saved; 3 of 8 makes 6, 2 saved;
+            // 6 of 16 makes 12, 4 saved; 2 of 8 makes 4, 4 saved; 2 of 4 is right-sized already
+            scanned(worker, big, 16 * GIB, 2 * GIB);
+            scanned(worker, small, 8 * GIB, 3 * GIB);
+            scanned(worker, leased, 16 * GIB, 6 * GIB);
+            scanned(worker, busy, 8 * GIB, 2 * GIB);
+            scanned(worker, flat, 4 * GIB, 2 * GIB);
+            leases.acquire(leased, "resize-worker@batch/job-0", Duration.ofMinutes(10));
+            Api.post(
+                            "/api/v1/resize-jobs",
+                            Roles.OPERATOR,
+                            Map.of(
+                                    "vmId",
+                                    busy,
+                                    "dryRun",
+                                    true,
+                                    "targets",
+                                    List.of(Map.of("partition", 1, "sizeBytes", 6 * GIB))))
+                    .then()
+                    .statusCode(201);
+            assertThat(worker.nextResize().getDomain()).isEqualTo(busy);
+
+            JsonPath batch = Api.post(
+                            "/api/v1/resize-jobs",
+                            Roles.OPERATOR,
+                            Map.of(
+                                    "vms",
+                                    List.of(small, unscanned, leased, big, busy, qcow, flat, "no-such-vm"),
+                                    "alignment",
+                                    "64KiB"))
+                    .then()
+                    .statusCode(200)
+                    .extract()
+                    .jsonPath();
+            assertThat(batch.getList("jobs.vmId", String.class))
+                    .as("largest projected savings first, the VM never scanned last")
+                    .containsExactly(big, small, unscanned);
+            assertThat(batch.getList("jobs.state", String.class))
+                    .containsExactly("QUEUED", "QUEUED", "WAITING_FOR_SCAN");
+            assertThat(batch.getLong("jobs[0].projectedSavingsBytes")).isEqualTo(12 * GIB);
+            assertThat(batch.getLong("jobs[1].projectedSavingsBytes")).isEqualTo(2 * GIB);
+            assertThat(batch.getBoolean("jobs[0].byProfile")).isTrue();
+            assertThat(batch.getList("jobs.createdAt", String.class).stream()
+                            .map(Instant::parse)
+                            .toList())
+                    .as("created in that order")
+                    .isSorted();
+            assertThat(batch.getList("refused", Map.class))
+                    .extracting(refused -> refused.get("vmId"), refused -> refused.get("status"))
+                    .containsExactlyInAnyOrder(
+                            org.assertj.core.groups.Tuple.tuple(leased, 409),
+                            org.assertj.core.groups.Tuple.tuple(busy, 409),
+                            org.assertj.core.groups.Tuple.tuple(flat, 409),
+                            org.assertj.core.groups.Tuple.tuple(qcow, 409),
+                            org.assertj.core.groups.Tuple.tuple("no-such-vm", 404));
+            assertThat(batch.getString("refused.find { it.vmId == '" + leased + "' }.detail"))
+                    .contains("leased");
+            assertThat(batch.getString("refused.find { it.vmId == '" + busy + "' }.type"))
+                    .isEqualTo("urn:ballast:problem:failed-precondition");
+            assertThat(batch.getString("refused.find { it.vmId == '" + flat + "' }.detail"))
+                    .contains("nothing to save");
+
+            ResizeJob first = worker.nextResize();
+            assertThat(first.getDiskId()).as("sent in the order created").isEqualTo(big + "-vda");
+            assertThat(first.getAlignment()).isEqualTo(Alignment.ALIGNMENT_64_KIB);
+            assertThat(first.getTargetsList()).singleElement().satisfies(target -> assertThat(target.getSizeBytes())
+                    .isEqualTo(4 * GIB));
+            ResizeJob second = worker.nextResize();
+            assertThat(second.getDiskId()).isEqualTo(small + "-vda");
+            assertThat(second.getTargets(0).getSizeBytes()).isEqualTo(6 * GIB);
+            assertThat(worker.nextScan().getDiskId()).isEqualTo(unscanned + "-vda");
+            assertThat(worker.jobs().readFor(Duration.ofSeconds(1)))
+                    .as("the busy VM's own resize, and the batch's two; nothing for the VMs refused")
+                    .filteredOn(event -> event.payloadAs(ResizeJob.class).isPresent())
+                    .hasSize(3);
+        }
+        for (String refused : List.of(leased, flat, qcow)) {
+            assertThat(Api.get("/api/v1/resize-jobs?vm={vm}", refused).getList("jobs.kind", String.class))
+                    .as("nothing created for a VM refused")
+                    .doesNotContain("RESIZE");
+        }
+    }
+
+    @Test
+    void aBatchByFilterTakesTheVmsMatchingEveryCriterionWithTheRequestsOptions() {
+        String saves2 = "1b000000-0000-0000-0000-0000000000c1";
+        String saves6 = "1b000000-0000-0000-0000-0000000000c2";
+        String elsewhere = "1b000000-0000-0000-0000-0000000000c3";
+        batchHost("filtered", "filtered", Map.of("two", saves2, "six", saves6));
+        try (SimulatedWorker worker = new SimulatedWorker(broker.bootstrapServers())) {
+            scanned(worker, saves2, 8 * GIB, 3 * GIB);
+            scanned(worker, saves6, 12 * GIB, 3 * GIB);
+            batchHost("unfiltered", "unfiltered", Map.of("other", elsewhere));
+            scanned(worker, elsewhere, 16 * GIB, 2 * GIB);
+
+            JsonPath batch = Api.post(
+                            "/api/v1/resize-jobs",
+                            Roles.OPERATOR,
+                            Map.of(
+                                    "filter",
+                                    Map.of("profile", "filtered", "powerState", "RUNNING"),
+                                    "dryRun",
+                                    true,
+                                    "sparsify",
+                                    false))
+                    .then()
+                    .statusCode(200)
+                    .extract()
+                    .jsonPath();
+            assertThat(batch.getList("jobs.vmId", String.class)).containsExactly(saves6, saves2);
+            assertThat(batch.getList("jobs.dryRun", Boolean.class)).containsOnly(true);
+            assertThat(batch.getList("refused")).isEmpty();
+            ResizeJob first = worker.nextResize();
+            assertThat(first.getDomain()).isEqualTo(saves6);
+            assertThat(first.getDryRun()).isTrue();
+            assertThat(first.getSparsify()).isFalse();
+            assertThat(first.getTruncate()).isTrue();
+            assertThat(worker.nextResize().getDomain()).isEqualTo(saves2);
+        }
+    }
+
+    @Test
+    void aBadBatchIsRefusedWholeAndChangesNothing() {
+        String web = ConfiguredFleet.WEB;
+        String db = ConfiguredFleet.DB;
+        try (EventTap jobs = EventTap.fromNow(broker.bootstrapServers(), Topic.WORKER_JOBS)) {
+            badBatch(Map.of("vmId", web, "vms", List.of(db)), "vmId");
+            badBatch(Map.of("vms", List.of(web), "filter", Map.of("profile", "web")), "filter");
+            badBatch(Map.of("vms", List.of()), "vms");
+            badBatch(Map.of("vms", List.of(web, db, web)), "vms[2]");
+            badBatch(Map.of("vms", List.of(web), "diskId", web + "-vda"), "diskId");
+            badBatch(
+                    Map.of("vms", List.of(web), "targets", List.of(Map.of("partition", 1, "sizeBytes", GIB))),
+                    "targets");
+            badBatch(Map.of("vms", List.of(web), "byProfile", false), "byProfile");
+            badBatch(Map.of("filter", Map.of()), "filter");
+            badBatch(Map.of("filter", Map.of("powerState", "ASLEEP")), "filter.powerState");
+            badBatch(Map.of("vms", List.of(web), "alignment", "2MiB"), "alignment");
+            badBatch(Map.of("dryRun", true), "vmId");
+            Api.problem(Api.post("/api/v1/resize-jobs", Roles.VIEWER, Map.of("vms", List.of(web))), 403, "forbidden");
+
+            assertThat(jobs.readFor(Duration.ofSeconds(1))).as("nothing sent").noneMatch(event -> List.of(
+                            web + "-vda", db + "-vda")
+                    .contains(event.envelope().getSubjectId()));
+        }
+        assertThat(Api.get("/api/v1/resize-jobs?vm={vm}", web).getList("jobs")).isEmpty();
+        assertThat(Api.get("/api/v1/resize-jobs?vm={vm}", db).getList("jobs")).isEmpty();
+    }
+
+    private static void badBatch(Map<String, Object> body, String field) {
+        var response = Api.post("/api/v1/resize-jobs", Roles.OPERATOR, body);
+        Api.problem(response, 400, "invalid-input");
+        assertThat(response.jsonPath().getList("errors.field", String.class)).contains(field);
+    }
+
+    @Test
+    void theOpenApiDocumentDescribesBothAnswersOfAResize() {
+        JsonPath openApi = io.restassured.RestAssured.get("/q/openapi?format=json")
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath();
+        Map<String, Object> responses = openApi.getMap("paths.'/api/v1/resize-jobs'.post.responses");
+        assertThat(responses).containsKeys("200", "201", "202");
+        assertThat(openApi.getMap("components.schemas.BatchView.properties")).containsKeys("jobs", "refused");
+        assertThat(openApi.getMap("paths.'/api/v1/vms/{id}/history'")).containsKey("get");
+        assertThat(openApi.getMap("paths.'/api/v1/datastores/{id}'")).containsKeys("get", "put");
+        assertThat(openApi.getMap("paths.'/api/v1/hosts/{id}'")).containsKeys("get", "put");
     }
 }

@@ -136,10 +136,9 @@ class SchedulesTest {
     }
 
     private static void scan(SimulatedWorker worker, String vm, long partitionBytes, long usedBytes) {
-        Api.post("/api/v1/disks/" + vm + "-vda/scan", Roles.OPERATOR, "").then().statusCode(202);
-        worker.answerScan(SimulatedWorker.layout(
-                "GPT", 20 * GIB, 0, SimulatedWorker.ext4(1, MIB, partitionBytes, usedBytes, GIB, MIB)));
-        await().atMost(Duration.ofSeconds(30))
-                .until(() -> Api.read("/api/v1/disks/{id}/layout", vm + "-vda").statusCode() == 200);
+        worker.scanned(
+                vm + "-vda",
+                SimulatedWorker.layout(
+                        "GPT", 20 * GIB, 0, SimulatedWorker.ext4(1, MIB, partitionBytes, usedBytes, GIB, MIB)));
     }
 }
