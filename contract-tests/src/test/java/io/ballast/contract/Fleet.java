@@ -100,8 +100,8 @@ final class Fleet implements AutoCloseable {
         int http = Program.freePort();
         // The worker keeps its job records and lease fences in a database of its own here, the same for each
         // worker started again on the host: it knows the jobs it finished.
-        LocalDatabase.Database database =
-                workerDatabases.computeIfAbsent(hostId, host -> Postgres.shared().freshDatabase("worker"));
+        LocalDatabase.Database database = workerDatabases.computeIfAbsent(
+                hostId, host -> Postgres.shared().freshDatabase("worker"));
         Map<String, String> environment = new HashMap<>(database.environment());
         environment.put("BALLAST_KAFKA_BOOTSTRAP", broker.bootstrapServers());
         environment.put("BALLAST_HOST_ID", hostId);
