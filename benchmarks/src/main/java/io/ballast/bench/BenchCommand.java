@@ -4,6 +4,7 @@ import io.ballast.bench.agent.AgentMemoryBench;
 import io.ballast.bench.agent.InflateBench;
 import io.ballast.bench.gateway.GatewayBench;
 import io.ballast.bench.image.ImageBench;
+import io.ballast.bench.inventory.InventoryBench;
 import io.ballast.bench.reservation.ReservationBench;
 import io.ballast.cli.Program;
 import picocli.CommandLine.Command;
@@ -23,7 +24,8 @@ import picocli.CommandLine.Command;
             AgentMemoryBench.class,
             GatewayBench.class,
             ImageBench.class,
-            ReservationBench.class
+            ReservationBench.class,
+            InventoryBench.class
         })
 public final class BenchCommand {
 

@@ -2,18 +2,25 @@ package io.ballast.bench;
 
 import io.ballast.local.Checkout;
 import io.ballast.local.LocalInfrastructure;
+import io.ballast.local.LocalStack;
 import io.ballast.local.launch.Launch;
 import io.ballast.local.launch.LaunchedProgram;
+import io.ballast.local.launch.Launcher;
 import io.ballast.local.launch.Output;
 import io.ballast.local.launch.ProgramGroup;
 import io.ballast.local.launch.Readiness;
 import io.ballast.local.launch.Startup;
+import io.ballast.local.token.TokenKeys;
+import io.ballast.local.token.TokenMinter;
 import io.ballast.testsupport.Directories;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -30,6 +37,9 @@ public final class BenchStack implements AutoCloseable {
 
     /** How long the infrastructure, and then each service, may take to be ready. */
     public static final Duration START_BOUND = Duration.ofSeconds(120);
+
+    /** How long the tokens of {@link Service#as} stay valid: longer than any benchmark runs. */
+    static final Duration TOKEN_LIFETIME = Duration.ofHours(12);
 
     private final Checkout checkout;
     private final Path directory;
@@ -93,6 +103,45 @@ public final class BenchStack implements AutoCloseable {
         say("starting " + module + " with " + String.join(" ", jvmOptions) + "...");
         return startReady(
                 module, module, checkout.service(module, jvmOptions), environment, Readiness.healthReady(httpPort));
+    }
+
+    /**
+     * A packaged service started on the stack's infrastructure ({@link #startService(String, Infrastructure, Map)}):
+     * its REST API, its process, and the key its tokens are signed with.
+     *
+     * @param api {@code http://localhost:PORT/api/v1/}
+     */
+    public record Service(URI api, long pid, TokenMinter tokens) {
+
+        /** The API as a caller with {@code role} ({@code Roles.VIEWER}, ...), named {@code subject} in its token. */
+        public ServiceApi as(String subject, String role) {
+            return new ServiceApi(api, tokens.mint(subject, role, TOKEN_LIFETIME));
+        }
+    }
+
+    /**
+     * Starts the packaged service {@code module} as the local stack runs it ({@link Checkout#SERVICE_JVM_OPTIONS}) on
+     * {@code infrastructure}, on a free port, trusting a fresh token key pair (its public key in the run directory),
+     * with {@code environment} on top; returns once it is ready.
+     *
+     * @throws IllegalStateException naming the log to read when it did not start
+     */
+    public Service startService(String module, Infrastructure infrastructure, Map<String, String> environment)
+            throws IOException, InterruptedException {
+        TokenKeys keys = TokenKeys.generate();
+        Path publicKey = runDirectory().resolve(module + "-" + TokenKeys.PUBLIC_KEY_FILE);
+        keys.writePublicKey(publicKey);
+        int port = Launcher.freePort();
+        Map<String, String> settings = new HashMap<>(infrastructure.environment());
+        settings.putAll(environment);
+        settings.put(LocalStack.PUBLIC_KEY_VARIABLE, publicKey.toString());
+        settings.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        long pid = startService(module, Checkout.SERVICE_JVM_OPTIONS, settings, port)
+                .pid();
+        return new Service(
+                URI.create("http://localhost:" + port + "/api/v1/"),
+                pid,
+                new TokenMinter(keys.privateKey(), Clock.systemUTC()));
     }
 
     private LaunchedProgram startReady(

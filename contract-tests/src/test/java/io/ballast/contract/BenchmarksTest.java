@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The benchmarks of {@code docs/benchmarks.md} run through {@code ./ballast bench}, small, so they cannot rot: each
- * starts its own broker and gateway, measures, prints one JSON object and leaves no process or directory behind.
+ * starts its own broker and services, measures, prints one JSON object and leaves no process or directory behind.
  */
 class BenchmarksTest {
 
@@ -39,6 +39,51 @@ class BenchmarksTest {
         assertThat(number(json, "gatewayHeapAfterGcBytes")).isPositive();
         assertThat(number(json, "gatewayHeapMaxBytes")).isLessThanOrEqualTo(1L << 30);
         assertThat(number(json, "gatewayResidentBytes")).isPositive();
+    }
+
+    @Test
+    void theInventoryBenchDiscoversItsFleetAndReadsItAtTheRate() throws Exception {
+        SystemPrerequisites.requireTools("wrk");
+
+        JsonNode json = bench(
+                "inventory",
+                "--vms",
+                "200",
+                "--hosts",
+                "2",
+                "--rate",
+                "50",
+                "--connections",
+                "10",
+                "--duration",
+                "3s",
+                "--warmup",
+                "0s",
+                "--runs",
+                "1",
+                "--json");
+
+        assertThat(number(json, "vms")).isEqualTo(200);
+        assertThat(number(json, "datastores")).as("100 VMs a datastore").isEqualTo(2);
+        assertThat(number(json, "discoverySeconds")).isPositive();
+        assertThat(number(json, "usageReports"))
+                .as("every running guest reports")
+                .isEqualTo(180);
+        JsonNode endpoints = json.get("endpoints");
+        assertThat(endpoints.size()).isEqualTo(2);
+        for (JsonNode endpoint : endpoints) {
+            assertThat(number(endpoint, "pages"))
+                    .as("pages of 100 through the fleet")
+                    .isEqualTo(2);
+            assertThat(number(endpoint, "errors")).as("%s", endpoint).isZero();
+            assertThat(number(endpoint, "rateMedian"))
+                    .as("paced, not as fast as the service answers: %s", endpoint)
+                    .isBetween(20.0, 51.0);
+            assertThat(number(endpoint, "p99Ms")).isPositive();
+            assertThat(endpoint.get("goalMet").isNull())
+                    .as("a small fleet at a low rate is not judged against the goal")
+                    .isTrue();
+        }
     }
 
     @Test

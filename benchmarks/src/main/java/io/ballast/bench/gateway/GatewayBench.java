@@ -3,10 +3,10 @@ package io.ballast.bench.gateway;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.ballast.bench.Benchmark;
 import io.ballast.bench.GatewayStack;
+import io.ballast.bench.LoadTimes;
 import io.ballast.bench.Machine;
 import io.ballast.bench.Report;
 import io.ballast.bench.Stats;
-import io.ballast.cli.DurationConverter;
 import io.ballast.gateway.cli.CertsCommand;
 import io.ballast.gateway.identity.CertificateAuthority;
 import io.ballast.local.Checkout;
@@ -40,6 +40,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -64,22 +65,8 @@ public final class GatewayBench extends Benchmark {
     @Option(names = "--rate", paramLabel = "PER_SECOND", defaultValue = "1000", description = "Commands per second.")
     int rate;
 
-    @Option(
-            names = "--duration",
-            paramLabel = "DURATION",
-            defaultValue = "30s",
-            converter = DurationConverter.class,
-            description = "Measured time (e.g. 30s, 2m).")
-    Duration duration;
-
-    @Option(
-            names = "--warmup",
-            paramLabel = "DURATION",
-            defaultValue = "60s",
-            converter = DurationConverter.class,
-            description = "Commands sent, not counted, before measuring: the gateway's JIT warms up (about a"
-                    + " minute on two cores shared with Kafka and the agents).")
-    Duration warmup;
+    @Mixin
+    LoadTimes times = new LoadTimes(Duration.ofSeconds(30), Duration.ofSeconds(60));
 
     /** The gateway under test, its broker and CA: the {@link GatewayStack} this run starts. */
     private String gateway;
@@ -173,8 +160,8 @@ public final class GatewayBench extends Benchmark {
                     welcomed,
                     connectSeconds,
                     rate,
-                    duration.toSeconds(),
-                    warmup.toSeconds());
+                    times.duration().toSeconds(),
+                    times.warmup().toSeconds());
             List<SimulatedAgent> connected =
                     fleet.stream().filter(agent -> !agent.ended()).toList();
             CpuMeter cpu = new CpuMeter(kafkaPid, gatewayPid.orElseThrow());
@@ -203,7 +190,7 @@ public final class GatewayBench extends Benchmark {
                     connectSeconds,
                     deliveries.sessionsLost(),
                     rate,
-                    duration.toSeconds(),
+                    times.duration().toSeconds(),
                     published,
                     published / ((deliveries.windowEnd() - deliveries.windowStart()) / 1e9),
                     latencies.length,
@@ -237,7 +224,7 @@ public final class GatewayBench extends Benchmark {
         if (rate < 1 || rate > 100_000) {
             return Optional.of("--rate must be 1 to 100000 commands per second, not " + rate);
         }
-        if (duration.isZero() || warmup.isNegative()) {
+        if (times.duration().isZero() || times.warmup().isNegative()) {
             return Optional.of("--duration must be positive and --warmup not negative");
         }
         if (handshakes < 1) {
@@ -337,8 +324,8 @@ public final class GatewayBench extends Benchmark {
         }
         AtomicReference<Throwable> sendFailure = new AtomicReference<>();
         long period = TimeUnit.SECONDS.toNanos(1) / rate;
-        long warmupCommands = warmup.toNanos() / period;
-        long total = warmupCommands + duration.toNanos() / period;
+        long warmupCommands = times.warmup().toNanos() / period;
+        long total = warmupCommands + times.duration().toNanos() / period;
         int published = 0;
         try (EventProducer producer = EventProducer.batching(kafka, "ballast-bench")) {
             long start = System.nanoTime();

@@ -2,9 +2,10 @@ package io.ballast.bench.reservation;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.ballast.bench.MachineCpu;
+import io.ballast.bench.ProcessCpu;
+import io.ballast.bench.ServiceCores;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
-import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalDouble;
@@ -32,14 +33,14 @@ public record CpuShare(int cpus, double benchCores, OptionalDouble machineBusyCo
 
     /** Starts an interval. */
     static Meter start() {
-        return new Meter(System.nanoTime(), processCpuNanos(), collectedMillis(), MachineCpu.read());
+        return new Meter(System.nanoTime(), ProcessCpu.thisJvmNanos(), collectedMillis(), MachineCpu.read());
     }
 
     /** An interval started: {@link #stop()} ends it. */
     record Meter(long startNanos, long startCpuNanos, long startCollectedMillis, Optional<MachineCpu> startMachine) {
 
         CpuShare stop() {
-            long cpu = processCpuNanos() - startCpuNanos;
+            long cpu = ProcessCpu.thisJvmNanos() - startCpuNanos;
             long wall = System.nanoTime() - startNanos;
             Optional<MachineCpu> now = MachineCpu.read();
             return new CpuShare(
@@ -61,30 +62,16 @@ public record CpuShare(int cpus, double benchCores, OptionalDouble machineBusyCo
                 .sum();
     }
 
-    /** This JVM's CPU time so far (every thread, user and system), in nanoseconds. */
-    static long processCpuNanos() {
-        return ProcessHandle.current()
-                .info()
-                .totalCpuDuration()
-                .map(Duration::toNanos)
-                .orElseThrow(() -> new IllegalStateException("the kernel does not say this JVM's CPU time"));
-    }
-
     /** One line: this JVM's cores, the machine's, the others'. */
     String describe() {
         return String.format(
                 Locale.ROOT,
                 "this JVM %.2f, the machine %s (others %s) of %d; collections %.0f ms of %.0f ms",
                 benchCores,
-                cores(machineBusyCores),
-                cores(othersCores()),
+                ServiceCores.cores(machineBusyCores),
+                ServiceCores.cores(othersCores()),
                 cpus,
                 gcMs,
                 wallMs);
-    }
-
-    /** Cores to two places, or {@code unknown}. */
-    static String cores(OptionalDouble cores) {
-        return cores.isPresent() ? String.format(Locale.ROOT, "%.2f", cores.getAsDouble()) : "unknown";
     }
 }

@@ -2,6 +2,7 @@ package io.ballast.bench.reservation;
 
 import io.ballast.bench.Benchmark;
 import io.ballast.bench.Machine;
+import io.ballast.bench.ProcessCpu;
 import io.ballast.bench.Report;
 import io.ballast.bench.Rounds;
 import io.ballast.bench.Stats;
@@ -242,7 +243,7 @@ public final class ReservationBench extends Benchmark {
                     telemetryCpu.describe());
             return engine
                     + System.lineSeparator()
-                    + service.map(figures -> figures.text(machine.cpus()))
+                    + service.map(ServiceGrowths.Figures::text)
                             .orElse("reservation-service: not measured (--engine-only)");
         }
     }
@@ -429,13 +430,13 @@ public final class ReservationBench extends Benchmark {
                 return null;
             });
         }
-        long cpuStart = CpuShare.processCpuNanos();
+        long cpuStart = ProcessCpu.thisJvmNanos();
         long start = System.nanoTime();
         for (Future<Void> worker : pool.invokeAll(workers)) {
             worker.get();
         }
         long nanos = System.nanoTime() - start;
-        long cpuNanos = CpuShare.processCpuNanos() - cpuStart;
+        long cpuNanos = ProcessCpu.thisJvmNanos() - cpuStart;
         if (planned.sum() <= 0) {
             throw new IllegalStateException("the plans of " + shelves.size() + " datastores planned nothing");
         }

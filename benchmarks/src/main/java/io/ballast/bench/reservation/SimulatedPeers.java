@@ -1,13 +1,12 @@
 package io.ballast.bench.reservation;
 
+import io.ballast.bench.GuestUsage;
 import io.ballast.proto.ballast.v1.BallastApplied;
 import io.ballast.proto.ballast.v1.Extent;
 import io.ballast.proto.ballast.v1.ExtentList;
 import io.ballast.proto.ballast.v1.SetBallastSize;
 import io.ballast.proto.events.Decoded;
 import io.ballast.proto.events.Topic;
-import io.ballast.proto.guest.v1.FilesystemUsage;
-import io.ballast.proto.guest.v1.UsageReported;
 import io.ballast.proto.worker.v1.JobFinished;
 import io.ballast.proto.worker.v1.ReclaimJob;
 import io.ballast.proto.worker.v1.ReclaimResult;
@@ -35,8 +34,6 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * and answers each; when each command arrived is kept, for the time from a request to its command.
  */
 final class SimulatedPeers implements AutoCloseable {
-
-    private static final String ROOT = "/";
 
     private final EventProducer agents;
     private final EventProducer worker;
@@ -88,34 +85,18 @@ final class SimulatedPeers implements AutoCloseable {
         reader = Thread.ofPlatform().name("simulated-peers").daemon().start(this::answer);
     }
 
-    /** The name a guest gives the disk: its {@code /dev/disk/by-id} name, which ends in inventory's serial. */
-    static String guestName(String serial) {
-        return "virtio-" + serial;
-    }
-
     /** A disk whose agent reports from now on; {@code serial} is inventory's. */
     void guest(String serial, String vmId, long designatedBytes, long usedBytes) {
-        guests.put(guestName(serial), new Guest(vmId, designatedBytes, usedBytes));
+        guests.put(GuestUsage.diskName(serial), new Guest(vmId, designatedBytes, usedBytes));
     }
 
     /** The disk's agent reports its filesystem as the guest holds it now. */
     void report(String serial) {
-        String name = guestName(serial);
-        Guest guest = guests.get(name);
-        long ballast = guest.ballastBytes;
+        Guest guest = guests.get(GuestUsage.diskName(serial));
         agents.publishAsync(
                 Topic.GUEST_TELEMETRY,
                 guest.vmId,
-                UsageReported.newBuilder()
-                        .setVmId(guest.vmId)
-                        .addFilesystems(FilesystemUsage.newBuilder()
-                                .setMountPoint(ROOT)
-                                .setDiskId(name)
-                                .setTotalBytes(guest.designatedBytes)
-                                .setUtilizedBytes(guest.usedBytes)
-                                .setFreeBytes(Math.max(0, guest.designatedBytes - guest.usedBytes - ballast))
-                                .setBallastBytes(ballast))
-                        .build());
+                GuestUsage.root(guest.vmId, serial, guest.designatedBytes, guest.usedBytes, guest.ballastBytes));
     }
 
     /** Sends what was published and waits for the broker's acknowledgements. */
@@ -126,7 +107,7 @@ final class SimulatedPeers implements AutoCloseable {
 
     /** The commands that reached the disk's agent so far, oldest first. */
     List<Arrival> commands(String serial) {
-        return List.copyOf(commands.getOrDefault(guestName(serial), List.of()));
+        return List.copyOf(commands.getOrDefault(GuestUsage.diskName(serial), List.of()));
     }
 
     /**
