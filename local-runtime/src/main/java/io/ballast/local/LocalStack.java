@@ -105,7 +105,8 @@ public final class LocalStack implements Callable<Integer> {
         // The worker takes VM leases from inventory with a token of its own, minted afresh at every start.
         workerToken = run.resolve(WORKER_TOKEN_FILE);
         Files.deleteIfExists(workerToken);
-        Files.createFile(workerToken, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.createFile(
+                workerToken, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.writeString(
                 workerToken,
                 new TokenMinter(keys.privateKey(), Clock.systemUTC())
