@@ -65,17 +65,14 @@ public class ReportQueries {
         filter.profile().ifPresent(profile -> where.append(" AND v.profile = ?").append(add(parameters, profile)));
         List<Object[]> rows = NativeRows.rows(
                 entities,
-                // the page's disks are chosen first and only they are joined with usage and layouts: whatever plan
-                // the database picks (a fleet just discovered has no statistics yet), one page probes one page's rows
                 "SELECT v.id, v.name, v.host_id, v.profile, v.power_state, d.id, d.datastore_id, d.designated_bytes,"
                         + " u.total, u.used, u.free, u.ballast, d.backed_bytes, l.alignment_status"
-                        + " FROM (SELECT d.id FROM inventory.virtual_disk d JOIN inventory.vm v ON v.id = d.vm_id"
-                        + where + " AND d.gone_at IS NULL ORDER BY d.id LIMIT " + (limit + 1) + ") page"
-                        + " JOIN inventory.virtual_disk d ON d.id = page.id JOIN inventory.vm v ON v.id = d.vm_id"
+                        + " FROM inventory.virtual_disk d JOIN inventory.vm v ON v.id = d.vm_id"
                         + " LEFT JOIN LATERAL (SELECT sum(f.total_bytes) total, sum(f.utilized_bytes) used,"
                         + " sum(f.free_bytes) free, sum(f.ballast_bytes) ballast, count(*) n"
                         + " FROM inventory.filesystem_usage f WHERE f.disk_id = d.id) u ON u.n > 0"
-                        + " LEFT JOIN inventory.disk_layout l ON l.disk_id = d.id ORDER BY d.id",
+                        + " LEFT JOIN inventory.disk_layout l ON l.disk_id = d.id"
+                        + where + " AND d.gone_at IS NULL ORDER BY d.id LIMIT " + (limit + 1),
                 parameters.toArray());
         List<VmRow> page = new ArrayList<>();
         for (Object[] row : rows.subList(0, Math.min(limit, rows.size()))) {
