@@ -78,7 +78,12 @@ class ResizeThroughInventoryTest {
         inventoryService = fleet.inventoryService(Postgres.shared().freshDatabase("inventory"), uri);
         inventory = new RestApi(inventoryService.httpPort());
         RestApi.ok(inventory.send("POST", "/discovery/refresh", Roles.OPERATOR, RestApi.JSON.createObjectNode()));
-        hostId = RestApi.ok(inventory.get("/vms/" + VM)).get("hostId").asText();
+        // the refresh answers at once when the look at start holds the host: wait for the look that records the VM
+        hostId = await().atMost(WAIT)
+                .until(() -> inventory.get("/vms/" + VM), answer -> answer.status() == 200)
+                .body()
+                .get("hostId")
+                .asText();
     }
 
     @AfterAll
