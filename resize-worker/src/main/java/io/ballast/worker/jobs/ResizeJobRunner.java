@@ -375,7 +375,6 @@ public final class ResizeJobRunner {
         }
 
         void step(JobStep step, String detail) {
-            renewIfDue();
             write(record.at(step));
             events.step(record.jobId(), step, detail);
         }
