@@ -165,6 +165,16 @@ class ReportsOverRestTest {
         assertThat(db.get("usedBytes")).as("no agent reported").isNull();
         assertThat(report.getLong("rows[1].backedBytes")).isEqualTo(6 * GIB);
 
+        // Filters on the VMs' columns choose the page with them, and the cursor walks on from the page's last disk.
+        JsonPath byProfile = Api.get("/api/v1/reports/vms?profile=two-thirds&limit=1");
+        assertThat(byProfile.getList("rows.diskId", String.class)).containsExactly(WEB + "-vda");
+        JsonPath nextByProfile =
+                Api.get("/api/v1/reports/vms?profile=two-thirds&limit=1&after={next}", byProfile.getString("next"));
+        assertThat(nextByProfile.getList("rows.diskId", String.class)).containsExactly(DB + "-vda");
+        JsonPath byHost = Api.get("/api/v1/reports/vms?host={host}", report.getString("rows[0].hostId"));
+        assertThat(byHost.getList("rows.diskId", String.class)).contains(WEB + "-vda");
+        assertThat(byHost.getList("rows.hostId", String.class)).containsOnly(report.getString("rows[0].hostId"));
+
         List<CSVRecord> csv = csv("/api/v1/reports/vms?datastore=" + POOL + "&format=csv");
         assertThat(csv).hasSize(2);
         assertThat(csv.getFirst().get("diskId")).isEqualTo(WEB + "-vda");

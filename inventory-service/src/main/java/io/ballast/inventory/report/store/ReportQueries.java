@@ -57,27 +57,33 @@ public class ReportQueries {
             throw new Refusal.InvalidInput("limit", "must be from 1 to " + io.ballast.inventory.fleet.Page.MAX_SIZE);
         }
         List<Object> parameters = new ArrayList<>();
-        StringBuilder where = new StringBuilder(" WHERE v.gone_at IS NULL");
+        // A disk that is not gone belongs to a VM that is not gone (a VM marked gone takes its disks with it), so the
+        // page is chosen from the disks alone; only a filter on the VMs' columns joins them before the limit.
+        boolean byVm = filter.hostId().isPresent() || filter.profile().isPresent();
+        StringBuilder where = new StringBuilder(" WHERE d.gone_at IS NULL");
         after.ifPresent(last -> where.append(" AND d.id > ?").append(add(parameters, last)));
-        filter.hostId().ifPresent(host -> where.append(" AND v.host_id = ?").append(add(parameters, host)));
         filter.datastoreId()
                 .ifPresent(datastore -> where.append(" AND d.datastore_id = ?").append(add(parameters, datastore)));
+        filter.hostId().ifPresent(host -> where.append(" AND v.host_id = ?").append(add(parameters, host)));
         filter.profile().ifPresent(profile -> where.append(" AND v.profile = ?").append(add(parameters, profile)));
         List<Object[]> rows = NativeRows.rows(
                 entities,
-                // The page is chosen first, with its VMs' columns, and only its rows look up usage and layout: at
-                // 10,000 VMs the single join let some plans probe far more than a page (docs/benchmarks.md).
-                "SELECT p.vm_id, p.vm_name, p.host_id, p.profile, p.power_state, p.id, p.datastore_id,"
-                        + " p.designated_bytes, u.total, u.used, u.free, u.ballast, p.backed_bytes, l.alignment_status"
-                        + " FROM (SELECT v.id vm_id, v.name vm_name, v.host_id, v.profile, v.power_state, d.id,"
-                        + " d.datastore_id, d.designated_bytes, d.backed_bytes"
-                        + " FROM inventory.virtual_disk d JOIN inventory.vm v ON v.id = d.vm_id"
-                        + where + " AND d.gone_at IS NULL ORDER BY d.id LIMIT " + (limit + 1) + ") p"
+                // The page is chosen first and only its rows look up their VM, usage and layout, each by its index:
+                // the VM through a LATERAL that OFFSET 0 keeps from being flattened into a join, the layout as a
+                // scalar subquery. Left to join, the planner hashed the whole VM table for the cursor's last pages
+                // and for some cached plans, a sequential scan of 10,000 VMs a request (docs/benchmarks.md).
+                "SELECT p.vm_id, v.name, v.host_id, v.profile, v.power_state, p.id, p.datastore_id,"
+                        + " p.designated_bytes, u.total, u.used, u.free, u.ballast, p.backed_bytes,"
+                        + " (SELECT l.alignment_status FROM inventory.disk_layout l WHERE l.disk_id = p.id)"
+                        + " FROM (SELECT d.id, d.vm_id, d.datastore_id, d.designated_bytes, d.backed_bytes"
+                        + " FROM inventory.virtual_disk d"
+                        + (byVm ? " JOIN inventory.vm v ON v.id = d.vm_id AND v.gone_at IS NULL" : "")
+                        + where + " ORDER BY d.id LIMIT " + (limit + 1) + ") p"
+                        + " JOIN LATERAL (SELECT v.name, v.host_id, v.profile, v.power_state FROM inventory.vm v"
+                        + " WHERE v.id = p.vm_id OFFSET 0) v ON true"
                         + " LEFT JOIN LATERAL (SELECT sum(f.total_bytes) total, sum(f.utilized_bytes) used,"
                         + " sum(f.free_bytes) free, sum(f.ballast_bytes) ballast, count(*) n"
-                        + " FROM inventory.filesystem_usage f WHERE f.disk_id = p.id) u ON u.n > 0"
-                        + " LEFT JOIN LATERAL (SELECT l.alignment_status FROM inventory.disk_layout l"
-                        + " WHERE l.disk_id = p.id) l ON true ORDER BY p.id",
+                        + " FROM inventory.filesystem_usage f WHERE f.disk_id = p.id) u ON u.n > 0 ORDER BY p.id",
                 parameters.toArray());
         List<VmRow> page = new ArrayList<>();
         for (Object[] row : rows.subList(0, Math.min(limit, rows.size()))) {
