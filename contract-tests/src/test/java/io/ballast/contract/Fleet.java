@@ -117,12 +117,36 @@ final class Fleet implements AutoCloseable {
 
     /** An inventory-service on {@code database}, verifying the test's tokens, looking at {@code libvirtUris}. */
     Inventory inventoryService(LocalDatabase.Database database, String libvirtUris) throws InterruptedException {
+        return inventoryService(database, libvirtUris, Map.of());
+    }
+
+    /**
+     * {@link #inventoryService(LocalDatabase.Database, String)} asking {@code reservation} for migrations' holds with
+     * an orchestrator token, and looking at open migrations each second.
+     */
+    Inventory inventoryService(LocalDatabase.Database database, String libvirtUris, Reservation reservation)
+            throws Exception {
+        Path token = Files.writeString(
+                logs.resolve("inventory-" + System.nanoTime() + ".token"),
+                Tokens.token(Roles.ORCHESTRATOR, Duration.ofHours(12)));
+        return inventoryService(
+                database,
+                libvirtUris,
+                Map.of(
+                        "BALLAST_RESERVATION_PORT", Integer.toString(reservation.httpPort()),
+                        "BALLAST_RESERVATION_TOKEN_FILE", token.toString(),
+                        "BALLAST_MIGRATION_RECONCILE_INTERVAL", "1s"));
+    }
+
+    private Inventory inventoryService(LocalDatabase.Database database, String libvirtUris, Map<String, String> more)
+            throws InterruptedException {
         int http = Program.freePort();
         Map<String, String> environment = new HashMap<>(database.environment());
         environment.putAll(Map.of(
                 "BALLAST_KAFKA_BOOTSTRAP", broker.bootstrapServers(),
                 "BALLAST_JWT_PUBLIC_KEY", Tokens.publicKeyFile().toString(),
                 "BALLAST_LIBVIRT_URIS", libvirtUris));
+        environment.putAll(more);
         Program program = Program.service("inventory-service", logs, http, environment);
         programs.add(program);
         program.awaitReady(http, Duration.ofMinutes(2));

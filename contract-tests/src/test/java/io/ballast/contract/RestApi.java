@@ -23,9 +23,16 @@ class RestApi {
     private final HttpClient client =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final String base;
+    private final int port;
 
     RestApi(int httpPort) {
         this.base = "http://localhost:" + httpPort + "/api/v1";
+        this.port = httpPort;
+    }
+
+    /** The service's HTTP port. */
+    int port() {
+        return port;
     }
 
     /** {@code GET path} as a viewer. */

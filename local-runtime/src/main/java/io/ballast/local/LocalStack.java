@@ -73,8 +73,11 @@ public final class LocalStack implements Callable<Integer> {
     /** The resize worker's bearer token for its calls to inventory, under the state's {@code run/}. */
     static final String WORKER_TOKEN_FILE = "resize-worker-inventory.token";
 
-    /** How long the worker's token lasts: longer than a local stack runs. */
-    private static final Duration WORKER_TOKEN_TTL = Duration.ofDays(30);
+    /** Inventory's bearer token for its calls to reservation (migrations libvirt's hook reports). */
+    static final String INVENTORY_TOKEN_FILE = "inventory-service-reservation.token";
+
+    /** How long the services' own tokens last: longer than a local stack runs. */
+    private static final Duration SERVICE_TOKEN_TTL = Duration.ofDays(30);
 
     private final PrintStream out = System.out;
     private final PrintStream err = System.err;
@@ -82,6 +85,7 @@ public final class LocalStack implements Callable<Integer> {
     private Path envFile;
     private Path publicKey;
     private Path workerToken;
+    private Path inventoryToken;
 
     public static void main(String[] args) {
         Program.of(new LocalStack()).exit(args);
@@ -102,15 +106,13 @@ public final class LocalStack implements Callable<Integer> {
         Path tokenKeys = TokenCommand.keyDirectory(checkout);
         TokenKeys keys = TokenKeys.loadOrCreate(tokenKeys);
         publicKey = tokenKeys.resolve(TokenKeys.PUBLIC_KEY_FILE);
-        // The worker takes VM leases from inventory with a token of its own, minted afresh at every start.
-        workerToken = run.resolve(WORKER_TOKEN_FILE);
-        Files.deleteIfExists(workerToken);
-        Files.createFile(
-                workerToken, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(
-                workerToken,
-                new TokenMinter(keys.privateKey(), Clock.systemUTC())
-                        .mint("resize-worker", "operator", WORKER_TOKEN_TTL));
+        // The worker takes VM leases from inventory, and inventory asks reservation for migrations' holds, each
+        // with a token of its own, minted afresh at every start.
+        TokenMinter minter = new TokenMinter(keys.privateKey(), Clock.systemUTC());
+        workerToken = serviceToken(
+                run.resolve(WORKER_TOKEN_FILE), minter.mint("resize-worker", "operator", SERVICE_TOKEN_TTL));
+        inventoryToken = serviceToken(
+                run.resolve(INVENTORY_TOKEN_FILE), minter.mint("inventory-service", "orchestrator", SERVICE_TOKEN_TTL));
 
         // Ctrl-C, a service manager's SIGTERM, a closed terminal: each ends in the JVM's shutdown, which stops all.
         programs = ProgramGroup.open("the stack", new Stopping());
@@ -121,6 +123,13 @@ public final class LocalStack implements Callable<Integer> {
             new CountDownLatch(1).await();
             throw stoppingMeanwhile;
         }
+    }
+
+    /** Writes {@code token} to {@code file}, readable by its owner only. */
+    private static Path serviceToken(Path file, String token) throws IOException {
+        Files.deleteIfExists(file);
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        return Files.writeString(file, token);
     }
 
     private int run(Checkout checkout, Path run, Path certs) throws Exception {
@@ -142,6 +151,7 @@ public final class LocalStack implements Callable<Integer> {
         environment.put("BALLAST_GATEWAY_CERTS", certs.toString());
         environment.put(PUBLIC_KEY_VARIABLE, publicKey.toString());
         environment.put("BALLAST_INVENTORY_TOKEN_FILE", workerToken.toString());
+        environment.put("BALLAST_RESERVATION_TOKEN_FILE", inventoryToken.toString());
         SERVICES.stream()
                 .filter(service -> service.module().equals("inventory-service"))
                 .forEach(inventory -> environment.put("BALLAST_INVENTORY_PORT", Integer.toString(inventory.port())));

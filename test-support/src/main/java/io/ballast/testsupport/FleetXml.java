@@ -61,8 +61,14 @@ public final class FleetXml {
 
     /** A running domain, or a shut-off one (defined only). */
     public FleetXml domain(String name, String uuid, boolean running, Disk... disks) {
+        domains.add("  " + domainXml(name, uuid, running, disks));
+        return this;
+    }
+
+    /** One domain's XML as libvirt gives it to a hook, or as this host file holds it. */
+    public static String domainXml(String name, String uuid, boolean running, Disk... disks) {
         StringBuilder xml =
-                new StringBuilder("  <domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>"
+                new StringBuilder("<domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>"
                         + "<name>" + name + "</name><uuid>" + uuid + "</uuid><memory>1048576</memory><vcpu>1</vcpu>"
                         + "<os><type>hvm</type></os><devices>\n");
         for (Disk disk : disks) {
@@ -80,8 +86,7 @@ public final class FleetXml {
         if (!running) {
             xml.append("<test:runstate>5</test:runstate>");
         }
-        domains.add(xml.append("</domain>\n").toString());
-        return this;
+        return xml.append("</domain>\n").toString();
     }
 
     /** Writes the host to {@code file} and answers the URI that opens it. */

@@ -2,6 +2,7 @@ package io.ballast.inventory.config;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -18,6 +19,37 @@ public interface InventoryConfig {
 
     /** Discovery. */
     Discovery discovery();
+
+    /**
+     * The file holding the bearer token (role {@code orchestrator}) inventory calls reservation-service with, read at
+     * each call (environment {@code BALLAST_RESERVATION_TOKEN_FILE}); migrations libvirt's hook reports need it.
+     */
+    Optional<Path> reservationTokenFile();
+
+    /** Migrations libvirt's qemu hook reports. */
+    Migrations migrations();
+
+    /** How migrations libvirt's qemu hook reports are held and ended. */
+    interface Migrations {
+
+        /** How long a migration's holds on its target datastores last without a commit (1 s to a day). */
+        @WithDefault("30m")
+        Duration holdTtl();
+
+        /**
+         * How long the destination's hook waits while the target's space is being taken back from its other disks;
+         * the migration is refused when the holds are not all in place by then.
+         */
+        @WithDefault("45s")
+        Duration prepareWait();
+
+        /**
+         * How often open migrations are looked at: one whose VM runs on its target is committed, one whose holds
+         * expired is aborted (a duration such as {@code 30s}).
+         */
+        @WithDefault("30s")
+        String reconcileInterval();
+    }
 
     /** Profiles' schedules. */
     ScheduleSettings schedule();

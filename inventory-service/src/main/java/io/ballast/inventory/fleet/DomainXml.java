@@ -41,6 +41,30 @@ public final class DomainXml {
         return disks;
     }
 
+    /** A domain's identity in its XML: its UUID (inventory's VM id) and name. */
+    public record Identity(String uuid, String name) {}
+
+    /**
+     * The UUID and name of a domain's XML.
+     *
+     * @throws IllegalArgumentException when the XML does not parse or names no UUID
+     */
+    public static Identity identity(String domainXml) {
+        Element domain = parse(domainXml, "domain");
+        String uuid = text(domain, "uuid");
+        if (uuid.isEmpty()) {
+            throw new IllegalArgumentException("the domain XML has no <uuid>");
+        }
+        return new Identity(uuid.toLowerCase(Locale.ROOT), text(domain, "name"));
+    }
+
+    private static String text(Element parent, String name) {
+        return children(parent, name).stream()
+                .map(child -> child.getTextContent().trim())
+                .findFirst()
+                .orElse("");
+    }
+
     /** The target path of a pool's XML ({@code <target><path>}), empty when it has none. */
     public static String poolPath(String poolXml) {
         Element pool = parse(poolXml, "pool");

@@ -14,13 +14,8 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.grpc.GrpcClient;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
@@ -45,7 +40,8 @@ public class InventoryLeases implements VmLeases {
             @GrpcClient("inventory") InventoryServiceGrpc.InventoryServiceBlockingStub inventory,
             WorkerConfig config,
             PostgresLeaseFence fence) {
-        this.inventory = inventory.withCallCredentials(BearerToken.of(() -> token(config.inventoryTokenFile())));
+        this.inventory = inventory.withCallCredentials(BearerToken.fromFile(
+                config.inventoryTokenFile(), "ballast.worker.inventory-token-file (BALLAST_INVENTORY_TOKEN_FILE)"));
         this.fence = fence;
     }
 
@@ -144,16 +140,5 @@ public class InventoryLeases implements VmLeases {
                 granted.getHolder(),
                 granted.getFencingToken(),
                 Instant.ofEpochSecond(end.getSeconds(), end.getNanos()));
-    }
-
-    private static String token(Optional<Path> file) {
-        Path path = file.orElseThrow(
-                () -> new IllegalStateException(
-                        "no token to call inventory with: set ballast.worker.inventory-token-file (BALLAST_INVENTORY_TOKEN_FILE)"));
-        try {
-            return Files.readString(path).strip();
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not read the inventory token " + path + ": " + e.getMessage(), e);
-        }
     }
 }

@@ -9,7 +9,11 @@ import java.util.Objects;
  * framework. Work that was half done is never reported with it.
  */
 public abstract sealed class Refusal extends RuntimeException
-        permits Refusal.NotFound, Refusal.InvalidInput, Refusal.FailedPrecondition, Refusal.Aborted {
+        permits Refusal.NotFound,
+                Refusal.InvalidInput,
+                Refusal.FailedPrecondition,
+                Refusal.Aborted,
+                Refusal.Unavailable {
 
     private Refusal(String message) {
         super(Objects.requireNonNull(message), null, false, false);
@@ -85,6 +89,16 @@ public abstract sealed class Refusal extends RuntimeException
     /** A concurrent change won; the same request may be sent again (REST 409, gRPC {@code ABORTED}). */
     public static final class Aborted extends Refusal {
         public Aborted(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Another service the request needs could not be asked, or did not answer in time; asking again later may succeed
+     * (REST 503, gRPC {@code UNAVAILABLE}).
+     */
+    public static final class Unavailable extends Refusal {
+        public Unavailable(String message) {
             super(message);
         }
     }

@@ -3,6 +3,11 @@ package io.ballast.support.grpc;
 import io.grpc.CallCredentials;
 import io.grpc.Metadata;
 import io.grpc.Status;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
@@ -25,6 +30,23 @@ public final class BearerToken extends CallCredentials {
     /** Credentials carrying what {@code token} gives at each call (a token, without {@code Bearer }). */
     public static BearerToken of(Supplier<String> token) {
         return new BearerToken(token);
+    }
+
+    /**
+     * Credentials carrying the token in {@code file}, read at each call. Without a file, or when it cannot be read, the
+     * call fails {@code UNAUTHENTICATED} naming {@code setting}, the configuration key that names the file.
+     */
+    public static BearerToken fromFile(Optional<Path> file, String setting) {
+        return of(() -> {
+            Path path =
+                    file.orElseThrow(() -> new IllegalStateException("no token file is configured: set " + setting));
+            try {
+                return Files.readString(path);
+            } catch (IOException e) {
+                throw new UncheckedIOException(
+                        "could not read the token file " + path + " (" + setting + "): " + e.getMessage(), e);
+            }
+        });
     }
 
     @Override

@@ -101,6 +101,7 @@ public class GrpcErrorBoundary implements ExceptionHandlerProvider {
                     case Refusal.InvalidInput invalid -> Status.INVALID_ARGUMENT;
                     case Refusal.FailedPrecondition failed -> Status.FAILED_PRECONDITION;
                     case Refusal.Aborted aborted -> Status.ABORTED;
+                    case Refusal.Unavailable unavailable -> Status.UNAVAILABLE;
                 };
         return status.withDescription(refusal.getMessage());
     }

@@ -1,5 +1,7 @@
 package io.ballast.support.rest;
 
+import io.ballast.support.errors.Refusal;
+
 /**
  * The kinds of problem every Ballast service answers with, their HTTP status and title: the exception → status table
  * of the REST error boundary ({@link RestErrorBoundary}). A problem whose kind is not listed here (405, 406, 415 ...)
@@ -14,6 +16,8 @@ public enum ProblemType {
     FAILED_PRECONDITION("failed-precondition", 409, "Failed precondition"),
     /** {@code Refusal.Aborted}: a concurrent change won; the request may be sent again. */
     ABORTED("aborted", 409, "Aborted"),
+    /** {@code Refusal.Unavailable}: a service the request needs could not be asked; it may be sent again later. */
+    UNAVAILABLE("unavailable", 503, "Unavailable"),
     /** No bearer token, or one that is not valid (expired, wrong signature or issuer). */
     UNAUTHENTICATED("unauthenticated", 401, "Unauthenticated"),
     /** A valid token without the role the endpoint needs. */
@@ -29,6 +33,17 @@ public enum ProblemType {
         this.slug = slug;
         this.status = status;
         this.title = title;
+    }
+
+    /** The kind of problem a refusal is. */
+    public static ProblemType of(Refusal refusal) {
+        return switch (refusal) {
+            case Refusal.NotFound notFound -> NOT_FOUND;
+            case Refusal.InvalidInput invalid -> INVALID_INPUT;
+            case Refusal.FailedPrecondition failed -> FAILED_PRECONDITION;
+            case Refusal.Aborted aborted -> ABORTED;
+            case Refusal.Unavailable unavailable -> UNAVAILABLE;
+        };
     }
 
     /** {@code urn:ballast:problem:SLUG}. */

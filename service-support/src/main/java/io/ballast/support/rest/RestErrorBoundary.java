@@ -46,14 +46,9 @@ public class RestErrorBoundary {
 
     @ServerExceptionMapper
     public Response refusal(Refusal refusal, UriInfo uri) {
-        return switch (refusal) {
-            case Refusal.NotFound notFound -> respond(ProblemType.NOT_FOUND, notFound.getMessage(), uri, List.of());
-            case Refusal.InvalidInput invalid ->
-                respond(ProblemType.INVALID_INPUT, invalid.getMessage(), uri, invalid.fieldErrors());
-            case Refusal.FailedPrecondition failed ->
-                respond(ProblemType.FAILED_PRECONDITION, failed.getMessage(), uri, List.of());
-            case Refusal.Aborted aborted -> respond(ProblemType.ABORTED, aborted.getMessage(), uri, List.of());
-        };
+        List<Refusal.FieldError> fields =
+                refusal instanceof Refusal.InvalidInput invalid ? invalid.fieldErrors() : List.of();
+        return respond(ProblemType.of(refusal), refusal.getMessage(), uri, fields);
     }
 
     /** Also Quarkus's own subclass, for which it has a mapper of its own that this one must win over. */

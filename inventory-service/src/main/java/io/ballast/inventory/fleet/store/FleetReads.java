@@ -46,6 +46,43 @@ public class FleetReads {
                 .orElseThrow(() -> new Refusal.NotFound("host", id));
     }
 
+    /**
+     * The host whose id is {@code reference}, else the one host not gone whose hypervisor calls itself {@code
+     * reference} (a host's own name, as a hook on it knows it).
+     *
+     * @throws Refusal.NotFound when neither names a host, or the name names several
+     */
+    public Recorded.Host hostNamed(String reference) {
+        HostEntity byId = entities.find(HostEntity.class, reference);
+        if (byId != null) {
+            return byId.toRecord();
+        }
+        List<HostEntity> byName = entities.createQuery(
+                        "select h from HostEntity h where lower(h.name) = lower(:name) and h.goneAt is null order by h.id",
+                        HostEntity.class)
+                .setParameter("name", reference)
+                .setMaxResults(2)
+                .getResultList();
+        if (byName.size() != 1) {
+            throw new Refusal.NotFound("host", reference);
+        }
+        return byName.getFirst().toRecord();
+    }
+
+    /** The datastores, not gone, that {@code hostId} reaches, in id order. */
+    public List<Recorded.Datastore> datastoresOf(String hostId) {
+        List<Recorded.Datastore> all = new ArrayList<>();
+        Optional<String> after = Optional.empty();
+        while (true) {
+            Page<Recorded.Datastore> page = datastores(Optional.of(hostId), after, Page.MAX_SIZE, false);
+            all.addAll(page.items());
+            if (page.next().isEmpty()) {
+                return all;
+            }
+            after = page.next();
+        }
+    }
+
     public Recorded.Datastore datastore(String id) {
         return Optional.ofNullable(entities.find(DatastoreEntity.class, id))
                 .map(DatastoreEntity::toRecord)

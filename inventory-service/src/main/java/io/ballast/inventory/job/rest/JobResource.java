@@ -316,13 +316,7 @@ public class JobResource {
     public record RefusedView(String vmId, int status, String type, String detail) {
 
         static RefusedView of(String vmId, Refusal refusal) {
-            ProblemType type =
-                    switch (refusal) {
-                        case Refusal.NotFound notFound -> ProblemType.NOT_FOUND;
-                        case Refusal.InvalidInput invalid -> ProblemType.INVALID_INPUT;
-                        case Refusal.FailedPrecondition failed -> ProblemType.FAILED_PRECONDITION;
-                        case Refusal.Aborted aborted -> ProblemType.ABORTED;
-                    };
+            ProblemType type = ProblemType.of(refusal);
             return new RefusedView(vmId, type.status(), type.uri(), refusal.getMessage());
         }
     }

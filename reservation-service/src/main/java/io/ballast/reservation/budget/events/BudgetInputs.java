@@ -281,7 +281,7 @@ public class BudgetInputs {
             store.stopWaiting(disk.getDiskId());
             Datastore to = described.get();
             if (current.isPresent() && !current.get().equals(target)) {
-                locked.keep(engine.diskMoved(locked.get(current.get()), to, disk.getDiskId(), now));
+                moved(locked, locked.get(current.get()), to, disk.getDiskId(), now);
             }
             locked.keep(engine.diskUpserted(to, facts, now));
             store.vm(disk.getVmId()).ifPresent(vm -> applyVm(locked, vm, now));
@@ -328,17 +328,7 @@ public class BudgetInputs {
                         || current.get().equals(to.get().id())) {
                     continue;
                 }
-                Datastore from = locked.get(current.get());
-                Optional<Migration> prepared = to.get().migrations().stream()
-                        .filter(m -> m.diskId().equals(placement.getDiskId()))
-                        .filter(m -> m.state() == Migration.State.PREPARED)
-                        .findFirst();
-                if (prepared.isPresent()) {
-                    locked.keep(engine.commitMigration(
-                            from, to.get(), prepared.get().id(), placement.getDiskId(), now));
-                } else {
-                    locked.keep(engine.diskMoved(from, to.get(), placement.getDiskId(), now));
-                }
+                moved(locked, locked.get(current.get()), to.get(), placement.getDiskId(), now);
             }
             Optional<VmRow> vm = store.vm(migrated.getVmId());
             VmRow moved = new VmRow(
@@ -349,6 +339,33 @@ public class BudgetInputs {
             applyVm(locked, moved, now);
             return null;
         });
+    }
+
+    /**
+     * A disk inventory now sees on {@code to}: a migration prepared there for it, and not expired, is committed (its
+     * hold becomes the disk's budget), else the disk moves without one (a hold the disk has outgrown is released
+     * first). {@code VmMigrated} and the disk's own upsert may come in either
+     * order; whichever comes first moves it, and the other finds it there.
+     */
+    private void moved(Decisions.Locked locked, Datastore from, Datastore to, String diskId, Instant now) {
+        Optional<Migration> prepared = to.migrations().stream()
+                .filter(m -> m.diskId().equals(diskId))
+                .filter(m -> m.state() == Migration.State.PREPARED)
+                .filter(m -> now.isBefore(m.expiresAt()))
+                .findFirst();
+        if (prepared.isPresent()) {
+            try {
+                locked.keep(engine.commitMigration(from, to, prepared.get().id(), diskId, now));
+                return;
+            } catch (Refusal.FailedPrecondition outgrown) {
+                // the disk can take more there now than was held: its hold goes, and it moves as any disk does
+                LOG.warnf(
+                        "migration not committed, its hold released migration=%s disk=%s: %s",
+                        prepared.get().id(), diskId, outgrown.getMessage());
+                locked.keep(engine.abortMigration(to, prepared.get().id(), diskId, now));
+            }
+        }
+        locked.keep(engine.diskMoved(from, to, diskId, now));
     }
 
     // ---- agents ------------------------------------------------------------------------------------------------

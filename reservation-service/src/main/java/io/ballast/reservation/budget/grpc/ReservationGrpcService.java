@@ -15,10 +15,14 @@ import io.ballast.proto.reservation.v1.GetDatastoreLedgerRequest;
 import io.ballast.proto.reservation.v1.GetDatastoreLedgerResponse;
 import io.ballast.proto.reservation.v1.GetGrowthRequest;
 import io.ballast.proto.reservation.v1.GetGrowthResponse;
+import io.ballast.proto.reservation.v1.GetMigrationRequest;
+import io.ballast.proto.reservation.v1.GetMigrationResponse;
 import io.ballast.proto.reservation.v1.GrowthOutcome;
 import io.ballast.proto.reservation.v1.Hold;
 import io.ballast.proto.reservation.v1.ListBudgetsRequest;
 import io.ballast.proto.reservation.v1.ListBudgetsResponse;
+import io.ballast.proto.reservation.v1.MigratingDisk;
+import io.ballast.proto.reservation.v1.MigrationState;
 import io.ballast.proto.reservation.v1.MutinyReservationServiceGrpc;
 import io.ballast.proto.reservation.v1.PlaceDiskRequest;
 import io.ballast.proto.reservation.v1.PlaceDiskResponse;
@@ -136,7 +140,9 @@ public class ReservationGrpcService extends MutinyReservationServiceGrpc.Reserva
                 .map((DiskDestination d) -> new Destination(d.getDiskId(), d.getToDatastoreId()))
                 .toList();
         List<Migration> migration = requests.prepareMigration(
-                Optional.empty(), destinations, Duration.ofSeconds(Integer.toUnsignedLong(request.getTtlSeconds())));
+                Optional.of(request.getMigrationId()).filter(id -> !id.isEmpty()),
+                destinations,
+                Duration.ofSeconds(Integer.toUnsignedLong(request.getTtlSeconds())));
         PrepareMigrationResponse.Builder response = PrepareMigrationResponse.newBuilder()
                 .setMigrationId(migration.getFirst().id());
         for (Migration disk : migration) {
@@ -163,6 +169,31 @@ public class ReservationGrpcService extends MutinyReservationServiceGrpc.Reserva
     public Uni<AbortMigrationResponse> abortMigration(AbortMigrationRequest request) {
         requests.abortMigration(request.getMigrationId());
         return answer(AbortMigrationResponse.getDefaultInstance());
+    }
+
+    @Override
+    @RolesAllowed(Roles.VIEWER)
+    public Uni<GetMigrationResponse> getMigration(GetMigrationRequest request) {
+        GetMigrationResponse.Builder response =
+                GetMigrationResponse.newBuilder().setMigrationId(request.getMigrationId());
+        for (Migration disk : requests.migration(request.getMigrationId())) {
+            response.addDisks(MigratingDisk.newBuilder()
+                    .setDiskId(disk.diskId())
+                    .setFromDatastoreId(disk.fromDatastoreId())
+                    .setToDatastoreId(disk.toDatastoreId())
+                    .setState(
+                            switch (disk.state()) {
+                                case PENDING -> MigrationState.MIGRATION_STATE_PENDING;
+                                case PREPARED -> MigrationState.MIGRATION_STATE_PREPARED;
+                                case COMMITTED -> MigrationState.MIGRATION_STATE_COMMITTED;
+                                case ABORTED -> MigrationState.MIGRATION_STATE_ABORTED;
+                                case EXPIRED -> MigrationState.MIGRATION_STATE_EXPIRED;
+                            })
+                    .setNeedBytes(disk.needBytes())
+                    .setExpiresAt(timestamp(disk.expiresAt()))
+                    .setDetail(disk.detail() == null ? "" : disk.detail()));
+        }
+        return answer(response.build());
     }
 
     @Override

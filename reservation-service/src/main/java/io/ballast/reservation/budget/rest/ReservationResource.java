@@ -58,7 +58,7 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 @Consumes(MediaType.APPLICATION_JSON)
 public class ReservationResource {
 
-    private static final String ID = "[A-Za-z0-9][A-Za-z0-9._:/-]{0,199}";
+    private static final String ID = BudgetRequests.ID_PATTERN;
 
     private final BudgetRequests requests;
     private final BudgetStore store;

@@ -25,6 +25,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.regex.Pattern;
 
 /**
  * The requests of orchestrators and operators, as REST and gRPC both serve them: each one decided in one transaction
@@ -36,6 +37,11 @@ public class BudgetRequests {
 
     /** The most entries one page of a list holds. */
     public static final int MAX_PAGE = 1000;
+
+    /** What an id a caller gives a growth or a migration looks like. */
+    public static final String ID_PATTERN = "[A-Za-z0-9][A-Za-z0-9._:/-]{0,199}";
+
+    private static final Pattern ID = Pattern.compile(ID_PATTERN);
 
     private final Decisions decisions;
     private final BudgetStore store;
@@ -176,6 +182,10 @@ public class BudgetRequests {
         if (destinations.stream().map(Destination::diskId).distinct().count() != destinations.size()) {
             throw new Refusal.InvalidInput("disks", "a disk is named twice");
         }
+        migrationId.filter(given -> !ID.matcher(given).matches()).ifPresent(given -> {
+            throw new Refusal.InvalidInput(
+                    "migrationId", "must be a letter or digit, then up to 199 of A-Z a-z 0-9 . _ : / -");
+        });
         String id = migrationId.orElseGet(() -> UUID.randomUUID().toString());
         Map<String, String> sources = new TreeMap<>();
         Set<String> ids = new TreeSet<>();

@@ -17,8 +17,10 @@ import io.ballast.proto.reservation.v1.GetBudgetRequest;
 import io.ballast.proto.reservation.v1.GetDatastoreLedgerRequest;
 import io.ballast.proto.reservation.v1.GetGrowthRequest;
 import io.ballast.proto.reservation.v1.GetGrowthResponse;
+import io.ballast.proto.reservation.v1.GetMigrationRequest;
 import io.ballast.proto.reservation.v1.GrowthOutcome;
 import io.ballast.proto.reservation.v1.ListBudgetsRequest;
+import io.ballast.proto.reservation.v1.MigrationState;
 import io.ballast.proto.reservation.v1.PlaceDiskRequest;
 import io.ballast.proto.reservation.v1.PlaceDiskResponse;
 import io.ballast.proto.reservation.v1.PrepareMigrationRequest;
@@ -108,15 +110,42 @@ class ReservationGrpcTest {
         assertThat(ledger.getHeadroomBytes()).isEqualTo(40 * GIB);
 
         var orchestrator = stub(Roles.ORCHESTRATOR);
-        PrepareMigrationResponse prepared = orchestrator.prepareMigration(PrepareMigrationRequest.newBuilder()
+        PrepareMigrationRequest prepare = PrepareMigrationRequest.newBuilder()
+                .setMigrationId("libvirt-vm-g-1")
                 .setVmId("vm-g")
                 .addDisks(DiskDestination.newBuilder().setDiskId("disk-g").setToDatastoreId("ds-g-to"))
                 .setTtlSeconds(600)
-                .build());
+                .build();
+        PrepareMigrationResponse prepared = orchestrator.prepareMigration(prepare);
+        assertThat(prepared.getMigrationId()).as("the caller's id").isEqualTo("libvirt-vm-g-1");
         assertThat(prepared.getHoldsList()).singleElement().satisfies(hold -> {
             assertThat(hold.getDatastoreId()).isEqualTo("ds-g-to");
             assertThat(hold.getBytes()).isEqualTo(10 * GIB);
         });
+        assertThat(orchestrator.prepareMigration(prepare).getHoldsList())
+                .as("asked again under its id: the same hold")
+                .singleElement()
+                .satisfies(hold -> assertThat(hold.getHoldId())
+                        .isEqualTo(prepared.getHolds(0).getHoldId()));
+        assertThat(viewer.getMigration(GetMigrationRequest.newBuilder()
+                                .setMigrationId("libvirt-vm-g-1")
+                                .build())
+                        .getDisksList())
+                .singleElement()
+                .satisfies(disk -> {
+                    assertThat(disk.getDiskId()).isEqualTo("disk-g");
+                    assertThat(disk.getFromDatastoreId()).isEqualTo("ds-g-from");
+                    assertThat(disk.getToDatastoreId()).isEqualTo("ds-g-to");
+                    assertThat(disk.getState()).isEqualTo(MigrationState.MIGRATION_STATE_PREPARED);
+                    assertThat(disk.getNeedBytes()).isEqualTo(10 * GIB);
+                });
+        assertThat(GrpcTestChannel.status(() -> orchestrator.prepareMigration(
+                        prepare.toBuilder().setMigrationId("not an id").build())))
+                .isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(GrpcTestChannel.status(() -> viewer.getMigration(GetMigrationRequest.newBuilder()
+                        .setMigrationId("no-such")
+                        .build())))
+                .isEqualTo(Status.Code.NOT_FOUND);
         orchestrator.commitMigration(CommitMigrationRequest.newBuilder()
                 .setMigrationId(prepared.getMigrationId())
                 .build());
@@ -129,6 +158,12 @@ class ReservationGrpcTest {
                         .getBudget()
                         .getDatastoreId())
                 .isEqualTo("ds-g-to");
+        assertThat(viewer.getMigration(GetMigrationRequest.newBuilder()
+                                .setMigrationId("libvirt-vm-g-1")
+                                .build())
+                        .getDisks(0)
+                        .getState())
+                .isEqualTo(MigrationState.MIGRATION_STATE_COMMITTED);
 
         assertThat(GrpcTestChannel.status(() -> viewer.getBudget(
                         GetBudgetRequest.newBuilder().setDiskId("no-such-disk").build())))
