@@ -1,7 +1,7 @@
 package io.ballast.inventory.migration.rest;
 
-import io.ballast.inventory.migration.MigrationHook;
 import io.ballast.inventory.migration.VmMigration;
+import io.ballast.inventory.migration.store.MigrationHook;
 import io.ballast.support.errors.Refusal;
 import io.ballast.support.security.Roles;
 import jakarta.annotation.security.RolesAllowed;

@@ -1,4 +1,4 @@
-package io.ballast.inventory.migration;
+package io.ballast.inventory.migration.store;
 
 import io.ballast.inventory.client.ReservationMigrations;
 import io.ballast.inventory.config.InventoryConfig;
@@ -6,7 +6,7 @@ import io.ballast.inventory.fleet.Discovered;
 import io.ballast.inventory.fleet.DomainXml;
 import io.ballast.inventory.fleet.Recorded;
 import io.ballast.inventory.fleet.store.FleetReads;
-import io.ballast.inventory.migration.store.VmMigrations;
+import io.ballast.inventory.migration.VmMigration;
 import io.ballast.proto.reservation.v1.MigrationState;
 import io.ballast.support.errors.Refusal;
 import io.quarkus.scheduler.Scheduled;
@@ -118,12 +118,9 @@ public class MigrationHook {
         List<ReservationMigrations.Disk> held;
         try {
             held = awaitHolds(migration, reservation.prepare(migration, settings.holdTtl(), until), until);
-        } catch (Refusal.Unavailable unanswered) {
-            // holds may have been placed before the answer was lost
-            endAborting(migration, unanswered.getMessage());
-            throw unanswered;
         } catch (Refusal refused) {
-            end(migration, VmMigration.State.ABORTED, refused.getMessage());
+            // whatever was held is released (holds may have been placed before an answer was lost)
+            endAborting(migration, refused.getMessage());
             throw refused;
         }
         LOG.infof(
@@ -163,7 +160,8 @@ public class MigrationHook {
      * The destination's {@code release end failed}: the VM's open migration is aborted, its holds released.
      *
      * @throws Refusal.FailedPrecondition when reservation-service had committed it already
-     * @throws Refusal.Unavailable when reservation-service could not be asked (the holds expire on their own)
+     * @throws Refusal.Unavailable when reservation-service could not be asked (the reconciler asks again at its next
+     *     look)
      */
     public Outcome abort(String hostReference, String domainXml) {
         DomainXml.Identity domain = identity(domainXml);
@@ -179,6 +177,9 @@ public class MigrationHook {
         } catch (Refusal.FailedPrecondition committed) {
             end(migration, VmMigration.State.COMMITTED, committed.getMessage());
             throw committed;
+        } catch (Refusal.Unavailable unanswered) {
+            migrations.expireNow(migration.migrationId(), detail);
+            throw unanswered;
         }
         end(migration, VmMigration.State.ABORTED, detail);
         return new Outcome(domain.uuid(), Optional.of(migration), Result.ABORTED, detail);
