@@ -130,10 +130,7 @@ class MigrationHookTest {
                     reservation.get(
                             "/migrations/" + migration.get("migrationId").asText()),
                     404);
-            assertThat(RestApi.ok(reservation.get("/datastores/" + POOL_B))
-                            .get("holdBytes")
-                            .asLong())
-                    .isZero();
+            assertThat(heldOn(POOL_B)).isZero();
         } finally {
             RestApi.ok(reservation.send("PUT", "/datastores/" + POOL_B + "/policy", Roles.OPERATOR, policy(5 * GIB)));
         }
@@ -162,25 +159,16 @@ class MigrationHookTest {
         JsonNode held = RestApi.ok(reservation.get("/migrations/" + migrationId));
         assertThat(held.get("disks").get(0).get("state").asText()).isEqualTo("PREPARED");
         assertThat(held.get("disks").get(0).get("holdBytes").asLong()).isGreaterThanOrEqualTo(10 * GIB);
-        assertThat(RestApi.ok(reservation.get("/datastores/" + POOL_B))
-                        .get("holdBytes")
-                        .asLong())
-                .isGreaterThanOrEqualTo(10 * GIB);
+        assertThat(heldOn(POOL_B)).isGreaterThanOrEqualTo(10 * GIB);
 
-        long holdBytes = RestApi.ok(reservation.get("/datastores/" + POOL_B))
-                .get("holdBytes")
-                .asLong();
+        long holdBytes = heldOn(POOL_B);
         Hooked again = hook(1, "migrate", "begin", "-", onB(1));
         assertThat(again.exit()).as("libvirt asking again: the same migration").isZero();
         assertThat(RestApi.ok(inventory.get("/vms/" + vm(1) + "/migration"))
                         .get("migrationId")
                         .asText())
                 .isEqualTo(migrationId);
-        assertThat(RestApi.ok(reservation.get("/datastores/" + POOL_B))
-                        .get("holdBytes")
-                        .asLong())
-                .as("held once")
-                .isEqualTo(holdBytes);
+        assertThat(heldOn(POOL_B)).as("held once").isEqualTo(holdBytes);
 
         // a commit reported by a host that is not the source changes nothing
         Hooked notTheSource = hook(1, "release", "end", "migrated", onB(1));
@@ -199,21 +187,9 @@ class MigrationHookTest {
                         .get("state")
                         .asText())
                 .isEqualTo("COMMITTED");
-        assertThat(RestApi.ok(reservation.get("/migrations/" + migrationId))
-                        .get("disks")
-                        .get(0)
-                        .get("state")
-                        .asText())
-                .isEqualTo("COMMITTED");
-        assertThat(RestApi.ok(reservation.get("/disks/" + vm(1) + "-vda"))
-                        .get("datastoreId")
-                        .asText())
-                .isEqualTo(POOL_B);
-        assertThat(RestApi.ok(reservation.get("/datastores/" + POOL_B))
-                        .get("holdBytes")
-                        .asLong())
-                .as("the hold became the disk's budget")
-                .isZero();
+        assertThat(stateAtReservation(migrationId)).isEqualTo("COMMITTED");
+        assertThat(datastoreAtReservation(1)).isEqualTo(POOL_B);
+        assertThat(heldOn(POOL_B)).as("the hold became the disk's budget").isZero();
     }
 
     @Test
@@ -225,10 +201,7 @@ class MigrationHookTest {
         String migrationId = RestApi.ok(inventory.get("/vms/" + vm(3) + "/migration"))
                 .get("migrationId")
                 .asText();
-        assertThat(RestApi.ok(reservation.get("/datastores/" + POOL_B))
-                        .get("holdBytes")
-                        .asLong())
-                .isGreaterThanOrEqualTo(10 * GIB);
+        assertThat(heldOn(POOL_B)).isGreaterThanOrEqualTo(10 * GIB);
 
         // libvirt on the destination after the migration failed: QEMU stopped, then released
         assertThat(hook(3, "stopped", "end", "-", onB(3)).exit()).isZero();
@@ -237,20 +210,9 @@ class MigrationHookTest {
         assertThat(aborted.exit()).as("%s", aborted).isZero();
         JsonNode migration = RestApi.ok(inventory.get("/vms/" + vm(3) + "/migration"));
         assertThat(migration.get("state").asText()).isEqualTo("ABORTED");
-        assertThat(RestApi.ok(reservation.get("/migrations/" + migrationId))
-                        .get("disks")
-                        .get(0)
-                        .get("state")
-                        .asText())
-                .isEqualTo("ABORTED");
-        assertThat(RestApi.ok(reservation.get("/datastores/" + POOL_B))
-                        .get("holdBytes")
-                        .asLong())
-                .isZero();
-        assertThat(RestApi.ok(reservation.get("/disks/" + vm(3) + "-vda"))
-                        .get("datastoreId")
-                        .asText())
-                .isEqualTo(POOL_A);
+        assertThat(stateAtReservation(migrationId)).isEqualTo("ABORTED");
+        assertThat(heldOn(POOL_B)).isZero();
+        assertThat(datastoreAtReservation(3)).isEqualTo(POOL_A);
     }
 
     @Test
@@ -271,16 +233,8 @@ class MigrationHookTest {
                 .until(
                         () -> RestApi.ok(inventory.get("/vms/" + vm(4) + "/migration")),
                         migration -> migration.get("state").asText().equals("COMMITTED"));
-        assertThat(RestApi.ok(reservation.get("/migrations/" + migrationId))
-                        .get("disks")
-                        .get(0)
-                        .get("state")
-                        .asText())
-                .isEqualTo("COMMITTED");
-        assertThat(RestApi.ok(reservation.get("/disks/" + vm(4) + "-vda"))
-                        .get("datastoreId")
-                        .asText())
-                .isEqualTo(POOL_B);
+        assertThat(stateAtReservation(migrationId)).isEqualTo("COMMITTED");
+        assertThat(datastoreAtReservation(4)).isEqualTo(POOL_B);
         assertThat(RestApi.ok(inventory.get("/vms/" + vm(4))).get("hostId").asText())
                 .isEqualTo(hostB);
     }
@@ -429,6 +383,29 @@ class MigrationHookTest {
 
     private static String vm(int i) {
         return "4c000000-0000-0000-0000-00000000000" + i;
+    }
+
+    /** What reservation-service holds on {@code datastoreId} for migrations. */
+    private static long heldOn(String datastoreId) {
+        return RestApi.ok(reservation.get("/datastores/" + datastoreId))
+                .get("holdBytes")
+                .asLong();
+    }
+
+    /** The state of the (one-disk) migration at reservation-service. */
+    private static String stateAtReservation(String migrationId) {
+        return RestApi.ok(reservation.get("/migrations/" + migrationId))
+                .get("disks")
+                .get(0)
+                .get("state")
+                .asText();
+    }
+
+    /** The datastore reservation-service counts VM {@code vm}'s disk on. */
+    private static String datastoreAtReservation(int vm) {
+        return RestApi.ok(reservation.get("/disks/" + vm(vm) + "-vda"))
+                .get("datastoreId")
+                .asText();
     }
 
     private static JsonNode policy(long reserveBytes) {
