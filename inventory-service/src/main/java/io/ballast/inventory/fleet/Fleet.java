@@ -1,12 +1,7 @@
 package io.ballast.inventory.fleet;
 
-import java.net.URI;
-import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import io.ballast.support.inventory.HostIds;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -83,7 +78,7 @@ public final class Fleet {
 
     /** The host's part of the fleet as {@code seen}. */
     public static Part of(Discovered.Host seen) {
-        Host host = new Host(hostId(seen.uri(), seen.hostname()), seen.hostname(), seen.uri());
+        Host host = new Host(HostIds.of(seen.uri(), seen.hostname()), seen.hostname(), seen.uri());
         List<Datastore> datastores = new ArrayList<>();
         for (Discovered.Pool pool : seen.pools()) {
             datastores.add(new Datastore(
@@ -133,27 +128,5 @@ public final class Fleet {
             case "vmdk" -> ImageKind.VMDK;
             default -> ImageKind.OTHER;
         };
-    }
-
-    /**
-     * The id of the host {@code uri} reaches, whose hypervisor calls it {@code hostname}: see {@link Host#id()}. A
-     * host kept over REST under that id keeps the URI from being recorded.
-     */
-    public static String hostId(String uri, String hostname) {
-        try {
-            String host = new URI(uri).getHost();
-            if (host != null && !host.isBlank()) {
-                return host.toLowerCase(Locale.ROOT);
-            }
-        } catch (URISyntaxException e) {
-            // not a URI java reads: named by the hash below like a local one
-        }
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(uri.getBytes(StandardCharsets.UTF_8));
-            return (hostname.isBlank() ? "host" : hostname.toLowerCase(Locale.ROOT)) + "-"
-                    + HexFormat.of().formatHex(digest, 0, 4);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-256", e);
-        }
     }
 }

@@ -76,17 +76,4 @@ class FleetTest {
         assertThat(part.disks().getFirst().backedBytes()).isEqualTo(12 * GIB);
         assertThat(part.disks().getFirst().serial()).isEqualTo("ser-vda");
     }
-
-    @Test
-    void aUriThatNamesNoHostIsNamedByTheHypervisorsHostAndAHashOfTheUri() {
-        String a = Fleet.hostId("test:///fleets/a.xml", "vm");
-        String b = Fleet.hostId("test:///fleets/b.xml", "vm");
-
-        assertThat(a).startsWith("vm-").hasSize("vm-".length() + 8);
-        assertThat(b).isNotEqualTo(a);
-        assertThat(Fleet.hostId("test:///fleets/a.xml", "vm"))
-                .as("the same URI, the same id")
-                .isEqualTo(a);
-        assertThat(Fleet.hostId("qemu:///system", "")).startsWith("host-");
-    }
 }

@@ -4,6 +4,7 @@ import io.ballast.worker.config.WorkerConfig;
 import io.ballast.worker.hypervisor.Hypervisor;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.regex.Pattern;
 import org.libvirt.Connect;
@@ -25,8 +26,27 @@ public class LibvirtHypervisor implements Hypervisor {
     private final String uri;
     private Connect connection;
 
+    @Inject
     LibvirtHypervisor(WorkerConfig config) {
-        this.uri = config.libvirtUri();
+        this(config.libvirtUri());
+    }
+
+    /** The hypervisor {@code uri} reaches; not a bean, so whoever makes it {@link #close closes} it. */
+    LibvirtHypervisor(String uri) {
+        this.uri = uri;
+    }
+
+    String uri() {
+        return uri;
+    }
+
+    /** What the hypervisor calls its host (the machine's host name for local and test URIs). */
+    synchronized String hostName() throws HypervisorException {
+        try {
+            return connection().getHostName();
+        } catch (LibvirtException e) {
+            throw new HypervisorException("could not reach the hypervisor at " + uri + ": " + e.getMessage(), e);
+        }
     }
 
     @Override
@@ -74,12 +94,16 @@ public class LibvirtHypervisor implements Hypervisor {
     }
 
     private Domain lookup(String domain) throws LibvirtException {
+        return UUID.matcher(domain).matches()
+                ? connection().domainLookupByUUIDString(domain)
+                : connection().domainLookupByName(domain);
+    }
+
+    private Connect connection() throws LibvirtException {
         if (connection == null) {
             connection = new Connect(uri, false);
         }
-        return UUID.matcher(domain).matches()
-                ? connection.domainLookupByUUIDString(domain)
-                : connection.domainLookupByName(domain);
+        return connection;
     }
 
     private static PowerState stateOf(Domain domain) throws LibvirtException {

@@ -3,6 +3,7 @@ package io.ballast.worker.config;
 import io.smallrye.config.ConfigMapping;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /** The worker's place in the fleet, its hypervisor and its timings. */
@@ -17,6 +18,13 @@ public interface WorkerConfig {
 
     /** The libvirt connection URI of this host's hypervisor, e.g. {@code qemu:///system}. */
     String libvirtUri();
+
+    /**
+     * Further hosts whose images this worker reaches, each by its hypervisor's libvirt URI: the worker runs their jobs
+     * too, each host named as inventory names the host it discovers at that URI. A fleet runs one worker on each host
+     * and leaves this empty; the local stack's one worker serves its simulated hosts so.
+     */
+    Optional<List<String>> otherHosts();
 
     /**
      * How long a lease on a VM lasts without renewal (whole seconds, at most an hour: inventory grants no longer); a

@@ -8,13 +8,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.Message;
 import io.ballast.inventory.Api;
 import io.ballast.inventory.ConfiguredFleet;
-import io.ballast.inventory.fleet.Fleet;
 import io.ballast.local.KafkaBroker;
 import io.ballast.proto.events.Decoded;
 import io.ballast.proto.events.Topic;
 import io.ballast.proto.inventory.v1.DatastoreRemoved;
 import io.ballast.proto.inventory.v1.DatastoreUpserted;
 import io.ballast.proto.inventory.v1.HostUpserted;
+import io.ballast.support.inventory.HostIds;
 import io.ballast.support.security.Roles;
 import io.ballast.testsupport.EventTap;
 import io.ballast.testsupport.FleetXml;
@@ -205,7 +205,7 @@ class KeptFleetOverRestTest {
         String looked = Api.refresh().getString("looks.find { it.outcome == 'RECORDED' }.hostId");
         String hostname = Api.get("/api/v1/hosts/{id}", looked).getString("name");
         String uri = FleetXml.uri(FleetXml.file("kept-clash"));
-        String id = Fleet.hostId(uri, hostname);
+        String id = HostIds.of(uri, hostname);
         answered(Api.put("/api/v1/hosts/" + id, Roles.OPERATOR, Map.of("name", "kept by hand")), 201);
 
         new FleetXml()

@@ -8,8 +8,8 @@ import io.ballast.proto.worker.v1.JobProgress;
 import io.ballast.proto.worker.v1.JobStarted;
 import io.ballast.proto.worker.v1.PartitionTarget;
 import io.ballast.proto.worker.v1.ResizeJob;
+import io.ballast.worker.client.ServedHosts;
 import io.ballast.worker.config.WorkerConfig;
-import io.ballast.worker.hypervisor.Hypervisor;
 import io.ballast.worker.jobs.JobEvents;
 import io.ballast.worker.jobs.JobRecords;
 import io.ballast.worker.jobs.JobStep;
@@ -31,7 +31,7 @@ import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
- * Resize jobs addressed to this host, from {@code ballast.worker.jobs.v1} to the {@link ResizeJobRunner}, with every
+ * Resize jobs addressed to a served host ({@link ServedHosts}), from {@code ballast.worker.jobs.v1} to the {@link ResizeJobRunner}, with every
  * step and progress reported on {@code ballast.worker.progress.v1}. At start, the jobs a stopped worker left running
  * are continued, on a thread of their own so the worker becomes ready meanwhile.
  */
@@ -43,11 +43,12 @@ public class ResizeJobs implements JobEvents {
 
     private final ProgressEvents progress;
     private final WorkerConfig config;
-    private final ResizeJobRunner runner;
+    /** One runner for each served host, with its hypervisor. */
+    private final Map<String, ResizeJobRunner> runners = new LinkedHashMap<>();
+
     private long lastProgress;
 
-    ResizeJobs(
-            ProgressEvents progress, WorkerConfig config, VmLeases leases, JobRecords records, Hypervisor hypervisor) {
+    ResizeJobs(ProgressEvents progress, WorkerConfig config, VmLeases leases, JobRecords records, ServedHosts hosts) {
         this.progress = progress;
         this.config = config;
         Duration ttl = config.leaseTtl();
@@ -56,29 +57,36 @@ public class ResizeJobs implements JobEvents {
             throw new IllegalArgumentException(
                     "ballast.worker.lease-ttl (BALLAST_LEASE_TTL) is " + ttl + "; it must be from 1 s to 1 h");
         }
-        this.runner = new ResizeJobRunner(
-                config.hostId(), leases, records, hypervisor, this, config.leaseTtl(), config.shutdownTimeout());
+        hosts.hypervisors()
+                .forEach((host, hypervisor) -> runners.put(
+                        host,
+                        new ResizeJobRunner(
+                                host, leases, records, hypervisor, this, config.leaseTtl(), config.shutdownTimeout())));
     }
 
     void onStart(@Observes StartupEvent start) {
         Thread.ofPlatform().name("resize-recovery").start(this::recover);
     }
 
-    /** Continues the resize jobs of this host that a stopped worker left running. */
+    /** Continues the resize jobs of the served hosts that a stopped worker left running. */
     public void recover() {
-        try {
-            runner.recover();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            LOG.errorf(e, "could not continue the unfinished resize jobs of host=%s", config.hostId());
+        for (var served : runners.entrySet()) {
+            try {
+                served.getValue().recover();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "could not continue the unfinished resize jobs of host=%s", served.getKey());
+            }
         }
     }
 
-    /** Runs the job if it is this host's; blocks until it ended and its outcome is published. */
+    /** Runs the job if it is a served host's; blocks until it ended and its outcome is published. */
     public void run(ResizeJob job) {
-        if (!job.getHostId().equals(config.hostId())) {
-            LOG.debugf("skipped job=%s host=%s (this is %s)", job.getJobId(), job.getHostId(), config.hostId());
+        ResizeJobRunner runner = runners.get(job.getHostId());
+        if (runner == null) {
+            LOG.debugf("skipped job=%s host=%s (not served here)", job.getJobId(), job.getHostId());
             return;
         }
         if (job.getJobId().isBlank()) {

@@ -8,6 +8,7 @@ import io.ballast.proto.worker.v1.JobProgress;
 import io.ballast.proto.worker.v1.JobStarted;
 import io.ballast.proto.worker.v1.ReclaimJob;
 import io.ballast.proto.worker.v1.ReclaimResult;
+import io.ballast.worker.client.ServedHosts;
 import io.ballast.worker.config.WorkerConfig;
 import io.ballast.worker.image.ByteRange;
 import io.ballast.worker.image.ImageException;
@@ -25,7 +26,7 @@ import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
- * Runs the reclaim jobs addressed to this host: punches the ballast's extents out of the disk's backing image and
+ * Runs the reclaim jobs addressed to the hosts this worker serves: punches the ballast's extents out of the disk's backing image and
  * reports started, progress and finished (or failed, saying whether the image is unchanged) on
  * {@code ballast.worker.progress.v1}.
  */
@@ -37,19 +38,21 @@ public class ReclaimJobs {
 
     private final ProgressEvents progress;
     private final WorkerConfig config;
+    private final ServedHosts hosts;
     private final ReclaimOutcomes outcomes;
     private final Reclaimer reclaimer = new Reclaimer();
 
-    ReclaimJobs(ProgressEvents progress, WorkerConfig config, ReclaimOutcomes outcomes) {
+    ReclaimJobs(ProgressEvents progress, WorkerConfig config, ServedHosts hosts, ReclaimOutcomes outcomes) {
         this.progress = progress;
         this.config = config;
+        this.hosts = hosts;
         this.outcomes = outcomes;
     }
 
-    /** Runs the job if it is this host's; blocks until it is done and its outcome is published. */
+    /** Runs the job if its host is served here; blocks until it is done and its outcome is published. */
     public void run(ReclaimJob job) {
-        if (!job.getHostId().equals(config.hostId())) {
-            LOG.debugf("skipped job=%s host=%s (this is %s)", job.getJobId(), job.getHostId(), config.hostId());
+        if (!hosts.serves(job.getHostId())) {
+            LOG.debugf("skipped job=%s host=%s (not served here)", job.getJobId(), job.getHostId());
             return;
         }
         String jobId = job.getJobId();

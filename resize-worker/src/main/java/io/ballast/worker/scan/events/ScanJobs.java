@@ -6,6 +6,7 @@ import io.ballast.proto.worker.v1.JobFinished;
 import io.ballast.proto.worker.v1.JobKind;
 import io.ballast.proto.worker.v1.JobStarted;
 import io.ballast.proto.worker.v1.ScanJob;
+import io.ballast.worker.client.ServedHosts;
 import io.ballast.worker.config.WorkerConfig;
 import io.ballast.worker.image.ImageException;
 import io.ballast.worker.jobs.JobStep;
@@ -17,7 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.jboss.logging.Logger;
 
-/** Scan jobs addressed to this host: the image's layout, read only, reported as the job's result. */
+/** Scan jobs addressed to a host this worker serves: the image's layout, read only, reported as the job's result. */
 @ApplicationScoped
 public class ScanJobs {
 
@@ -25,14 +26,16 @@ public class ScanJobs {
 
     private final ProgressEvents progress;
     private final WorkerConfig config;
+    private final ServedHosts hosts;
 
-    ScanJobs(ProgressEvents progress, WorkerConfig config) {
+    ScanJobs(ProgressEvents progress, WorkerConfig config, ServedHosts hosts) {
         this.progress = progress;
         this.config = config;
+        this.hosts = hosts;
     }
 
     public void run(ScanJob job) {
-        if (!job.getHostId().equals(config.hostId()) || job.getJobId().isBlank()) {
+        if (!hosts.serves(job.getHostId()) || job.getJobId().isBlank()) {
             return;
         }
         String jobId = job.getJobId();
