@@ -1,14 +1,14 @@
 package io.ballast.contract;
 
-import static io.ballast.testsupport.FleetXml.GIB;
-import static io.ballast.testsupport.FleetXml.disk;
-import static io.ballast.testsupport.FleetXml.volume;
+import static io.ballast.local.fleet.HostFile.GIB;
+import static io.ballast.local.fleet.HostFile.disk;
+import static io.ballast.local.fleet.HostFile.volume;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.ballast.local.fleet.HostFile;
 import io.ballast.support.security.Roles;
-import io.ballast.testsupport.FleetXml;
 import io.ballast.testsupport.Postgres;
 import io.ballast.testsupport.Program;
 import io.ballast.testsupport.Tokens;
@@ -65,7 +65,7 @@ class MigrationHookTest {
         fleet = new Fleet(shared, 0);
         hostAFile = shared.resolve("host-a.xml");
         hostBFile = shared.resolve("host-b.xml");
-        String uris = hosts(List.of()) + "," + FleetXml.uri(hostBFile);
+        String uris = hosts(List.of()) + "," + HostFile.uri(hostBFile);
         Fleet.Reservation reservationService =
                 fleet.reservationService(Postgres.shared().freshDatabase("reservation"));
         reservation = new RestApi(reservationService.httpPort());
@@ -347,10 +347,10 @@ class MigrationHookTest {
      * volumes of the VMs it holds.
      */
     private static String hosts(List<Integer> onB) {
-        FleetXml a = new FleetXml();
-        FleetXml b = new FleetXml();
-        List<FleetXml.Volume> volumesA = new ArrayList<>();
-        List<FleetXml.Volume> volumesB = new ArrayList<>();
+        HostFile a = new HostFile();
+        HostFile b = new HostFile();
+        List<HostFile.Volume> volumesA = new ArrayList<>();
+        List<HostFile.Volume> volumesB = new ArrayList<>();
         for (int i = 1; i <= VMS; i++) {
             boolean there = onB.contains(i);
             (there ? volumesB : volumesA).add(volume("vm-" + i + ".img", 10, 1, "raw"));
@@ -361,20 +361,20 @@ class MigrationHookTest {
                             true,
                             disk("vda", image(there ? "b" : "a", i), "raw", "vm-" + i + "-root"));
         }
-        a.pool("pool-a", POOL_A, shared.resolve("a").toString(), volumesA.toArray(FleetXml.Volume[]::new));
-        b.pool("pool-b", POOL_B, shared.resolve("b").toString(), volumesB.toArray(FleetXml.Volume[]::new));
+        a.pool("pool-a", POOL_A, shared.resolve("a").toString(), volumesA.toArray(HostFile.Volume[]::new));
+        b.pool("pool-b", POOL_B, shared.resolve("b").toString(), volumesB.toArray(HostFile.Volume[]::new));
         b.writeTo(hostBFile);
         return a.writeTo(hostAFile);
     }
 
     /** The domain's XML as libvirt hands it to the hook on A (its image in A's pool). */
     private static String onA(int vm) {
-        return FleetXml.domainXml("vm-" + vm, vm(vm), true, disk("vda", image("a", vm), "raw", "vm-" + vm + "-root"));
+        return HostFile.domainXml("vm-" + vm, vm(vm), true, disk("vda", image("a", vm), "raw", "vm-" + vm + "-root"));
     }
 
     /** The domain's XML as it will be defined on B (its image copied into B's pool). */
     private static String onB(int vm) {
-        return FleetXml.domainXml("vm-" + vm, vm(vm), true, disk("vda", image("b", vm), "raw", "vm-" + vm + "-root"));
+        return HostFile.domainXml("vm-" + vm, vm(vm), true, disk("vda", image("b", vm), "raw", "vm-" + vm + "-root"));
     }
 
     private static String image(String pool, int vm) {

@@ -1,19 +1,19 @@
 package io.ballast.contract;
 
-import static io.ballast.testsupport.FleetXml.disk;
-import static io.ballast.testsupport.FleetXml.volume;
+import static io.ballast.local.fleet.HostFile.disk;
+import static io.ballast.local.fleet.HostFile.volume;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ballast.local.fleet.HostFile;
 import io.ballast.proto.events.Decoded;
 import io.ballast.proto.events.Topic;
 import io.ballast.proto.worker.v1.JobFailed;
 import io.ballast.support.security.Roles;
 import io.ballast.testsupport.Commands;
 import io.ballast.testsupport.EventTap;
-import io.ballast.testsupport.FleetXml;
 import io.ballast.testsupport.LoopDisk;
 import io.ballast.testsupport.Postgres;
 import io.ballast.testsupport.Program;
@@ -67,7 +67,7 @@ class ResizeThroughInventoryTest {
             disk.unmount(mount);
             image = disk.keep();
         }
-        uri = new FleetXml()
+        uri = new HostFile()
                 .pool(
                         "pool-resize",
                         "3a000000-0000-0000-0000-000000000001",

@@ -1,9 +1,10 @@
 package io.ballast.inventory;
 
-import static io.ballast.testsupport.FleetXml.disk;
-import static io.ballast.testsupport.FleetXml.volume;
+import static io.ballast.local.fleet.HostFile.disk;
+import static io.ballast.local.fleet.HostFile.volume;
 
-import io.ballast.testsupport.FleetXml;
+import io.ballast.local.fleet.HostFile;
+import io.ballast.testsupport.TestFleets;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.util.Map;
 
@@ -22,11 +23,11 @@ public class ConfiguredFleet implements QuarkusTestResourceLifecycleManager {
     public static final String APP = "0b000000-0000-0000-0000-000000000003";
 
     public static String host1Uri() {
-        return FleetXml.uri(FleetXml.file("configured-1"));
+        return HostFile.uri(TestFleets.file("configured-1"));
     }
 
     public static String host2Uri() {
-        return FleetXml.uri(FleetXml.file("configured-2"));
+        return HostFile.uri(TestFleets.file("configured-2"));
     }
 
     @Override
@@ -40,16 +41,16 @@ public class ConfiguredFleet implements QuarkusTestResourceLifecycleManager {
                         volume("install.iso", 1, 1, "iso"))
                 .domain("web", WEB, true, disk("vda", "/ds/local-1/web.img", "raw", "web-root"))
                 .domain("db", DB, true, disk("vda", "/ds/shared/db.img", "raw", "db-root"))
-                .writeTo(FleetXml.file("configured-1"));
+                .writeTo(TestFleets.file("configured-1"));
         String two = withSharedPool()
                 .domain("app", APP, false, disk("vda", "/ds/shared/app.qcow2", "qcow2", "app-root"))
-                .writeTo(FleetXml.file("configured-2"));
+                .writeTo(TestFleets.file("configured-2"));
         return Map.of("ballast.inventory.libvirt-uris", one + "," + two);
     }
 
     /** A host reaching the pool both hosts share, which holds the database's and the application's images. */
-    private static FleetXml withSharedPool() {
-        return new FleetXml()
+    private static HostFile withSharedPool() {
+        return new HostFile()
                 .pool(
                         "shared",
                         SHARED_POOL,

@@ -82,6 +82,23 @@ public record Checkout(Path root) {
         return command;
     }
 
+    /**
+     * The command starting the simulated fleet with {@code arguments}: a small heap, since its state is a few
+     * numbers a VM and a TLS session each.
+     */
+    public List<String> simulatedFleet(List<String> arguments) {
+        List<String> command = new ArrayList<>(List.of(
+                Launcher.java().toString(),
+                "-XX:+UseSerialGC",
+                "-Xmx256m",
+                "--enable-native-access=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow",
+                "-jar",
+                root.resolve("simulated-fleet/target/simulated-fleet.jar").toString()));
+        command.addAll(arguments);
+        return command;
+    }
+
     /** The guest agent's jar. */
     public Path guestAgentJar() {
         return root.resolve("guest-agent/target/guest-agent.jar");

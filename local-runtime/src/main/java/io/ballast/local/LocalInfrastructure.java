@@ -83,13 +83,18 @@ public final class LocalInfrastructure implements Callable<Integer> {
             database = Optional.of(server.create(DATABASE));
             database.get().environment().forEach((name, value) -> env.add(name + "=" + value));
         }
-        Path temporary = stateDir.resolve(ENV_FILE + ".tmp");
-        Files.write(temporary, env);
-        Files.move(temporary, envFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        writeEnvironment(envFile, env);
         System.out.println("infrastructure ready: kafka=" + broker.bootstrapServers()
                 + database.map(d -> " postgres=" + d.jdbcUrl()).orElse(""));
         stopped.await();
         return ExitCode.DONE;
+    }
+
+    /** Writes the {@code NAME=value} lines at once: whoever waits for the file never reads half of it. */
+    public static void writeEnvironment(Path envFile, List<String> lines) throws IOException {
+        Path temporary = envFile.resolveSibling(envFile.getFileName() + ".tmp");
+        Files.write(temporary, lines);
+        Files.move(temporary, envFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     /** The {@code NAME=value} lines of an {@value #ENV_FILE} this program wrote: how to reach what it runs. */

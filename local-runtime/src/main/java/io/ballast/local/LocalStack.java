@@ -2,6 +2,7 @@ package io.ballast.local;
 
 import io.ballast.cli.ExitCode;
 import io.ballast.cli.Program;
+import io.ballast.local.fleet.FleetLayout;
 import io.ballast.local.launch.Launch;
 import io.ballast.local.launch.LaunchedProgram;
 import io.ballast.local.launch.Launcher;
@@ -32,13 +33,16 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code ./ballast up}: the whole suite on this machine. Starts {@link LocalInfrastructure} (Kafka and PostgreSQL,
  * in a JVM of its own), makes the local certificates once ({@code ./ballast certs init}) and the key pair of bearer
- * tokens once ({@code .ballast/jwt/}, the public half passed to every service as {@value #PUBLIC_KEY_VARIABLE}), starts the four packaged
- * services with each line of their output prefixed by its name, waits until every one reports ready, prints where
- * they are, and runs until it is told to stop (SIGINT, SIGTERM, SIGHUP): then it stops the services, then the
+ * tokens once ({@code .ballast/jwt/}, the public half passed to every service as {@value #PUBLIC_KEY_VARIABLE}),
+ * prepares the simulated fleet's hosts and images ({@code .ballast/fleet/}; not with {@code --no-demo}), starts the
+ * four packaged services with each line of their output prefixed by its name (inventory discovers the fleet's hosts,
+ * the worker serves them), waits until every one reports ready, starts the fleet's agents, prints where everything
+ * is, and runs until it is told to stop (SIGINT, SIGTERM, SIGHUP): then it stops the agents, the services, then the
  * infrastructure, and exits 0. A program that exits on its own stops the rest, and the run exits 1.
  *
  * <p>Every message is one line; what keeps the stack from starting (a port in use, an unreachable or malformed
@@ -79,6 +83,22 @@ public final class LocalStack implements Callable<Integer> {
     /** How long the services' own tokens last: longer than a local stack runs. */
     private static final Duration SERVICE_TOKEN_TTL = Duration.ofDays(30);
 
+    /** The file the fleet's preparation writes its hosts' URIs to, under the state's {@code run/}. */
+    static final String FLEET_ENV_FILE = "fleet.env";
+
+    /** The variable of {@value #FLEET_ENV_FILE} naming the fleet's hosts, as inventory takes them. */
+    static final String LIBVIRT_URIS_VARIABLE = "BALLAST_LIBVIRT_URIS";
+
+    @Option(
+            names = "--fleet",
+            paramLabel = "hosts=H,vms=V",
+            defaultValue = "hosts=2,vms=20",
+            description = "The simulated fleet's size (default: ${DEFAULT-VALUE}); 1,000 VMs run on two cores.")
+    String fleet;
+
+    @Option(names = "--no-demo", description = "No simulated fleet: the infrastructure and the four services only.")
+    boolean noDemo;
+
     private final PrintStream out = System.out;
     private final PrintStream err = System.err;
     private ProgramGroup programs;
@@ -94,6 +114,7 @@ public final class LocalStack implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Checkout checkout = Checkout.containing(LocalStack.class);
+        Optional<FleetLayout.Size> fleetSize = noDemo ? Optional.empty() : Optional.of(FleetLayout.Size.parse(fleet));
         preflight(System.getenv());
         Path state = checkout.state();
         Path run = Files.createDirectories(state.resolve("run"));
@@ -117,7 +138,7 @@ public final class LocalStack implements Callable<Integer> {
         // Ctrl-C, a service manager's SIGTERM, a closed terminal: each ends in the JVM's shutdown, which stops all.
         programs = ProgramGroup.open("the stack", new Stopping());
         try {
-            return run(checkout, run, certs);
+            return run(checkout, run, certs, fleetSize);
         } catch (CancellationException stoppingMeanwhile) {
             // A signal arrived while starting: the shutdown hook stops what runs and ends the JVM.
             new CountDownLatch(1).await();
@@ -132,7 +153,7 @@ public final class LocalStack implements Callable<Integer> {
         return Files.writeString(file, token);
     }
 
-    private int run(Checkout checkout, Path run, Path certs) throws Exception {
+    private int run(Checkout checkout, Path run, Path certs, Optional<FleetLayout.Size> fleetSize) throws Exception {
         out.println("ballast: starting Kafka and PostgreSQL...");
         LaunchedProgram infra = programs.start(
                 Launch.of("infra", checkout.localInfrastructure(run)).withOutput(new Output.Prefixed("infra", out)));
@@ -148,6 +169,29 @@ public final class LocalStack implements Callable<Integer> {
         Map<String, String> infraEnvironment = LocalInfrastructure.readEnvironment(envFile);
 
         Map<String, String> environment = new HashMap<>(infraEnvironment);
+        List<String> fleetArguments = List.of();
+        if (fleetSize.isPresent()) {
+            fleetArguments = List.of(
+                    "--dir",
+                    checkout.state().resolve("fleet").toString(),
+                    "--fleet",
+                    fleetSize.get().toString(),
+                    "--certs",
+                    certs.toString(),
+                    "--gateway",
+                    "localhost:" + AGENT_PORT,
+                    "--ready-file",
+                    run.resolve(FLEET_ENV_FILE).toString());
+            Optional<String> uris = prepareFleet(checkout, run, fleetSize.get(), fleetArguments);
+            if (uris.isEmpty()) {
+                return fail("the simulated fleet could not be prepared (output above)");
+            }
+            // inventory discovers the fleet's hosts; the one worker of this machine serves them all
+            environment.put(LIBVIRT_URIS_VARIABLE, uris.get());
+            environment.put("BALLAST_WORKER_OTHER_HOSTS", uris.get());
+            // the images' allocation changes as guests write and the worker punches: inventory shows it within 30 s
+            environment.put("BALLAST_INVENTORY_DISCOVERY_INTERVAL", "30s");
+        }
         environment.put("BALLAST_GATEWAY_CERTS", certs.toString());
         environment.put(PUBLIC_KEY_VARIABLE, publicKey.toString());
         environment.put("BALLAST_INVENTORY_TOKEN_FILE", workerToken.toString());
@@ -178,16 +222,43 @@ public final class LocalStack implements Callable<Integer> {
             }
         }
 
+        List<LaunchedProgram> everything = new ArrayList<>(starting.keySet());
+        everything.add(infra);
+        if (fleetSize.isPresent()) {
+            // started last, so stopped first: the agents leave before the gateway does
+            everything.add(programs.start(Launch.of("fleet", checkout.simulatedFleet(fleetArguments))
+                    .withOutput(new Output.Prefixed("fleet", out))));
+        }
+
         printWhereEverythingIs(
+                fleetSize,
                 certs,
                 infraEnvironment.get("BALLAST_KAFKA_BOOTSTRAP"),
                 Optional.ofNullable(infraEnvironment.get(LocalDatabase.URL_VARIABLE))
                         .orElse(System.getenv(LocalDatabase.URL_VARIABLE)));
 
-        List<LaunchedProgram> everything = new ArrayList<>(starting.keySet());
-        everything.add(infra);
         LaunchedProgram exited = Launcher.awaitAnyExit(everything);
         return fail(exited.name() + " exited unexpectedly; stopping the rest");
+    }
+
+    /**
+     * Makes the fleet's images and host files (kept from one run to the next, made anew for another size) and
+     * answers the hosts' URIs, or nothing when it failed.
+     */
+    private Optional<String> prepareFleet(Checkout checkout, Path run, FleetLayout.Size size, List<String> arguments)
+            throws IOException, InterruptedException {
+        out.println("ballast: preparing the simulated fleet (" + size + ")...");
+        Path fleetEnv = run.resolve(FLEET_ENV_FILE);
+        Files.deleteIfExists(fleetEnv);
+        List<String> prepare = new ArrayList<>(arguments);
+        prepare.add("--prepare-only");
+        LaunchedProgram preparing = programs.start(
+                Launch.of("fleet", checkout.simulatedFleet(prepare)).withOutput(new Output.Prefixed("fleet", out)));
+        OptionalInt exit = preparing.awaitExit(START_BOUND);
+        if (exit.isEmpty() || exit.getAsInt() != ExitCode.DONE || !Files.exists(fleetEnv)) {
+            return Optional.empty();
+        }
+        return Optional.ofNullable(LocalInfrastructure.readEnvironment(fleetEnv).get(LIBVIRT_URIS_VARIABLE));
     }
 
     /** Refuses to start when the stack could not work: a port in use, a database that is malformed or unreachable. */
@@ -234,9 +305,11 @@ public final class LocalStack implements Callable<Integer> {
         }
     }
 
-    private void printWhereEverythingIs(Path certs, String kafka, String database) {
+    private void printWhereEverythingIs(
+            Optional<FleetLayout.Size> fleetSize, Path certs, String kafka, String database) {
         out.println();
         out.println("Ballast is up.");
+        out.println("  console     http://127.0.0.1:8081/console (sign in with: ./ballast token --role operator)");
         String row = "  %-20s %-24s %-36s %s%n";
         out.printf(Locale.ROOT, row, "service", "REST", "Swagger UI", "gRPC");
         for (Service service : SERVICES) {
@@ -248,6 +321,8 @@ public final class LocalStack implements Callable<Integer> {
         out.println("  REST and gRPC calls need a bearer token: ./ballast token --role viewer|operator|orchestrator");
         out.println("  agents: guest-gateway on https://localhost:" + AGENT_PORT
                 + " (mutual TLS; CA and certificates in " + certs + ")");
+        fleetSize.ifPresent(size -> out.println("  fleet       " + size.hosts() + " simulated hosts, " + size.vms()
+                + " VMs (libvirt test driver; images in .ballast/fleet); docs/quickstart.md walks through it"));
         out.println("  Kafka       " + kafka);
         out.println("  PostgreSQL  " + database);
         out.println("Press Ctrl-C to stop.");

@@ -13,6 +13,8 @@ import io.ballast.bench.ServiceApi;
 import io.ballast.bench.ServiceCores;
 import io.ballast.bench.Stats;
 import io.ballast.local.Checkout;
+import io.ballast.local.fleet.FleetLayout;
+import io.ballast.local.fleet.HostFile;
 import io.ballast.proto.events.Topic;
 import io.ballast.support.security.Roles;
 import io.ballast.testsupport.EventProducer;
@@ -35,8 +37,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code ./ballast bench inventory}: the packaged inventory-service on its own PostgreSQL and Kafka ({@link
- * BenchStack}) with a fleet it discovers through libvirt's test driver ({@link FleetFiles}: 10,000 VMs on 20 hosts by
- * default, added one after the other over REST as an operator adds hosts) and usage its guests report on {@code
+ * BenchStack}) with a fleet it discovers through libvirt's test driver ({@link FleetLayout}: 10,000 VMs on 20 hosts by
+ * default, {@value #VMS_PER_DATASTORE} VMs of 40 GiB on a datastore, one in ten shut off, added one after the other over REST as an operator adds hosts) and usage its guests report on {@code
  * ballast.guest.telemetry.v1}, then read by {@code wrk} at a fixed rate ({@link PacedWrk}): the VM list ({@code GET
  * /api/v1/vms}) and the VM report ({@code GET /api/v1/reports/vms}, each disk joined with its guest's usage and its
  * layout), a page at a time through the whole fleet, as a viewer. There is no other program to compare with: the
@@ -47,6 +49,9 @@ import picocli.CommandLine.Option;
         description = "The inventory service's VM list and VM report at a fixed rate (wrk), on a fleet it discovered"
                 + " through libvirt's test driver, with its guests' usage.")
 public final class InventoryBench extends Benchmark {
+
+    static final int VMS_PER_DATASTORE = 100;
+    static final FleetLayout.Shape SHAPE = new FleetLayout.Shape(VMS_PER_DATASTORE, 40 * HostFile.GIB, 10);
 
     static final double GOAL_P99_MS = 50;
     static final double GOAL_RATE = 500;
@@ -340,10 +345,11 @@ public final class InventoryBench extends Benchmark {
         Checkout checkout = Checkout.containing(InventoryBench.class);
         try (BenchStack stack = BenchStack.open(checkout, err)) {
             PacedWrk wrk = new PacedWrk(stack.runDirectory());
-            List<FleetFiles.Host> fleet = FleetFiles.write(stack.runDirectory().resolve("fleet"), vms, hosts, seed);
-            int datastores = fleet.stream()
-                    .mapToInt(host -> FleetFiles.datastores(host.vms().size()))
-                    .sum();
+            List<FleetLayout.Host> fleet =
+                    FleetLayout.plan(stack.runDirectory().resolve("fleet"), new FleetLayout.Size(hosts, vms), SHAPE);
+            fleet.forEach(host -> FleetLayout.write(host, this::backedBytes));
+            int datastores =
+                    fleet.stream().mapToInt(host -> host.datastores().size()).sum();
 
             BenchStack.Infrastructure infra = stack.startInfrastructure(true);
             Optional<ProcessHandle> postgres = ServiceCores.postgresServer(infra.environment());
@@ -469,13 +475,13 @@ public final class InventoryBench extends Benchmark {
      * it before answering), checks that every VM and disk is known, waits until the outbox has announced them all,
      * then has every host looked at again.
      */
-    private Discovery discover(ServiceApi operator, List<FleetFiles.Host> fleet, PrintWriter err)
+    private Discovery discover(ServiceApi operator, List<FleetLayout.Host> fleet, PrintWriter err)
             throws InterruptedException {
         err.printf(Locale.ROOT, "adding %d hosts with %,d VMs, one after the other...%n", fleet.size(), vms);
         err.flush();
         List<Double> addMs = new ArrayList<>();
         long start = System.nanoTime();
-        for (FleetFiles.Host host : fleet) {
+        for (FleetLayout.Host host : fleet) {
             long sent = System.nanoTime();
             JsonNode added = operator.post("hosts", "{\"uri\":\"" + host.uri() + "\"}", SETTLE_BOUND);
             addMs.add(Stats.millis(System.nanoTime() - sent));
@@ -516,6 +522,15 @@ public final class InventoryBench extends Benchmark {
         return new Discovery(seconds, Stats.median(addMs), sorted[sorted.length - 1], announced, lookAgain);
     }
 
+    /**
+     * What a VM's image holds, drawn from the seed: 0.5 to 0.9 GiB, so a datastore's {@value #VMS_PER_DATASTORE}
+     * images stay within the 100 GiB the test driver shows as its capacity (a pool whose volumes held more would show
+     * negative free space): 70 GiB of a datastore on average, thinly provisioned under 4,000 GiB of disks.
+     */
+    private long backedBytes(FleetLayout.Vm vm) {
+        return HostFile.GIB / 2 + new SplittableRandom(seed + vm.index()).nextLong(2 * HostFile.GIB / 5);
+    }
+
     /** How the guests' usage was taken in. */
     private record Usage(int reports, double seconds) {}
 
@@ -523,21 +538,21 @@ public final class InventoryBench extends Benchmark {
      * Each running VM's guest reports its root filesystem on its disk (matched by serial) once; returns when the VM
      * report shows every one of them.
      */
-    private Usage reportUsage(String kafka, ServiceApi viewer, List<FleetFiles.Host> fleet, PrintWriter err)
+    private Usage reportUsage(String kafka, ServiceApi viewer, List<FleetLayout.Host> fleet, PrintWriter err)
             throws InterruptedException {
         SplittableRandom random = new SplittableRandom(seed);
-        List<FleetFiles.Vm> running = fleet.stream()
+        List<FleetLayout.Vm> running = fleet.stream()
                 .flatMap(host -> host.vms().stream())
-                .filter(FleetFiles.Vm::running)
+                .filter(FleetLayout.Vm::running)
                 .toList();
         err.printf(Locale.ROOT, "%,d guests report their usage...%n", running.size());
         err.flush();
         long start = System.nanoTime();
         try (EventProducer agents = EventProducer.batching(kafka, "guest-gateway")) {
-            for (FleetFiles.Vm vm : running) {
-                long totalBytes = vm.designatedBytes() - FleetFiles.GIB;
+            for (FleetLayout.Vm vm : running) {
+                long totalBytes = vm.designatedBytes() - HostFile.GIB;
                 long usedBytes = (long) (totalBytes * (0.15 + 0.45 * random.nextDouble()));
-                long ballastBytes = Math.min(totalBytes - usedBytes, 4 * FleetFiles.GIB);
+                long ballastBytes = Math.min(totalBytes - usedBytes, 4 * HostFile.GIB);
                 agents.publishAsync(
                         Topic.GUEST_TELEMETRY,
                         vm.id(),

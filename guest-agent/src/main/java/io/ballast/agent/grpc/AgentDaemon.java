@@ -148,7 +148,7 @@ public final class AgentDaemon implements AutoCloseable {
     }
 
     /** Exponential from one second up to a minute, each wait drawn between half and all of it (jitter). */
-    static Duration backoff(int failures) {
+    public static Duration backoff(int failures) {
         long ceiling = Math.min(MAX_BACKOFF.toMillis(), FIRST_BACKOFF.toMillis() << Math.min(failures, 16));
         return Duration.ofMillis(ThreadLocalRandom.current().nextLong(ceiling / 2, ceiling + 1));
     }

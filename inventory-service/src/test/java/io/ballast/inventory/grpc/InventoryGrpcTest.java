@@ -1,13 +1,14 @@
 package io.ballast.inventory.grpc;
 
-import static io.ballast.testsupport.FleetXml.GIB;
-import static io.ballast.testsupport.FleetXml.disk;
-import static io.ballast.testsupport.FleetXml.volume;
+import static io.ballast.local.fleet.HostFile.GIB;
+import static io.ballast.local.fleet.HostFile.disk;
+import static io.ballast.local.fleet.HostFile.volume;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.ballast.inventory.Api;
 import io.ballast.inventory.ConfiguredFleet;
+import io.ballast.local.fleet.HostFile;
 import io.ballast.proto.inventory.v1.AcquireVmLeaseRequest;
 import io.ballast.proto.inventory.v1.GetVirtualDiskRequest;
 import io.ballast.proto.inventory.v1.GetVmRequest;
@@ -19,10 +20,10 @@ import io.ballast.proto.inventory.v1.ReleaseVmLeaseRequest;
 import io.ballast.proto.inventory.v1.RenewVmLeaseRequest;
 import io.ballast.proto.inventory.v1.VmLease;
 import io.ballast.support.security.Roles;
-import io.ballast.testsupport.FleetXml;
 import io.ballast.testsupport.GrpcTestChannel;
 import io.ballast.testsupport.KafkaResource;
 import io.ballast.testsupport.PostgresResource;
+import io.ballast.testsupport.TestFleets;
 import io.ballast.testsupport.TokenResource;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -55,11 +56,11 @@ class InventoryGrpcTest {
         if (hostAdded) {
             return;
         }
-        String uri = new FleetXml()
+        String uri = new HostFile()
                 .pool("pool-l", "2a000000-0000-0000-0000-000000000001", "/ds/l", volume("l.img", 12, 5, "raw"))
                 .domain("l", VM, true, disk("vda", "/ds/l/l.img", "raw", "l-1"))
                 .domain("l2", OTHER_VM, false, disk("vda", "/ds/l/l2.img", "raw", "l-2"))
-                .writeTo(FleetXml.file("leases"));
+                .writeTo(TestFleets.file("leases"));
         Api.addHost(uri);
         hostAdded = true;
     }

@@ -1,8 +1,8 @@
 package io.ballast.inventory.history;
 
-import static io.ballast.testsupport.FleetXml.GIB;
-import static io.ballast.testsupport.FleetXml.disk;
-import static io.ballast.testsupport.FleetXml.volume;
+import static io.ballast.local.fleet.HostFile.GIB;
+import static io.ballast.local.fleet.HostFile.disk;
+import static io.ballast.local.fleet.HostFile.volume;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -12,6 +12,7 @@ import io.ballast.inventory.ConfiguredFleet;
 import io.ballast.inventory.SimulatedWorker;
 import io.ballast.inventory.budget.store.BudgetChanges;
 import io.ballast.local.KafkaBroker;
+import io.ballast.local.fleet.HostFile;
 import io.ballast.proto.ballast.v1.BallastApplied;
 import io.ballast.proto.ballast.v1.BallastFailed;
 import io.ballast.proto.ballast.v1.BallastFailure;
@@ -25,10 +26,10 @@ import io.ballast.proto.worker.v1.ResizeJob;
 import io.ballast.support.events.Events;
 import io.ballast.support.security.Roles;
 import io.ballast.testsupport.EventProducer;
-import io.ballast.testsupport.FleetXml;
 import io.ballast.testsupport.InjectKafkaBroker;
 import io.ballast.testsupport.KafkaResource;
 import io.ballast.testsupport.PostgresResource;
+import io.ballast.testsupport.TestFleets;
 import io.ballast.testsupport.TokenResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -107,7 +108,7 @@ class VmHistoryOverRestTest {
 
     @Test
     void jobsBudgetChangesAndUsageComeBackInTimeOrderPageByPage() {
-        Api.addHost(new FleetXml()
+        Api.addHost(new HostFile()
                 .pool(
                         "pool-h",
                         "4a000000-0000-0000-0000-000000000001",
@@ -120,7 +121,7 @@ class VmHistoryOverRestTest {
                         true,
                         disk("vda", "/ds/h/h.img", "raw", "h-root"),
                         disk("vdb", "/ds/h/h-data.img", "raw", "h-data"))
-                .writeTo(FleetXml.file("history")));
+                .writeTo(TestFleets.file("history")));
         Instant h0 = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(3));
         String since = h0.minus(Duration.ofHours(1)).toString();
 

@@ -1,14 +1,14 @@
 package io.ballast.inventory.migration;
 
-import static io.ballast.testsupport.FleetXml.disk;
+import static io.ballast.local.fleet.HostFile.disk;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.ballast.inventory.Api;
 import io.ballast.inventory.ConfiguredFleet;
+import io.ballast.local.fleet.HostFile;
 import io.ballast.support.security.Roles;
-import io.ballast.testsupport.FleetXml;
 import io.ballast.testsupport.KafkaResource;
 import io.ballast.testsupport.PostgresResource;
 import io.ballast.testsupport.TokenResource;
@@ -51,7 +51,7 @@ class MigrationHookOverRestTest {
     @Test
     void aVmOnStorageBothHostsReachHasNothingToHold() {
         String xml =
-                FleetXml.domainXml("db", ConfiguredFleet.DB, true, disk("vda", "/ds/shared/db.img", "raw", "db-root"));
+                HostFile.domainXml("db", ConfiguredFleet.DB, true, disk("vda", "/ds/shared/db.img", "raw", "db-root"));
         JsonPath answer =
                 hook("prepare", host2, xml).then().statusCode(200).extract().jsonPath();
         assertThat(answer.getString("result")).isEqualTo("NOTHING_TO_HOLD");
@@ -62,7 +62,7 @@ class MigrationHookOverRestTest {
 
     @Test
     void aDiskLandingOutsideEveryDatastoreTheTargetReachesIsRefused() {
-        String xml = FleetXml.domainXml(
+        String xml = HostFile.domainXml(
                 "web", ConfiguredFleet.WEB, true, disk("vda", "/ds/local-1/web.img", "raw", "web-root"));
         JsonPath problem = Api.problem(hook("prepare", host2, xml), 409, "failed-precondition");
         assertThat(problem.getString("detail"))
@@ -74,7 +74,7 @@ class MigrationHookOverRestTest {
 
     @Test
     void aVmInventoryDoesNotKnowIsNotBallastsToHold() {
-        String xml = FleetXml.domainXml(
+        String xml = HostFile.domainXml(
                 "stranger", "0b000000-0000-0000-0000-0000000000ff", true, disk("vda", "/ds/x.img", "raw", "x"));
         JsonPath answer =
                 hook("prepare", host2, xml).then().statusCode(200).extract().jsonPath();
@@ -86,7 +86,7 @@ class MigrationHookOverRestTest {
 
     @Test
     void theSourceOrAFailureWithoutAnOpenMigrationChangesNothing() {
-        String xml = FleetXml.domainXml(
+        String xml = HostFile.domainXml(
                 "web", ConfiguredFleet.WEB, true, disk("vda", "/ds/local-1/web.img", "raw", "web-root"));
         assertThat(hook("commit", host1, xml)
                         .then()
@@ -107,7 +107,7 @@ class MigrationHookOverRestTest {
     @Test
     void badCallsAreRefusedWithTheReason() {
         String xml =
-                FleetXml.domainXml("db", ConfiguredFleet.DB, true, disk("vda", "/ds/shared/db.img", "raw", "db-root"));
+                HostFile.domainXml("db", ConfiguredFleet.DB, true, disk("vda", "/ds/shared/db.img", "raw", "db-root"));
         Api.problem(hook("prepare", "no-such-host", xml), 404, "not-found");
         assertThat(Api.problem(hook("prepare", host1, xml), 409, "failed-precondition")
                         .getString("detail"))

@@ -1,9 +1,9 @@
 package io.ballast.inventory.report;
 
-import static io.ballast.testsupport.FleetXml.GIB;
-import static io.ballast.testsupport.FleetXml.POOL_CAPACITY;
-import static io.ballast.testsupport.FleetXml.disk;
-import static io.ballast.testsupport.FleetXml.volume;
+import static io.ballast.local.fleet.HostFile.GIB;
+import static io.ballast.local.fleet.HostFile.POOL_CAPACITY;
+import static io.ballast.local.fleet.HostFile.disk;
+import static io.ballast.local.fleet.HostFile.volume;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -12,6 +12,7 @@ import io.ballast.inventory.Api;
 import io.ballast.inventory.ConfiguredFleet;
 import io.ballast.inventory.SimulatedWorker;
 import io.ballast.local.KafkaBroker;
+import io.ballast.local.fleet.HostFile;
 import io.ballast.proto.events.Topic;
 import io.ballast.proto.guest.v1.FilesystemUsage;
 import io.ballast.proto.guest.v1.UsageReported;
@@ -21,11 +22,11 @@ import io.ballast.proto.worker.v1.JobKind;
 import io.ballast.proto.worker.v1.ResizeJob;
 import io.ballast.support.security.Roles;
 import io.ballast.testsupport.EventProducer;
-import io.ballast.testsupport.FleetXml;
 import io.ballast.testsupport.InjectKafkaBroker;
 import io.ballast.testsupport.KafkaResource;
 import io.ballast.testsupport.PostgresResource;
 import io.ballast.testsupport.PrometheusText;
+import io.ballast.testsupport.TestFleets;
 import io.ballast.testsupport.TokenResource;
 import io.ballast.testsupport.Tokens;
 import io.quarkus.test.common.WithTestResource;
@@ -70,11 +71,11 @@ class ReportsOverRestTest {
         if (built) {
             return;
         }
-        String uri = new FleetXml()
+        String uri = new HostFile()
                 .pool("reports", POOL, "/ds/r", volume("web.img", 10, 4, "raw"), volume("db.img", 20, 6, "raw"))
                 .domain("web", WEB, true, disk("vda", "/ds/r/web.img", "raw", "r-web"))
                 .domain("db", DB, true, disk("vda", "/ds/r/db.img", "raw", "r-db"))
-                .writeTo(FleetXml.file("reports"));
+                .writeTo(TestFleets.file("reports"));
         Api.addHost(uri);
         Api.put("/api/v1/profiles/two-thirds", Roles.OPERATOR, Map.of("minFreeRatio", 0.5, "desiredFreeRatio", 2.0 / 3))
                 .then()

@@ -1,8 +1,8 @@
 package io.ballast.inventory.usage;
 
-import static io.ballast.testsupport.FleetXml.GIB;
-import static io.ballast.testsupport.FleetXml.disk;
-import static io.ballast.testsupport.FleetXml.volume;
+import static io.ballast.local.fleet.HostFile.GIB;
+import static io.ballast.local.fleet.HostFile.disk;
+import static io.ballast.local.fleet.HostFile.volume;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -11,16 +11,17 @@ import io.ballast.inventory.Api;
 import io.ballast.inventory.ConfiguredFleet;
 import io.ballast.inventory.SimulatedWorker;
 import io.ballast.local.KafkaBroker;
+import io.ballast.local.fleet.HostFile;
 import io.ballast.proto.events.Topic;
 import io.ballast.proto.guest.v1.FilesystemUsage;
 import io.ballast.proto.guest.v1.UsageReported;
 import io.ballast.support.events.Events;
 import io.ballast.support.security.Roles;
 import io.ballast.testsupport.EventProducer;
-import io.ballast.testsupport.FleetXml;
 import io.ballast.testsupport.InjectKafkaBroker;
 import io.ballast.testsupport.KafkaResource;
 import io.ballast.testsupport.PostgresResource;
+import io.ballast.testsupport.TestFleets;
 import io.ballast.testsupport.TokenResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -77,10 +78,10 @@ class UsageOverRestTest {
 
     @Test
     void reportsBecomeTheLatestFiguresEveryReportAndHourlySummariesEachKeptOnce() throws SQLException {
-        String uri = new FleetXml()
+        String uri = new HostFile()
                 .pool("pool-u", "3a000000-0000-0000-0000-000000000001", "/ds/u", volume("u.img", 16, 3, "raw"))
                 .domain("u", VM, true, disk("vda", "/ds/u/u.img", "raw", "u-root"))
-                .writeTo(FleetXml.file("usage"));
+                .writeTo(TestFleets.file("usage"));
         Api.addHost(uri);
 
         Instant now = Instant.now();
@@ -138,10 +139,10 @@ class UsageOverRestTest {
     void aDisksGrowthIsEstimatedFromItsHourlyUsageAndLeftRoomForByItsProfile() {
         String vm = "3b000000-0000-0000-0000-000000000011";
         String diskId = vm + "-vda";
-        Api.addHost(new FleetXml()
+        Api.addHost(new HostFile()
                 .pool("pool-g", "3a000000-0000-0000-0000-000000000011", "/ds/g", volume("g.img", 11, 3, "raw"))
                 .domain("g", vm, true, disk("vda", "/ds/g/g.img", "raw", "g-root"))
-                .writeTo(FleetXml.file("growth")));
+                .writeTo(TestFleets.file("growth")));
         Api.put(
                         "/api/v1/profiles/growing",
                         Roles.OPERATOR,

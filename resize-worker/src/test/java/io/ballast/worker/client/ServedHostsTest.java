@@ -3,8 +3,8 @@ package io.ballast.worker.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.ballast.local.fleet.HostFile;
 import io.ballast.support.inventory.HostIds;
-import io.ballast.testsupport.FleetXml;
 import io.ballast.worker.config.WorkerConfig;
 import io.ballast.worker.hypervisor.Hypervisor;
 import java.nio.file.Path;
@@ -23,10 +23,10 @@ class ServedHostsTest {
 
     @Test
     void otherHostsAreNamedAsInventoryNamesThemAndReachedThroughTheirOwnUri() throws Exception {
-        String a = new FleetXml()
-                .domain("vm-a", VM, true, FleetXml.disk("vda", "/images/a.img", "raw", "a"))
+        String a = new HostFile()
+                .domain("vm-a", VM, true, HostFile.disk("vda", "/images/a.img", "raw", "a"))
                 .writeTo(directory.resolve("host-a.xml"));
-        String b = new FleetXml().writeTo(directory.resolve("host-b.xml"));
+        String b = new HostFile().writeTo(directory.resolve("host-b.xml"));
 
         ServedHosts hosts = new ServedHosts(config(List.of(a, " " + b)), new LibvirtHypervisor("test:///default"));
         try {
@@ -47,8 +47,8 @@ class ServedHostsTest {
 
     @Test
     void aUriThatCannotBeReachedOrNamesAServedHostAgainKeepsTheWorkerFromStarting() {
-        String a = new FleetXml().writeTo(directory.resolve("host-a.xml"));
-        String missing = FleetXml.uri(directory.resolve("no-such-host.xml"));
+        String a = new HostFile().writeTo(directory.resolve("host-a.xml"));
+        String missing = HostFile.uri(directory.resolve("no-such-host.xml"));
 
         assertThatThrownBy(() -> new ServedHosts(config(List.of(missing)), new LibvirtHypervisor("test:///default")))
                 .isInstanceOf(IllegalStateException.class)

@@ -99,6 +99,10 @@ public class Discoveries {
             }
         });
         LOG.infof("libvirt URIs to discover from the configuration: %d", uris.size());
+        // The first look at once, beside the start: the schedule's first run comes while the application is still
+        // starting, is skipped then, and would leave a configured fleet unknown for a whole interval. A look at a
+        // host another look holds answers BUSY, so the two never look at one host together.
+        Thread.ofPlatform().name("discovery-first-look").daemon().start(this::refreshAll);
     }
 
     @Scheduled(

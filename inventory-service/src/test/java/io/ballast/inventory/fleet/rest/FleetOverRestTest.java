@@ -1,15 +1,16 @@
 package io.ballast.inventory.fleet.rest;
 
-import static io.ballast.testsupport.FleetXml.GIB;
-import static io.ballast.testsupport.FleetXml.POOL_CAPACITY;
-import static io.ballast.testsupport.FleetXml.disk;
-import static io.ballast.testsupport.FleetXml.volume;
+import static io.ballast.local.fleet.HostFile.GIB;
+import static io.ballast.local.fleet.HostFile.POOL_CAPACITY;
+import static io.ballast.local.fleet.HostFile.disk;
+import static io.ballast.local.fleet.HostFile.volume;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.ballast.inventory.Api;
 import io.ballast.inventory.ConfiguredFleet;
 import io.ballast.local.KafkaBroker;
+import io.ballast.local.fleet.HostFile;
 import io.ballast.proto.events.Decoded;
 import io.ballast.proto.events.Topic;
 import io.ballast.proto.inventory.v1.DatastoreUpserted;
@@ -20,11 +21,11 @@ import io.ballast.proto.inventory.v1.VmMigrated;
 import io.ballast.proto.inventory.v1.VmRemoved;
 import io.ballast.support.security.Roles;
 import io.ballast.testsupport.EventTap;
-import io.ballast.testsupport.FleetXml;
 import io.ballast.testsupport.InjectKafkaBroker;
 import io.ballast.testsupport.KafkaResource;
 import io.ballast.testsupport.PostgresResource;
 import io.ballast.testsupport.PrometheusText;
+import io.ballast.testsupport.TestFleets;
 import io.ballast.testsupport.TokenResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -144,7 +145,7 @@ class FleetOverRestTest {
 
     @Test
     void aHostThatCannotBeReachedIsNotAddedAndNothingChanges() {
-        String uri = FleetXml.uri(FleetXml.file("never-written"));
+        String uri = HostFile.uri(TestFleets.file("never-written"));
         var refused = Api.post("/api/v1/hosts", Roles.OPERATOR, Map.of("uri", uri));
         Api.problem(refused, 409, "failed-precondition");
         assertThat(refused.jsonPath().getString("detail"))
@@ -157,8 +158,8 @@ class FleetOverRestTest {
 
     @Test
     void aDomainThatDisappearsIsMarkedGoneAnnouncedAndComesBackWhenItShowsAgain() {
-        var path = FleetXml.file("gone-and-back");
-        FleetXml withBoth = hostWithA()
+        var path = TestFleets.file("gone-and-back");
+        HostFile withBoth = hostWithA()
                 .domain("b", "9b000000-0000-0000-0000-000000000002", true, disk("vda", "/ds/g/b.img", "raw", "b-1"));
         String uri = withBoth.writeTo(path);
         JsonPath added = Api.post("/api/v1/hosts", Roles.OPERATOR, Map.of("uri", uri))
@@ -216,8 +217,8 @@ class FleetOverRestTest {
     }
 
     /** The host of the gone-and-back test with its first VM; the second VM comes and goes. */
-    private static FleetXml hostWithA() {
-        return new FleetXml()
+    private static HostFile hostWithA() {
+        return new HostFile()
                 .pool(
                         "pool-g",
                         "9a000000-0000-0000-0000-000000000001",
@@ -231,13 +232,13 @@ class FleetOverRestTest {
     void aVmSeenRunningOnAnotherHostMovesThereAndTheMigrationIsAnnounced() {
         String pool = "7a000000-0000-0000-0000-000000000001";
         String vm = "7b000000-0000-0000-0000-000000000001";
-        var sourcePath = FleetXml.file("migration-source");
-        var targetPath = FleetXml.file("migration-target");
-        String source = new FleetXml()
+        var sourcePath = TestFleets.file("migration-source");
+        var targetPath = TestFleets.file("migration-target");
+        String source = new HostFile()
                 .pool("san", pool, "/ds/san", volume("m.img", 16, 4, "raw"))
                 .domain("m", vm, true, disk("vda", "/ds/san/m.img", "raw", "m-1"))
                 .writeTo(sourcePath);
-        String target = new FleetXml()
+        String target = new HostFile()
                 .pool("san", pool, "/ds/san", volume("m.img", 16, 4, "raw"))
                 .writeTo(targetPath);
         String sourceHost = Api.addHost(source);
@@ -247,11 +248,11 @@ class FleetOverRestTest {
 
         try (EventTap inventory = EventTap.fromNow(broker.bootstrapServers(), Topic.INVENTORY)) {
             // migrating: the target runs it while the source still has it defined, shut off
-            new FleetXml()
+            new HostFile()
                     .pool("san", pool, "/ds/san", volume("m.img", 16, 4, "raw"))
                     .domain("m", vm, true, disk("vda", "/ds/san/m.img", "raw", "m-1"))
                     .writeTo(targetPath);
-            new FleetXml()
+            new HostFile()
                     .pool("san", pool, "/ds/san", volume("m.img", 16, 4, "raw"))
                     .domain("m", vm, false, disk("vda", "/ds/san/m.img", "raw", "m-1"))
                     .writeTo(sourcePath);
@@ -282,7 +283,7 @@ class FleetOverRestTest {
         }
 
         // shut off on the target too: defined, shut off, on both hosts; it stays where it was last running
-        new FleetXml()
+        new HostFile()
                 .pool("san", pool, "/ds/san", volume("m.img", 16, 4, "raw"))
                 .domain("m", vm, false, disk("vda", "/ds/san/m.img", "raw", "m-1"))
                 .writeTo(targetPath);
@@ -301,15 +302,15 @@ class FleetOverRestTest {
     void aMigrationWhoseSourceIsLookedAtFirstIsAMigrationNotARemoval() {
         String pool = "7a000000-0000-0000-0000-000000000002";
         String vm = "7b000000-0000-0000-0000-000000000002";
-        var sourcePath = FleetXml.file("migration-first-source");
-        var targetPath = FleetXml.file("migration-first-target");
-        FleetXml running = new FleetXml()
+        var sourcePath = TestFleets.file("migration-first-source");
+        var targetPath = TestFleets.file("migration-first-target");
+        HostFile running = new HostFile()
                 .pool("san2", pool, "/ds/san2", volume("n.img", 16, 4, "raw"))
                 .domain("n", vm, true, disk("vda", "/ds/san2/n.img", "raw", "n-1"));
-        FleetXml empty = new FleetXml().pool("san2", pool, "/ds/san2", volume("n.img", 16, 4, "raw"));
+        HostFile empty = new HostFile().pool("san2", pool, "/ds/san2", volume("n.img", 16, 4, "raw"));
         String sourceHost = Api.addHost(running.writeTo(sourcePath));
         empty.writeTo(targetPath);
-        Api.addHost(FleetXml.uri(targetPath));
+        Api.addHost(HostFile.uri(targetPath));
 
         try (EventTap inventory = EventTap.fromNow(broker.bootstrapServers(), Topic.INVENTORY)) {
             // migrated with its definition moved; one pass looks at the source first, which no longer shows it
@@ -337,7 +338,7 @@ class FleetOverRestTest {
     @Test
     void anOperatorsReserveIsRecordedAndAnnouncedAndAnImpossibleOneChangesNothing() {
         String pool = "6a000000-0000-0000-0000-000000000001";
-        Api.addHost(new FleetXml().pool("reserve", pool, "/ds/reserve").writeTo(FleetXml.file("reserve")));
+        Api.addHost(new HostFile().pool("reserve", pool, "/ds/reserve").writeTo(TestFleets.file("reserve")));
         try (EventTap inventory = EventTap.fromNow(broker.bootstrapServers(), Topic.INVENTORY)) {
             JsonPath set = Api.put(
                             "/api/v1/datastores/{id}/reserve".replace("{id}", pool),
@@ -378,10 +379,10 @@ class FleetOverRestTest {
 
     @Test
     void hostsAreLookedAtAgainOnTheirOwn() {
-        var path = FleetXml.file("periodic");
+        var path = TestFleets.file("periodic");
         String pool = "8a000000-0000-0000-0000-000000000001";
-        Api.addHost(new FleetXml().pool("periodic", pool, "/ds/p").writeTo(path));
-        new FleetXml()
+        Api.addHost(new HostFile().pool("periodic", pool, "/ds/p").writeTo(path));
+        new HostFile()
                 .pool("periodic", pool, "/ds/p", volume("new.img", 4, 3, "raw"))
                 .writeTo(path);
         await().atMost(WAIT)

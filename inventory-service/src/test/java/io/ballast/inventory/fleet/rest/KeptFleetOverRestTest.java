@@ -1,14 +1,15 @@
 package io.ballast.inventory.fleet.rest;
 
-import static io.ballast.testsupport.FleetXml.GIB;
-import static io.ballast.testsupport.FleetXml.POOL_CAPACITY;
-import static io.ballast.testsupport.FleetXml.volume;
+import static io.ballast.local.fleet.HostFile.GIB;
+import static io.ballast.local.fleet.HostFile.POOL_CAPACITY;
+import static io.ballast.local.fleet.HostFile.volume;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Message;
 import io.ballast.inventory.Api;
 import io.ballast.inventory.ConfiguredFleet;
 import io.ballast.local.KafkaBroker;
+import io.ballast.local.fleet.HostFile;
 import io.ballast.proto.events.Decoded;
 import io.ballast.proto.events.Topic;
 import io.ballast.proto.inventory.v1.DatastoreRemoved;
@@ -17,10 +18,10 @@ import io.ballast.proto.inventory.v1.HostUpserted;
 import io.ballast.support.inventory.HostIds;
 import io.ballast.support.security.Roles;
 import io.ballast.testsupport.EventTap;
-import io.ballast.testsupport.FleetXml;
 import io.ballast.testsupport.InjectKafkaBroker;
 import io.ballast.testsupport.KafkaResource;
 import io.ballast.testsupport.PostgresResource;
+import io.ballast.testsupport.TestFleets;
 import io.ballast.testsupport.TokenResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -70,8 +71,8 @@ class KeptFleetOverRestTest {
 
     @Test
     void keptHostsAndDatastoresAreAnnouncedAndDiscoveryNeverChangesOrEndsThem() {
-        var path = FleetXml.file("kept-neighbour");
-        FleetXml neighbour = new FleetXml().pool("local-k", LIBVIRT_POOL, "/ds/k", volume("k.img", 8, 2, "raw"));
+        var path = TestFleets.file("kept-neighbour");
+        HostFile neighbour = new HostFile().pool("local-k", LIBVIRT_POOL, "/ds/k", volume("k.img", 8, 2, "raw"));
         String libvirtHost = Api.addHost(neighbour.writeTo(path));
 
         try (EventTap inventory = EventTap.fromNow(broker.bootstrapServers(), Topic.INVENTORY)) {
@@ -204,13 +205,13 @@ class KeptFleetOverRestTest {
     void aUriShowingTheIdOfAKeptHostIsNotAddedAndTheKeptHostStays() {
         String looked = Api.refresh().getString("looks.find { it.outcome == 'RECORDED' }.hostId");
         String hostname = Api.get("/api/v1/hosts/{id}", looked).getString("name");
-        String uri = FleetXml.uri(FleetXml.file("kept-clash"));
+        String uri = HostFile.uri(TestFleets.file("kept-clash"));
         String id = HostIds.of(uri, hostname);
         answered(Api.put("/api/v1/hosts/" + id, Roles.OPERATOR, Map.of("name", "kept by hand")), 201);
 
-        new FleetXml()
+        new HostFile()
                 .pool("clash", "e1c00000-0000-0000-0000-000000000001", "/ds/clash")
-                .writeTo(FleetXml.file("kept-clash"));
+                .writeTo(TestFleets.file("kept-clash"));
         Response refused = Api.post("/api/v1/hosts", Roles.OPERATOR, Map.of("uri", uri));
         Api.problem(refused, 409, "failed-precondition");
         assertThat(refused.jsonPath().getString("detail")).contains("host " + id + " is kept over REST");

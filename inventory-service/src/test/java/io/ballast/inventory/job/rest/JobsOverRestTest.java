@@ -1,8 +1,8 @@
 package io.ballast.inventory.job.rest;
 
-import static io.ballast.testsupport.FleetXml.GIB;
-import static io.ballast.testsupport.FleetXml.disk;
-import static io.ballast.testsupport.FleetXml.volume;
+import static io.ballast.local.fleet.HostFile.GIB;
+import static io.ballast.local.fleet.HostFile.disk;
+import static io.ballast.local.fleet.HostFile.volume;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
@@ -12,6 +12,7 @@ import io.ballast.inventory.ConfiguredFleet;
 import io.ballast.inventory.SimulatedWorker;
 import io.ballast.inventory.lease.store.LeaseStore;
 import io.ballast.local.KafkaBroker;
+import io.ballast.local.fleet.HostFile;
 import io.ballast.proto.events.Topic;
 import io.ballast.proto.inventory.v1.AcquireVmLeaseRequest;
 import io.ballast.proto.inventory.v1.InventoryServiceGrpc;
@@ -31,11 +32,11 @@ import io.ballast.support.inventory.JobLeaseHolder;
 import io.ballast.support.security.Roles;
 import io.ballast.testsupport.EventProducer;
 import io.ballast.testsupport.EventTap;
-import io.ballast.testsupport.FleetXml;
 import io.ballast.testsupport.GrpcTestChannel;
 import io.ballast.testsupport.InjectKafkaBroker;
 import io.ballast.testsupport.KafkaResource;
 import io.ballast.testsupport.PostgresResource;
+import io.ballast.testsupport.TestFleets;
 import io.ballast.testsupport.TokenResource;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -74,7 +75,7 @@ class JobsOverRestTest {
     /** A host with one running VM on a raw 10 GiB image, and one on a qcow2 image; answers the host's id. */
     static String host(String name, String vm, String qcowVm) {
         String pool = String.format("1a000000-0000-0000-0000-%012x", name.hashCode() & 0xffffffffL);
-        String uri = new FleetXml()
+        String uri = new HostFile()
                 .pool(
                         "pool-" + name,
                         pool,
@@ -87,7 +88,7 @@ class JobsOverRestTest {
                         qcowVm,
                         false,
                         disk("vda", "/ds/" + name + "/" + name + ".qcow2", "qcow2", name + "-2"))
-                .writeTo(FleetXml.file(name));
+                .writeTo(TestFleets.file(name));
         return Api.addHost(uri);
     }
 
@@ -478,17 +479,17 @@ class JobsOverRestTest {
      * profile}, which keeps half of each filesystem free.
      */
     private static void batchHost(String name, String profile, Map<String, String> vms) {
-        FleetXml fleet = new FleetXml()
+        HostFile fleet = new HostFile()
                 .pool(
                         "pool-" + name,
                         String.format("1c000000-0000-0000-0000-%012x", name.hashCode() & 0xffffffffL),
                         "/ds/" + name,
                         vms.keySet().stream()
                                 .map(vm -> volume(vm + "." + format(vm), 20, 5, format(vm)))
-                                .toArray(FleetXml.Volume[]::new));
+                                .toArray(HostFile.Volume[]::new));
         vms.forEach((vm, id) ->
                 fleet.domain(vm, id, true, disk("vda", "/ds/" + name + "/" + vm + "." + format(vm), format(vm), vm)));
-        Api.addHost(fleet.writeTo(FleetXml.file(name)));
+        Api.addHost(fleet.writeTo(TestFleets.file(name)));
         Api.put("/api/v1/profiles/" + profile, Roles.OPERATOR, Map.of("minFreeRatio", 0.2, "desiredFreeRatio", 0.5))
                 .then()
                 .statusCode(201);

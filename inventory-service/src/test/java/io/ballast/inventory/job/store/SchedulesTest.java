@@ -1,8 +1,8 @@
 package io.ballast.inventory.job.store;
 
-import static io.ballast.testsupport.FleetXml.GIB;
-import static io.ballast.testsupport.FleetXml.disk;
-import static io.ballast.testsupport.FleetXml.volume;
+import static io.ballast.local.fleet.HostFile.GIB;
+import static io.ballast.local.fleet.HostFile.disk;
+import static io.ballast.local.fleet.HostFile.volume;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -10,11 +10,12 @@ import io.ballast.inventory.Api;
 import io.ballast.inventory.ConfiguredFleet;
 import io.ballast.inventory.SimulatedWorker;
 import io.ballast.local.KafkaBroker;
+import io.ballast.local.fleet.HostFile;
 import io.ballast.support.security.Roles;
-import io.ballast.testsupport.FleetXml;
 import io.ballast.testsupport.InjectKafkaBroker;
 import io.ballast.testsupport.KafkaResource;
 import io.ballast.testsupport.PostgresResource;
+import io.ballast.testsupport.TestFleets;
 import io.ballast.testsupport.TokenResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -52,7 +53,7 @@ class SchedulesTest {
 
     @Test
     void anOpenWindowEnqueuesEachMatchingVmOnceLargestSavingsFirst() {
-        String uri = new FleetXml()
+        String uri = new HostFile()
                 .pool(
                         "nightly",
                         "6a000000-0000-0000-0000-000000000001",
@@ -67,7 +68,7 @@ class SchedulesTest {
                 .domain("unscanned", UNSCANNED, true, disk("vda", "/ds/n/unscanned.img", "raw", "n-un"))
                 .domain("q", QCOW, true, disk("vda", "/ds/n/q.qcow2", "qcow2", "n-q"))
                 .domain("other", OTHER_PROFILE, true, disk("vda", "/ds/n/other.img", "raw", "n-other"))
-                .writeTo(FleetXml.file("schedules"));
+                .writeTo(TestFleets.file("schedules"));
         Api.addHost(uri);
         // daily at 02:00 UTC for two hours; half of each filesystem kept free
         Map<String, Object> nightly =

@@ -1,21 +1,22 @@
 package io.ballast.inventory.profile.rest;
 
-import static io.ballast.testsupport.FleetXml.disk;
-import static io.ballast.testsupport.FleetXml.volume;
+import static io.ballast.local.fleet.HostFile.disk;
+import static io.ballast.local.fleet.HostFile.volume;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ballast.inventory.Api;
 import io.ballast.inventory.ConfiguredFleet;
 import io.ballast.local.KafkaBroker;
+import io.ballast.local.fleet.HostFile;
 import io.ballast.proto.events.Topic;
 import io.ballast.proto.inventory.v1.ProfileUpserted;
 import io.ballast.proto.inventory.v1.VmUpserted;
 import io.ballast.support.security.Roles;
 import io.ballast.testsupport.EventTap;
-import io.ballast.testsupport.FleetXml;
 import io.ballast.testsupport.InjectKafkaBroker;
 import io.ballast.testsupport.KafkaResource;
 import io.ballast.testsupport.PostgresResource;
+import io.ballast.testsupport.TestFleets;
 import io.ballast.testsupport.TokenResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -141,10 +142,10 @@ class ProfilesOverRestTest {
     @Test
     void aVmTakesAProfileWhichCannotBeRemovedWhileItDoes() {
         String vm = "4b000000-0000-0000-0000-000000000001";
-        String uri = new FleetXml()
+        String uri = new HostFile()
                 .pool("pool-p", "4a000000-0000-0000-0000-000000000001", "/ds/p", volume("p.img", 8, 1, "raw"))
                 .domain("p", vm, true, disk("vda", "/ds/p/p.img", "raw", "p-1"))
-                .writeTo(FleetXml.file("profiles"));
+                .writeTo(TestFleets.file("profiles"));
         Api.addHost(uri);
         Api.put("/api/v1/profiles/db", Roles.OPERATOR, web()).then().statusCode(201);
 

@@ -1,0 +1,55 @@
+package io.ballast.fleet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class SimulatedGuestTest {
+
+    private static final long GIB = 1L << 30;
+
+    @Test
+    void aHotGuestGrowsUntilItsFilesystemIsFullAndNeverIntoItsBallast() {
+        SimulatedGuest guest = new SimulatedGuest(SimulatedGuest.Behaviour.HOT, 20 * GIB, 0.25, 0.5, 7);
+        assertThat(guest.size(1, 10 * GIB)).isInstanceOf(SimulatedGuest.Outcome.Applied.class);
+        long before = guest.utilizedBytes();
+        guest.tick();
+        assertThat(guest.utilizedBytes()).isGreaterThan(before);
+        for (int i = 0; i < 20; i++) {
+            guest.tick();
+            assertThat(guest.utilizedBytes() + guest.ballastBytes()).isLessThanOrEqualTo(guest.totalBytes());
+        }
+        assertThat(guest.freeBytes())
+                .as("full: the guest warns, the host never fails")
+                .isLessThan(guest.totalBytes() / 50);
+    }
+
+    @Test
+    void aBallastTheDataLeavesNoRoomForIsRefusedWithTheFreeBytesAndOlderCommandsAreIgnored() {
+        SimulatedGuest guest = new SimulatedGuest(SimulatedGuest.Behaviour.STEADY, 20 * GIB, 0.5, 0.5, 7);
+        long total = guest.totalBytes();
+        long used = guest.utilizedBytes();
+
+        assertThat(guest.size(3, total - used + 1)).isEqualTo(new SimulatedGuest.Outcome.NoSpace(0, total - used));
+        SimulatedGuest.Outcome applied = guest.size(4, 4 * GIB);
+        assertThat(applied)
+                .as("the ballast lies at the partition's end")
+                .isEqualTo(
+                        new SimulatedGuest.Outcome.Applied(4 * GIB, SimulatedGuest.PARTITION_START + total - 4 * GIB));
+        assertThat(guest.size(4, 4 * GIB))
+                .as("the same generation again: the same result")
+                .isEqualTo(applied);
+        assertThat(guest.size(2, 1 * GIB)).isEqualTo(new SimulatedGuest.Outcome.Stale(4));
+        assertThat(guest.ballastBytes()).isEqualTo(4 * GIB);
+        assertThat(guest.generation()).isEqualTo(4);
+    }
+
+    @Test
+    void whatTheGuestWritesBeyondItsHighestDataIsTheImagesNewData() {
+        SimulatedGuest guest = new SimulatedGuest(SimulatedGuest.Behaviour.HOT, 20 * GIB, 0.25, 0.25, 7);
+        long written = guest.writtenBytes();
+        long[] range = guest.tick();
+        assertThat(range[0]).isEqualTo(written);
+        assertThat(range[1]).isEqualTo(guest.utilizedBytes()).isGreaterThan(written);
+    }
+}
