@@ -3,6 +3,7 @@ package io.ballast.contract;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.ballast.local.launch.Launch;
 import io.ballast.local.launch.LaunchedProgram;
 import io.ballast.local.launch.Launcher;
@@ -36,6 +37,8 @@ class LocalStackTest {
 
     private static final Path ROOT = Program.ROOT;
     private static final List<Integer> SERVICE_PORTS = List.of(8081, 8082, 8083, 8084);
+    /** The default fleet's first datastore: host-001's, whose guests grow. */
+    private static final String FIRST_DATASTORE = "00000001-0000-4000-9000-000000000000";
 
     @Test
     void upMakesEveryServiceReadyAndSigtermLeavesNothingRunning() throws Exception {
@@ -45,6 +48,7 @@ class LocalStackTest {
                     .isFalse();
         }
         List<ProcessHandle> descendants = List.of();
+        long started = System.nanoTime();
         try (LaunchedProgram up = ballast(Map.of(), "up")) {
             try {
                 assertThat(up.awaitReady(new Readiness.OutputContains("Press Ctrl-C to stop."), Duration.ofMinutes(3)))
@@ -65,6 +69,7 @@ class LocalStackTest {
                     assertThat(ready.body()).contains("\"status\": \"UP\"");
                 }
                 assertServicesVerifyTokensOfTheStacksKey(descendants);
+                assertTheSimulatedFleetSettles(up, started);
                 int kafkaPort = port(up.output(), "^  Kafka +localhost:(\\d+)$");
                 int postgresPort = port(up.output(), "^  PostgreSQL +jdbc:postgresql://localhost:(\\d+)/ballast$");
                 assertThat(ROOT.resolve(".ballast/run/infra.env")).exists();
@@ -75,9 +80,9 @@ class LocalStackTest {
                         .as("stopped within 90 s with exit code 0")
                         .hasValue(0);
                 assertThat(up.output()).contains("ballast: stopped");
-                List<ProcessHandle> started = descendants;
+                List<ProcessHandle> all = descendants;
                 await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(
-                                started.stream().filter(ProcessHandle::isAlive).map(ProcessHandle::info))
+                                all.stream().filter(ProcessHandle::isAlive).map(ProcessHandle::info))
                         .isEmpty());
                 for (int port : List.of(8081, 8082, 8083, 8084, 8443, kafkaPort, postgresPort)) {
                     assertThat(accepts(port)).as("port %d closed", port).isFalse();
@@ -186,6 +191,75 @@ class LocalStackTest {
         try (LaunchedProgram token = ballast(Map.of(), "token", "--role", "operator", "--ttl", "5m")) {
             assertThat(token.awaitExit(Duration.ofSeconds(60))).hasValue(0);
             assertThat(token.output()).singleElement().asString().matches("[\\w-]+\\.[\\w-]+\\.[\\w-]+");
+        }
+    }
+
+    /**
+     * The default fleet (2 hosts, 20 VMs, 2 shut off) settles within two minutes of {@code ./ballast up}: inventory
+     * discovered every VM, every running VM's agent is online with its ballast applied, the worker punched ballasts
+     * out of real images (their allocation dropped), and the first datastore, whose guests grow until it would
+     * overflow, is held under its limit by its ballasts while its minimums go unmet.
+     */
+    private static void assertTheSimulatedFleetSettles(LaunchedProgram up, long started) throws Exception {
+        String viewer = "Bearer " + stackToken("viewer");
+        RestApi inventory = new RestApi(8081, role -> viewer);
+        RestApi reservation = new RestApi(8082, role -> viewer);
+        Duration left = Duration.ofMinutes(2).minusNanos(System.nanoTime() - started);
+        await().atMost(left.isNegative() ? Duration.ZERO : left)
+                .pollInterval(Duration.ofSeconds(2))
+                .untilAsserted(() -> {
+                    JsonNode vms = RestApi.ok(inventory.get("/vms?limit=100"));
+                    assertThat(vms.get("vms")).as("inventory's VMs").hasSize(20);
+                    JsonNode disks = RestApi.ok(reservation.get("/datastores/" + FIRST_DATASTORE + "/disks"));
+                    assertThat(disks.get("disks")).hasSize(10);
+                    for (JsonNode disk : disks.get("disks")) {
+                        if (disk.get("vmId").asText().endsWith("000000000009")) {
+                            assertThat(disk.get("agentOnline").asBoolean())
+                                    .as("vm-00010 is shut off")
+                                    .isFalse();
+                            continue;
+                        }
+                        assertThat(disk.get("agentOnline").asBoolean())
+                                .as("agent of %s", disk.get("id"))
+                                .isTrue();
+                        assertThat(disk.get("ballasts"))
+                                .as("ballast of %s", disk.get("id"))
+                                .isNotEmpty();
+                        assertThat(disk.get("ballasts")
+                                        .get(0)
+                                        .get("reclaimedAt")
+                                        .isNull())
+                                .as("%s's ballast punched out of its image", disk.get("id"))
+                                .isFalse();
+                    }
+                });
+        System.out.printf("the fleet settled %.0f s after ./ballast up%n", (System.nanoTime() - started) / 1e9);
+        assertThat(up.outputText()).contains("[fleet] fleet: 2 hosts, 20 VMs on 2 datastores");
+        assertThat(up.outputText()).containsPattern("\\[resize-worker\\] .* reclaimed job=reclaim-");
+
+        // the hot datastore: at its limit, its guests full, never over it
+        await().atMost(Duration.ofMinutes(2))
+                .pollInterval(Duration.ofSeconds(2))
+                .untilAsserted(() -> {
+                    JsonNode datastore = RestApi.ok(reservation.get("/datastores/" + FIRST_DATASTORE));
+                    assertThat(datastore.get("alerts").toString()).contains("MINIMUMS_UNMET");
+                    assertThat(datastore.get("invariantHolds").asBoolean())
+                            .as("the ballasts hold the datastore under its limit: %s", datastore)
+                            .isTrue();
+                });
+        HttpResponse<String> metrics = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://localhost:8082/q/metrics"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertThat(metrics.body()).containsPattern("(?m)^ballast_invariant_violations_total(\\{[^}]*\\})? 0\\.0$");
+    }
+
+    /** A token of the stack's own key, as {@code ./ballast token} prints it. */
+    private static String stackToken(String role) throws Exception {
+        try (LaunchedProgram token = ballast(Map.of(), "token", "--role", role, "--ttl", "15m")) {
+            assertThat(token.awaitExit(Duration.ofSeconds(60))).hasValue(0);
+            return token.output().getFirst().strip();
         }
     }
 

@@ -11,6 +11,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.function.Function;
 
 /** The REST interface ({@code /api/v1}) of one service instance, called with the test's tokens. */
 class RestApi {
@@ -24,10 +25,17 @@ class RestApi {
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final String base;
     private final int port;
+    private final Function<String, String> bearer;
 
     RestApi(int httpPort) {
+        this(httpPort, Tokens::bearer);
+    }
+
+    /** The service on {@code httpPort}, called with the {@code Authorization} header {@code bearer} gives a role. */
+    RestApi(int httpPort, Function<String, String> bearer) {
         this.base = "http://localhost:" + httpPort + "/api/v1";
         this.port = httpPort;
+        this.bearer = bearer;
     }
 
     /** The service's HTTP port. */
@@ -38,14 +46,14 @@ class RestApi {
     /** {@code GET path} as a viewer. */
     Answer get(String path) {
         return call(HttpRequest.newBuilder(URI.create(base + path))
-                .header("Authorization", Tokens.bearer(Roles.VIEWER))
+                .header("Authorization", bearer.apply(Roles.VIEWER))
                 .GET());
     }
 
     /** {@code method path} with a JSON body, as {@code role}. */
     Answer send(String method, String path, String role, JsonNode body) {
         return call(HttpRequest.newBuilder(URI.create(base + path))
-                .header("Authorization", Tokens.bearer(role))
+                .header("Authorization", bearer.apply(role))
                 .header("Content-Type", "application/json")
                 .method(method, HttpRequest.BodyPublishers.ofString(body.toString())));
     }
