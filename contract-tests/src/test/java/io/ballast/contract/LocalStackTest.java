@@ -195,7 +195,7 @@ class LocalStackTest {
     }
 
     /**
-     * The default fleet (2 hosts, 20 VMs, 2 shut off) settles within two minutes of {@code ./ballast up}: inventory
+     * The default fleet (2 hosts of 12 VMs, each with a full datastore of 10 and a roomy one of 2; 2 VMs shut off) settles within two minutes of {@code ./ballast up}: inventory
      * discovered every VM, every running VM's agent is online with its ballast applied, the worker punched ballasts
      * out of real images (their allocation dropped), and the first datastore, whose guests grow until it would
      * overflow, is held under its limit by its ballasts while its minimums go unmet.
@@ -209,7 +209,7 @@ class LocalStackTest {
                 .pollInterval(Duration.ofSeconds(2))
                 .untilAsserted(() -> {
                     JsonNode vms = RestApi.ok(inventory.get("/vms?limit=100"));
-                    assertThat(vms.get("vms")).as("inventory's VMs").hasSize(20);
+                    assertThat(vms.get("vms")).as("inventory's VMs").hasSize(24);
                     JsonNode disks = RestApi.ok(reservation.get("/datastores/" + FIRST_DATASTORE + "/disks"));
                     assertThat(disks.get("disks")).hasSize(10);
                     for (JsonNode disk : disks.get("disks")) {
@@ -234,7 +234,7 @@ class LocalStackTest {
                     }
                 });
         System.out.printf("the fleet settled %.0f s after ./ballast up%n", (System.nanoTime() - started) / 1e9);
-        assertThat(up.outputText()).contains("[fleet] fleet: 2 hosts, 20 VMs on 2 datastores");
+        assertThat(up.outputText()).contains("[fleet] fleet: 2 hosts, 24 VMs on 4 datastores");
         assertThat(up.outputText()).containsPattern("\\[resize-worker\\] .* reclaimed job=reclaim-");
 
         // the hot datastore: at its limit, its guests full, never over it

@@ -92,7 +92,7 @@ public final class LocalStack implements Callable<Integer> {
     @Option(
             names = "--fleet",
             paramLabel = "hosts=H,vms=V",
-            defaultValue = "hosts=2,vms=20",
+            defaultValue = "hosts=2,vms=24",
             description = "The simulated fleet's size (default: ${DEFAULT-VALUE}); 1,000 VMs run on two cores.")
     String fleet;
 

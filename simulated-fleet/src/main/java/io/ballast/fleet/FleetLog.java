@@ -21,6 +21,7 @@ final class FleetLog {
     private final AtomicInteger deflates = new AtomicInteger();
     private final AtomicInteger refused = new AtomicInteger();
     private final AtomicInteger disconnects = new AtomicInteger();
+    private final AtomicInteger fulls = new AtomicInteger();
     private final AtomicLong inflatedBytes = new AtomicLong();
     private final AtomicLong deflatedBytes = new AtomicLong();
 
@@ -71,6 +72,20 @@ final class FleetLog {
         }
     }
 
+    /** A guest's filesystem filled its effective size: the guest warns, its datastore stays within its limit. */
+    void full(FleetLayout.Vm vm, long utilizedBytes, long effectiveBytes) {
+        fulls.incrementAndGet();
+        if (perVm) {
+            out.printf(
+                    Locale.ROOT,
+                    "vm=%s filesystem / full: %.2f of its %.2f GiB effective used; the guest warns, the datastore"
+                            + " stays within its limit%n",
+                    vm.name(),
+                    utilizedBytes / GIB,
+                    effectiveBytes / GIB);
+        }
+    }
+
     void noSpace(FleetLayout.Vm vm, long generation, long targetBytes, long freeBytes) {
         refused.incrementAndGet();
         if (perVm) {
@@ -90,7 +105,7 @@ final class FleetLog {
                 Locale.ROOT,
                 "fleet: %d/%d agents connected; guests use %.1f GiB, ballasts %.1f GiB, images hold %.1f MiB;"
                         + " since the last summary %d inflates (+%.1f GiB), %d deflates (-%.1f GiB), %d refused for"
-                        + " want of space, %d sessions ended%n",
+                        + " want of space, %d guests filled up, %d sessions ended%n",
                 sessions,
                 agents,
                 utilizedBytes / GIB,
@@ -101,6 +116,7 @@ final class FleetLog {
                 deflates.getAndSet(0),
                 deflatedBytes.getAndSet(0) / GIB,
                 refused.getAndSet(0),
+                fulls.getAndSet(0),
                 disconnects.getAndSet(0));
         connected.set(0);
     }

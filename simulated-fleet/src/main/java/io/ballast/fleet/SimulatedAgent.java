@@ -42,6 +42,7 @@ final class SimulatedAgent implements StreamObserver<ConnectResponse> {
     private final FleetLog log;
 
     private StreamObserver<ConnectRequest> requests;
+    private boolean full;
     private boolean welcomed;
     private boolean closed;
     private int failures;
@@ -109,6 +110,11 @@ final class SimulatedAgent implements StreamObserver<ConnectResponse> {
         long[] written;
         synchronized (this) {
             written = guest.tick();
+            boolean nowFull = guest.isFull();
+            if (nowFull && !full) {
+                log.full(vm, guest.utilizedBytes(), guest.totalBytes() - guest.ballastBytes());
+            }
+            full = nowFull;
         }
         try {
             GuestImage.write(vm.image(), written[0], written[1]);

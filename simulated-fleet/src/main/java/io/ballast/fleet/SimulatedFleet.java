@@ -65,7 +65,7 @@ public final class SimulatedFleet implements Callable<Integer> {
     @Option(
             names = "--fleet",
             paramLabel = "hosts=H,vms=V",
-            defaultValue = "hosts=2,vms=20",
+            defaultValue = "hosts=2,vms=24",
             description = "How many hosts and VMs (default: ${DEFAULT-VALUE}).")
     String fleet;
 

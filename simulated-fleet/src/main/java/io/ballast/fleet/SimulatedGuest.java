@@ -85,6 +85,11 @@ final class SimulatedGuest {
         return totalBytes - utilizedBytes - ballastBytes;
     }
 
+    /** Whether the filesystem is all but full (under 2 % free): what its guest warns about. */
+    boolean isFull() {
+        return freeBytes() < totalBytes / 50;
+    }
+
     /** The newest generation applied (0: none since the agent started). */
     long generation() {
         return generation;
@@ -130,7 +135,7 @@ final class SimulatedGuest {
     }
 
     private long hot() {
-        if (freeBytes() < totalBytes / 50) {
+        if (isFull()) {
             if (++fullTicks > 30) {
                 fullTicks = 0;
                 return totalBytes / 3;

@@ -349,7 +349,7 @@ public final class BudgetEngine {
                             plan.budgetableBytes(),
                             "the disks' minimum budgets exceed what datastore " + datastore.id() + " can give by "
                                     + plan.deficitBytes() + " bytes"));
-            MigrationAdvisor.recommend(datastore, plan.deficitBytes(), others)
+            MigrationAdvisor.recommend(datastore, plan.deficitBytes(), others, settings.copiesPunchedRanges())
                     .ifPresent(r -> decision.add(new Effect.RecommendMigration(r)));
         } else {
             clearAlert(datastore, Alert.Kind.MINIMUMS_UNMET, Optional.empty());
@@ -445,7 +445,8 @@ public final class BudgetEngine {
         long donated = donations.stream().mapToLong(Donation::bytes).sum();
         Instant expires = now.plus(settings.growthTtl());
         if (donated < shortfall) {
-            Optional<MigrationRecommendation> recommendation = MigrationAdvisor.recommend(datastore, shortfall, others);
+            Optional<MigrationRecommendation> recommendation =
+                    MigrationAdvisor.recommend(datastore, shortfall, others, settings.copiesPunchedRanges());
             Growth refused = new Growth(
                     growthId,
                     diskId,
@@ -663,9 +664,7 @@ public final class BudgetEngine {
             throw new Refusal.InvalidInput("ttl", "must be more than 0 and at most a day, not " + ttl);
         }
         Disk disk = requireDisk(source, diskId);
-        long need = Math.max(disk.effectiveBytes(), disk.budgetBytes())
-                + disk.overheadBytes()
-                + (settings.copiesPunchedRanges() ? disk.countedBallastBytes() : disk.unreclaimedBytes());
+        long need = disk.migrationHoldBytes(settings.copiesPunchedRanges());
         Decision decision = new Decision();
         InvariantTerms baseline = target.terms();
         long shortfall = target.budgetedDemandBytes() + need - baseline.limitBytes();

@@ -163,6 +163,17 @@ public final class Disk {
         return counted(command).unreclaimedBytes();
     }
 
+    /**
+     * What a migration of this disk holds on its target from prepare to commit: its effective size (or its budget,
+     * when a deflate is still to come), its overhead, and its ballast when a copy may write punched ranges as data
+     * ({@code copiesPunchedRanges}), else what of it is unreclaimed.
+     */
+    public long migrationHoldBytes(boolean copiesPunchedRanges) {
+        return Math.max(effectiveBytes(), budgetBytes())
+                + overheadBytes()
+                + (copiesPunchedRanges ? countedBallastBytes() : unreclaimedBytes());
+    }
+
     /** {@code effective + unreclaimed + overhead}: the most physical space this disk can ever take. */
     public long worstCaseDemandBytes() {
         return demand(command);

@@ -11,14 +11,15 @@ import java.util.stream.Collectors;
 /**
  * Which VM to move where when a datastore cannot give its disks their minimums (or a growth its bytes): among the
  * VMs whose move clears the deficit, the one that copies the fewest bytes; when none clears it alone, the one that
- * frees the most. The target is the other datastore with the most spare room that holds the VM's minimum demand.
+ * frees the most. The target is the other datastore with the most spare room for what the migration's prepare would
+ * hold there ({@link Disk#migrationHoldBytes}): a move the target would refuse is never recommended.
  */
 public final class MigrationAdvisor {
 
     private MigrationAdvisor() {}
 
     public static Optional<MigrationRecommendation> recommend(
-            Datastore datastore, long deficitBytes, Collection<Room> others) {
+            Datastore datastore, long deficitBytes, Collection<Room> others, boolean copiesPunchedRanges) {
         Map<String, List<Disk>> byVm = datastore.disks().stream()
                 .collect(Collectors.groupingBy(Disk::vmId, TreeMap::new, Collectors.toList()));
         List<Room> rooms = others.stream()
@@ -29,11 +30,13 @@ public final class MigrationAdvisor {
         for (var entry : byVm.entrySet()) {
             long freed = 0;
             long copied = 0;
+            long held = 0;
             for (Disk disk : entry.getValue()) {
                 freed += disk.minimumBudgetBytes() + disk.overheadBytes();
                 copied += disk.utilizedBytes() + disk.overheadBytes();
+                held += disk.migrationHoldBytes(copiesPunchedRanges);
             }
-            long need = freed;
+            long need = held;
             Optional<Room> target =
                     rooms.stream().filter(room -> room.spareBytes() >= need).findFirst();
             if (target.isEmpty()) {

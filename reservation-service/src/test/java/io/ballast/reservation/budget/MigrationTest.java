@@ -60,6 +60,26 @@ class MigrationTest {
     }
 
     @Test
+    void aMoveIsRecommendedOnlyToADatastoreThatWouldHoldWhatItsPrepareHolds() {
+        // 20 GiB spare covers the disk's minimum, not its 40 GiB hold (effective and the ballast a copy may write)
+        Room tight = new Room("tight", 20 * GIB);
+
+        assertThat(MigrationAdvisor.recommend(source, 5 * GIB, java.util.List.of(tight), true))
+                .as("the prepare would refuse it")
+                .isEmpty();
+        assertThat(MigrationAdvisor.recommend(
+                        source, 5 * GIB, java.util.List.of(tight, new Room("roomy", 50 * GIB)), true))
+                .hasValueSatisfying(recommendation ->
+                        assertThat(recommendation.toDatastoreId()).isEqualTo("roomy"));
+        assertThat(MigrationAdvisor.recommend(source, 5 * GIB, java.util.List.of(tight), false))
+                .as("a copy that keeps punched ranges holes holds the effective size only")
+                .hasValueSatisfying(recommendation ->
+                        assertThat(recommendation.toDatastoreId()).isEqualTo("tight"));
+        var prepared = guests.engine.prepareMigration(source, target, "m-0", "d", Duration.ofMinutes(10), guests.now);
+        assertThat(prepared.migration().needBytes()).isEqualTo(disk.migrationHoldBytes(true));
+    }
+
+    @Test
     void aTargetWithoutHeadroomTakesSpaceBackFromItsDisksBeforeTheHoldIsPlaced() {
         Disk resident = guests.disk("dst", "r", "vm-r", 60 * GIB, 5 * GIB, new Profile("roomy", 0.1, 0.9, 10));
         guests.tick("dst");
