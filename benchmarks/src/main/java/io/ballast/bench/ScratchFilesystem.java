@@ -1,7 +1,7 @@
 package io.ballast.bench;
 
 import io.ballast.cli.Refusal;
-import io.ballast.testsupport.Commands;
+import io.ballast.local.launch.Commands;
 import io.ballast.testsupport.Directories;
 import io.ballast.testsupport.LoopDisk;
 import java.io.IOException;

@@ -2,7 +2,7 @@ package io.ballast.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.ballast.testsupport.Commands;
+import io.ballast.local.launch.Commands;
 import org.junit.jupiter.api.Test;
 
 class ProcessCpuTest {

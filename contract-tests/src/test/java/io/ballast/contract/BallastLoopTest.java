@@ -3,6 +3,7 @@ package io.ballast.contract;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.ballast.local.launch.Commands;
 import io.ballast.proto.ballast.v1.BallastApplied;
 import io.ballast.proto.ballast.v1.BallastFailed;
 import io.ballast.proto.ballast.v1.BallastFailure;
@@ -15,7 +16,6 @@ import io.ballast.proto.inventory.v1.VirtualDiskUpserted;
 import io.ballast.proto.worker.v1.JobFailed;
 import io.ballast.proto.worker.v1.JobFinished;
 import io.ballast.proto.worker.v1.ReclaimJob;
-import io.ballast.testsupport.Commands;
 import io.ballast.testsupport.EventTap;
 import io.ballast.testsupport.Filefrag;
 import io.ballast.testsupport.LoopDisk;

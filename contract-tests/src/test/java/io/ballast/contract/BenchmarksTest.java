@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ballast.local.launch.Commands;
 import io.ballast.testsupport.BenchReports;
-import io.ballast.testsupport.Commands;
 import io.ballast.testsupport.Program;
 import io.ballast.testsupport.SystemPrerequisites;
 import java.io.IOException;

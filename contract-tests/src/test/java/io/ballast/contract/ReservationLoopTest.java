@@ -5,12 +5,12 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ballast.local.LocalDatabase;
+import io.ballast.local.launch.Commands;
 import io.ballast.proto.ballast.v1.SetBallastSize;
 import io.ballast.proto.events.Decoded;
 import io.ballast.proto.events.Topic;
 import io.ballast.proto.worker.v1.JobFinished;
 import io.ballast.proto.worker.v1.ReclaimJob;
-import io.ballast.testsupport.Commands;
 import io.ballast.testsupport.EventProducer;
 import io.ballast.testsupport.EventTap;
 import io.ballast.testsupport.InventoryEvents;

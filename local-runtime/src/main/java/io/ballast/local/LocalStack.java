@@ -3,6 +3,7 @@ package io.ballast.local;
 import io.ballast.cli.ExitCode;
 import io.ballast.cli.Program;
 import io.ballast.local.fleet.FleetLayout;
+import io.ballast.local.launch.Commands;
 import io.ballast.local.launch.Launch;
 import io.ballast.local.launch.LaunchedProgram;
 import io.ballast.local.launch.Launcher;
@@ -96,10 +97,21 @@ public final class LocalStack implements Callable<Integer> {
             description = "The simulated fleet's size (default: ${DEFAULT-VALUE}); 1,000 VMs run on two cores.")
     String fleet;
 
+    @Option(
+            names = "--real-guest",
+            description = "Add one VM whose disk is a real ext4 image on a loop device, kept by the real agent daemon"
+                    + " and reclaimed for real; needs root.")
+    boolean realGuest;
+
     @Option(names = "--no-demo", description = "No simulated fleet: the infrastructure and the four services only.")
     boolean noDemo;
 
+    /** The variable of {@value #FLEET_ENV_FILE} naming the real guest's agent configuration. */
+    static final String REAL_GUEST_CONFIG_VARIABLE = "BALLAST_REAL_GUEST_AGENT_CONFIG";
+
     private final PrintStream out = System.out;
+    private Optional<String> realGuestConfig = Optional.empty();
+    private Optional<List<String>> releaseRealGuest = Optional.empty();
     private final PrintStream err = System.err;
     private ProgramGroup programs;
     private Path envFile;
@@ -115,6 +127,13 @@ public final class LocalStack implements Callable<Integer> {
     public Integer call() throws Exception {
         Checkout checkout = Checkout.containing(LocalStack.class);
         Optional<FleetLayout.Size> fleetSize = noDemo ? Optional.empty() : Optional.of(FleetLayout.Size.parse(fleet));
+        if (realGuest && (noDemo || !"root".equals(System.getProperty("user.name")))) {
+            throw new IllegalArgumentException(
+                    noDemo
+                            ? "--real-guest is a VM of the simulated fleet; leave out --no-demo"
+                            : "--real-guest needs root: it attaches a loop device and mounts ext4 (run as root, or leave it"
+                                    + " out)");
+        }
         preflight(System.getenv());
         Path state = checkout.state();
         Path run = Files.createDirectories(state.resolve("run"));
@@ -169,9 +188,9 @@ public final class LocalStack implements Callable<Integer> {
         Map<String, String> infraEnvironment = LocalInfrastructure.readEnvironment(envFile);
 
         Map<String, String> environment = new HashMap<>(infraEnvironment);
-        List<String> fleetArguments = List.of();
+        List<String> fleetArguments = new ArrayList<>();
         if (fleetSize.isPresent()) {
-            fleetArguments = List.of(
+            fleetArguments = new ArrayList<>(List.of(
                     "--dir",
                     checkout.state().resolve("fleet").toString(),
                     "--fleet",
@@ -181,11 +200,19 @@ public final class LocalStack implements Callable<Integer> {
                     "--gateway",
                     "localhost:" + AGENT_PORT,
                     "--ready-file",
-                    run.resolve(FLEET_ENV_FILE).toString());
-            Optional<String> uris = prepareFleet(checkout, run, fleetSize.get(), fleetArguments);
+                    run.resolve(FLEET_ENV_FILE).toString()));
+            if (realGuest) {
+                fleetArguments.add("--real-guest");
+                List<String> release = new ArrayList<>(fleetArguments);
+                release.add("--release-real-guest");
+                releaseRealGuest = Optional.of(checkout.simulatedFleet(release));
+            }
+            Optional<Map<String, String>> prepared = prepareFleet(checkout, run, fleetSize.get(), fleetArguments);
+            Optional<String> uris = prepared.map(ready -> ready.get(LIBVIRT_URIS_VARIABLE));
             if (uris.isEmpty()) {
                 return fail("the simulated fleet could not be prepared (output above)");
             }
+            realGuestConfig = prepared.map(ready -> ready.get(REAL_GUEST_CONFIG_VARIABLE));
             // inventory discovers the fleet's hosts; the one worker of this machine serves them all
             environment.put(LIBVIRT_URIS_VARIABLE, uris.get());
             environment.put("BALLAST_WORKER_OTHER_HOSTS", uris.get());
@@ -229,6 +256,12 @@ public final class LocalStack implements Callable<Integer> {
             everything.add(programs.start(Launch.of("fleet", checkout.simulatedFleet(fleetArguments))
                     .withOutput(new Output.Prefixed("fleet", out))));
         }
+        if (realGuestConfig.isPresent()) {
+            // the real agent daemon, as a guest runs it
+            everything.add(programs.start(
+                    Launch.of("agent", checkout.ballast("agent", "run", "--config", realGuestConfig.get()))
+                            .withOutput(new Output.Prefixed("agent", out))));
+        }
 
         printWhereEverythingIs(
                 fleetSize,
@@ -245,7 +278,8 @@ public final class LocalStack implements Callable<Integer> {
      * Makes the fleet's images and host files (kept from one run to the next, made anew for another size) and
      * answers the hosts' URIs, or nothing when it failed.
      */
-    private Optional<String> prepareFleet(Checkout checkout, Path run, FleetLayout.Size size, List<String> arguments)
+    private Optional<Map<String, String>> prepareFleet(
+            Checkout checkout, Path run, FleetLayout.Size size, List<String> arguments)
             throws IOException, InterruptedException {
         out.println("ballast: preparing the simulated fleet (" + size + ")...");
         Path fleetEnv = run.resolve(FLEET_ENV_FILE);
@@ -258,7 +292,7 @@ public final class LocalStack implements Callable<Integer> {
         if (exit.isEmpty() || exit.getAsInt() != ExitCode.DONE || !Files.exists(fleetEnv)) {
             return Optional.empty();
         }
-        return Optional.ofNullable(LocalInfrastructure.readEnvironment(fleetEnv).get(LIBVIRT_URIS_VARIABLE));
+        return Optional.of(LocalInfrastructure.readEnvironment(fleetEnv));
     }
 
     /** Refuses to start when the stack could not work: a port in use, a database that is malformed or unreachable. */
@@ -362,6 +396,13 @@ public final class LocalStack implements Callable<Integer> {
             } catch (IOException e) {
                 err.println("ballast: could not remove " + envFile + ": " + e.getMessage());
             }
+            releaseRealGuest.ifPresent(command -> {
+                try {
+                    Commands.run(command.toArray(String[]::new));
+                } catch (IllegalStateException e) {
+                    err.println("ballast: could not release the real guest's disk: " + e.getMessage());
+                }
+            });
             out.println("ballast: stopped");
             out.flush();
         }

@@ -94,6 +94,17 @@ public final class SimulatedFleet implements Callable<Integer> {
     Path readyFile;
 
     @Option(
+            names = "--real-guest",
+            description = "Add one VM whose disk is a real ext4 image on a loop device, kept by the real agent daemon"
+                    + " (its configuration is in the ready file); needs root.")
+    boolean realGuest;
+
+    @Option(
+            names = "--release-real-guest",
+            description = "Unmount the real guest's filesystem and detach its loop device, then exit.")
+    boolean releaseRealGuest;
+
+    @Option(
             names = "--prepare-only",
             description = "Make the images and host files (and the ready file), then exit: the agents are started"
                     + " after the services, so stopped before them.")
@@ -120,12 +131,22 @@ public final class SimulatedFleet implements Callable<Integer> {
             throw new IllegalArgumentException("--tick must be at least 1s, not " + tick);
         }
         FleetLog log = new FleetLog(System.out, size.vms() <= 40);
-        List<FleetLayout.Host> hosts = prepare(size, log);
+        if (releaseRealGuest) {
+            FleetLayout.Datastore first = FleetLayout.plan(directory, size, SHAPE)
+                    .getFirst()
+                    .datastores()
+                    .getFirst();
+            RealGuest.release(
+                    first.directory().resolve(RealGuest.NAME + ".img"),
+                    directory.resolve(RealGuest.NAME).resolve("mnt"));
+            return ExitCode.DONE;
+        }
+        CertificateAuthority authority = CertificateAuthority.open(certs, CertsCommand.password());
+        List<FleetLayout.Host> hosts = prepare(size, authority, log);
         if (prepareOnly) {
             return ExitCode.DONE;
         }
 
-        CertificateAuthority authority = CertificateAuthority.open(certs, CertsCommand.password());
         NioEventLoopGroup loop = new NioEventLoopGroup(2);
         ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2, runnable -> {
             Thread thread = new Thread(runnable, "simulated-fleet");
@@ -147,7 +168,7 @@ public final class SimulatedFleet implements Callable<Integer> {
         X509Certificate ca = authority.caCertificate();
         for (FleetLayout.Host host : hosts) {
             for (FleetLayout.Vm vm : host.vms()) {
-                if (vm.running()) {
+                if (vm.running() && vm.index() >= 0) {
                     agents.add(new SimulatedAgent(
                             vm,
                             guest(vm, host),
@@ -182,7 +203,8 @@ public final class SimulatedFleet implements Callable<Integer> {
      * Makes the images the fleet lacks (a fleet of another size is removed first), writes the host files with the
      * images' allocation and the ready file.
      */
-    private List<FleetLayout.Host> prepare(FleetLayout.Size size, FleetLog log) throws IOException {
+    private List<FleetLayout.Host> prepare(FleetLayout.Size size, CertificateAuthority authority, FleetLog log)
+            throws IOException, GeneralSecurityException {
         Files.createDirectories(directory);
         Path sizeFile = directory.resolve("fleet.size");
         if (Files.exists(sizeFile) && !Files.readString(sizeFile).strip().equals(size.toString())) {
@@ -201,6 +223,23 @@ public final class SimulatedFleet implements Callable<Integer> {
                 }
             }
         }
+        List<String> ready = new ArrayList<>();
+        if (realGuest) {
+            FleetLayout.Host first = hosts.getFirst();
+            FleetLayout.Datastore hot = first.datastores().getFirst();
+            RealGuest.Prepared real = RealGuest.prepare(directory, hot, certs, authority, gateway);
+            List<FleetLayout.Vm> vms = new ArrayList<>(hot.vms());
+            vms.add(real.vm());
+            List<FleetLayout.Datastore> datastores = new ArrayList<>(first.datastores());
+            datastores.set(0, new FleetLayout.Datastore(hot.name(), hot.uuid(), hot.directory(), List.copyOf(vms)));
+            hosts = new ArrayList<>(hosts);
+            hosts.set(0, new FleetLayout.Host(first.name(), first.file(), List.copyOf(datastores)));
+            ready.add(RealGuest.CONFIG_VARIABLE + "=" + real.agentConfig());
+            ready.add(RealGuest.MOUNT_VARIABLE + "=" + real.mount());
+            ready.add(RealGuest.LOOP_VARIABLE + "=" + real.loopDevice());
+            log.info("fleet: real guest " + RealGuest.NAME + " (VM " + RealGuest.VM_ID + ") on " + real.loopDevice()
+                    + ", ext4 mounted at " + real.mount() + ", on datastore " + hot.name());
+        }
         List<String> uris = new ArrayList<>();
         for (FleetLayout.Host host : hosts) {
             uris.add(FleetLayout.write(host, vm -> GuestImage.allocatedBytes(vm.image())));
@@ -209,12 +248,23 @@ public final class SimulatedFleet implements Callable<Integer> {
                 + hosts.stream().mapToInt(host -> host.datastores().size()).sum() + " datastores in " + directory
                 + " (" + made + " images made, the rest kept)");
         if (readyFile != null) {
-            LocalInfrastructure.writeEnvironment(readyFile, List.of(URIS_VARIABLE + "=" + String.join(",", uris)));
+            ready.addFirst(URIS_VARIABLE + "=" + String.join(",", uris));
+            LocalInfrastructure.writeEnvironment(readyFile, ready);
         }
         return hosts;
     }
 
     private void removeFleet() throws IOException {
+        Path realMount = directory.resolve(RealGuest.NAME).resolve("mnt");
+        if (Files.isDirectory(realMount)) {
+            try (Stream<Path> images = Files.walk(directory.resolve("images"))) {
+                for (Path image : images.filter(
+                                file -> file.getFileName().toString().equals(RealGuest.NAME + ".img"))
+                        .toList()) {
+                    RealGuest.release(image, realMount);
+                }
+            }
+        }
         Path images = directory.resolve("images");
         if (Files.exists(images)) {
             try (Stream<Path> files = Files.walk(images)) {

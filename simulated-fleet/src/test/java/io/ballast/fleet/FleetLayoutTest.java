@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ballast.local.fleet.FleetLayout;
 import io.ballast.local.fleet.HostFile;
-import io.ballast.testsupport.Commands;
+import io.ballast.local.launch.Commands;
 import io.ballast.testsupport.SystemPrerequisites;
 import java.nio.file.Path;
 import java.util.List;

@@ -2,7 +2,7 @@ package io.ballast.fleet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.ballast.testsupport.Commands;
+import io.ballast.local.launch.Commands;
 import io.ballast.testsupport.SystemPrerequisites;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package io.ballast.testsupport;
 
+import io.ballast.local.launch.Commands;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -1,5 +1,6 @@
 package io.ballast.testsupport;
 
+import io.ballast.local.launch.Commands;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

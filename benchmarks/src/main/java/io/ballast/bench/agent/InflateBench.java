@@ -9,7 +9,7 @@ import io.ballast.bench.ScratchFilesystem;
 import io.ballast.bench.Stats;
 import io.ballast.cli.ByteSize;
 import io.ballast.cli.ByteSizeConverter;
-import io.ballast.testsupport.Commands;
+import io.ballast.local.launch.Commands;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

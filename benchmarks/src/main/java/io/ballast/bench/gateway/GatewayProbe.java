@@ -1,8 +1,8 @@
 package io.ballast.bench.gateway;
 
 import io.ballast.bench.ProcFiles;
+import io.ballast.local.launch.Commands;
 import io.ballast.local.launch.Launcher;
-import io.ballast.testsupport.Commands;
 import io.ballast.testsupport.PrometheusText;
 import java.io.IOException;
 import java.net.URI;

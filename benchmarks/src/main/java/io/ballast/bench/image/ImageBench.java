@@ -8,7 +8,7 @@ import io.ballast.bench.Report;
 import io.ballast.bench.Rounds;
 import io.ballast.bench.Stats;
 import io.ballast.local.Checkout;
-import io.ballast.testsupport.Commands;
+import io.ballast.local.launch.Commands;
 import io.ballast.worker.move.ExtentMover;
 import io.ballast.worker.move.Move;
 import io.ballast.worker.plan.Alignment;

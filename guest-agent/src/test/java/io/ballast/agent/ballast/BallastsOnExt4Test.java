@@ -3,7 +3,7 @@ package io.ballast.agent.ballast;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.ballast.testsupport.Commands;
+import io.ballast.local.launch.Commands;
 import io.ballast.testsupport.Filefrag;
 import io.ballast.testsupport.LoopDisk;
 import java.nio.file.Files;

@@ -3,7 +3,7 @@ package io.ballast.worker.image;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.ballast.testsupport.Commands;
+import io.ballast.local.launch.Commands;
 import io.ballast.testsupport.SystemPrerequisites;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;

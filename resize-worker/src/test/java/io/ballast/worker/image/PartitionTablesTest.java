@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.ballast.testsupport.Commands;
+import io.ballast.local.launch.Commands;
 import io.ballast.testsupport.SystemPrerequisites;
 import java.io.IOException;
 import java.nio.channels.FileChannel;

@@ -3,7 +3,7 @@ package io.ballast.worker.reclaim;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.ballast.testsupport.Commands;
+import io.ballast.local.launch.Commands;
 import io.ballast.testsupport.LoopDisk;
 import io.ballast.worker.image.ByteRange;
 import io.ballast.worker.image.ImageException;

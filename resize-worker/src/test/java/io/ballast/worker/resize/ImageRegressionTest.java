@@ -4,7 +4,7 @@ import static io.ballast.worker.resize.TestImages.MIB;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.ballast.testsupport.Commands;
+import io.ballast.local.launch.Commands;
 import io.ballast.testsupport.LoopDisk;
 import io.ballast.testsupport.SystemPrerequisites;
 import io.ballast.worker.image.ByteRange;

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.ballast.linux.Fd;
-import io.ballast.testsupport.Commands;
+import io.ballast.local.launch.Commands;
 import io.ballast.worker.filesystem.Filesystems;
 import io.ballast.worker.image.ImageException;
 import io.ballast.worker.plan.Alignment;

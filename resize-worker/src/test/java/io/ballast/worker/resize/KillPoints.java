@@ -2,8 +2,8 @@ package io.ballast.worker.resize;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ballast.local.launch.Commands;
 import io.ballast.local.launch.Launcher;
-import io.ballast.testsupport.Commands;
 import io.ballast.worker.resize.journal.ResizeJournal;
 import java.io.BufferedReader;
 import java.io.IOException;

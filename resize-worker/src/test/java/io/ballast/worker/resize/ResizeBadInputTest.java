@@ -6,7 +6,7 @@ import static io.ballast.worker.image.ImageBytes.put32;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.ballast.testsupport.Commands;
+import io.ballast.local.launch.Commands;
 import io.ballast.testsupport.SystemPrerequisites;
 import io.ballast.worker.filesystem.Filesystems;
 import io.ballast.worker.image.ByteRange;

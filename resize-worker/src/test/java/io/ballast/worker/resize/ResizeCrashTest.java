@@ -2,7 +2,7 @@ package io.ballast.worker.resize;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.ballast.testsupport.Commands;
+import io.ballast.local.launch.Commands;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

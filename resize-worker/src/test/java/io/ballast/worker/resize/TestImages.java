@@ -2,7 +2,7 @@ package io.ballast.worker.resize;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.ballast.testsupport.Commands;
+import io.ballast.local.launch.Commands;
 import io.ballast.testsupport.LoopDisk;
 import io.ballast.testsupport.SystemPrerequisites;
 import io.ballast.worker.image.Containers;

@@ -1,4 +1,4 @@
-package io.ballast.testsupport;
+package io.ballast.local.launch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

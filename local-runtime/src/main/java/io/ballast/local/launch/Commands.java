@@ -1,4 +1,4 @@
-package io.ballast.testsupport;
+package io.ballast.local.launch;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,7 +15,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-/** Runs system tools for tests and benchmarks and says exactly what failed. */
+/** Runs system tools (for the simulated fleet's real guest, the tests and the benchmarks) and says exactly what failed. */
 public final class Commands {
 
     /** How long one tool may run unless the caller gives its own bound. */
