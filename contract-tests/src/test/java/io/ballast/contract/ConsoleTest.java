@@ -424,6 +424,15 @@ class ConsoleTest {
                 .until(() ->
                         browser.findElements(By.cssSelector("#ledger tbody tr")).size()
                                 == ledger.get("lines").size());
+        // growth is an orchestrator's call at reservation-service: an operator's token is refused, saying so
+        type("growth-bytes", "1 GiB");
+        browser.findElement(By.id("growth")).click();
+        await().atMost(PAGE_WAIT).until(() -> !text("#growth-result").isEmpty());
+        assertThat(text("#growth-result")).contains("refused (403)").contains("roles (viewer, operator)");
+        assertThat(RestApi.ok(reservation.get("/disks/" + diskId))
+                        .get("budgetBytes")
+                        .asLong())
+                .isEqualTo(7 * GIB);
         screenshot("disk-pinned");
     }
 

@@ -424,12 +424,10 @@ async function datastorePage(id) {
   fill("datastore-summary", el("div", { class: "summary" },
     figure("Location", known.location), figure("Hosts", known.hostIds.join(", ")),
     figure("Mode", budget.mode + (budget.mode === "relaxed" ? " ×" + budget.ratio : "")),
-    figure("Capacity", bytes(budget.capacityBytes), "capacityBytes"),
+    ...byteFigures(budget, [["Capacity", "capacityBytes"]]),
     figure("Allocated on the host", bytes(known.allocatedBytes), "allocatedBytes"),
-    figure("Reserve", bytes(budget.reserveBytes), "reserveBytes"),
-    figure("Worst-case demand", bytes(budget.worstCaseDemandBytes), "worstCaseDemandBytes"),
-    figure("Holds", bytes(budget.holdBytes), "holdBytes"),
-    figure("Headroom", bytes(budget.headroomBytes), "headroomBytes"),
+    ...byteFigures(budget, [["Reserve", "reserveBytes"], ["Worst-case demand", "worstCaseDemandBytes"],
+      ["Holds", "holdBytes"], ["Headroom", "headroomBytes"]]),
     figure("Time to full", duration(budget.timeToFullSeconds), "timeToFullSeconds")));
   fill("capacity-chart", capacityChart([budget], { [budget.id]: known.name }));
   const sorted = disks.disks.slice().sort((a, b) => a.id.localeCompare(b.id));
@@ -449,13 +447,20 @@ async function datastorePage(id) {
     ["State", (d) => badge(d.state, d.state === "STEADY" ? "good" : d.state === "FROZEN" ? "bad" : "warn"), false,
       "state"],
     ["Agent", (d) => d.agentOnline ? badge("online", "good") : badge("offline", "bad"), false, "agent"],
-    ["Pinned", (d) => d.pinnedBallastBytes === null || d.pinnedBallastBytes === undefined ? "—" :
-      bytes(d.pinnedBallastBytes), true, "pinnedBallastBytes"],
+    ["Pinned", pinnedOf, true, "pinnedBallastBytes"],
   ], sorted, (d) => ({ "data-disk": d.id }), "No disk on this datastore."));
   if (budget.recommendation) {
     $("disks").after(recommendationNote(budget.recommendation));
   }
 }
+
+/** A figure per [label, field] of {@code source}'s byte counts, each named after its REST field. */
+function byteFigures(source, pairs) {
+  return pairs.map(([label, field]) => figure(label, bytes(source[field]), field));
+}
+
+const pinnedOf = (budget) => budget.pinnedBallastBytes === null || budget.pinnedBallastBytes === undefined ? "—"
+  : bytes(budget.pinnedBallastBytes);
 
 function figure(label, value, field) {
   return el("div", { "data-field": field }, el("span", { class: "label" }, label),
@@ -485,24 +490,9 @@ async function diskPage(id) {
   const series = await Promise.all(filesystems.map((f) => inventory("/vms/" + encodeURIComponent(vm.id) +
     "/usage?mountPoint=" + encodeURIComponent(f.mountPoint) + "&since=" + encodeURIComponent(since))
     .then((u) => ({ mountPoint: f.mountPoint, points: u.points }))));
+  const about = { known, vm, datastore };
+  showDiskSummary(about, budget);
   const b = budget || {};
-  fill("disk-summary", el("div", { class: "summary" },
-    figure("VM", link("/console/vms", vm.name)), figure("Datastore", datastore ? datastoreLink(datastore.id, datastore.name) : "—"),
-    figure("Image", el("span", { class: "mono" }, known.imagePath)), figure("Format", known.format),
-    figure("Designated", bytes(known.designatedBytes), "designatedBytes"),
-    figure("Backed on the host", bytes(known.backedBytes), "backedBytes"),
-    figure("Budget", bytes(b.budgetBytes), "budgetBytes"),
-    figure("Effective", bytes(b.effectiveBytes), "effectiveBytes"),
-    figure("Utilized", bytes(b.utilizedBytes), "utilizedBytes"),
-    figure("Minimum", bytes(b.minimumBudgetBytes), "minimumBudgetBytes"),
-    figure("Worst-case demand", bytes(b.worstCaseDemandBytes), "worstCaseDemandBytes"),
-    figure("Unreclaimed", bytes(b.unreclaimedBytes), "unreclaimedBytes"),
-    figure("State", b.state ? badge(b.state) : "—", "state"),
-    figure("Agent", budget ? (b.agentOnline ? badge("online", "good") : badge("offline", "bad")) : "—", "agent"),
-    figure("Pinned ballast", b.pinnedBallastBytes === null || b.pinnedBallastBytes === undefined ? "—" :
-      bytes(b.pinnedBallastBytes), "pinnedBallastBytes"),
-    ...(b.ballasts || []).map((s) => figure("Ballast on " + s.mountPoint, bytes(s.appliedBytes), "ballast:" +
-      s.mountPoint))));
   fill("usage-chart", usageChart(series, { designatedBytes: known.designatedBytes, budgetBytes: b.budgetBytes,
     minimumBudgetBytes: b.minimumBudgetBytes }, b.forecast, 7));
   fill("forecast", b.forecast ? "Forecast: " + b.forecast.explanation :
@@ -513,7 +503,25 @@ async function diskPage(id) {
       el("code", {}, "GET /api/v1/ledger?disk=" + id + "&before=" + ledger.next), " on reservation-service."));
   }
   roleNote(["operator", "orchestrator"], "pin a ballast (operator) or ask for growth (orchestrator)");
-  wireDiskActions(id);
+  wireDiskActions(id, about);
+}
+
+/** The disk's figures: what inventory records of it and, when reservation-service answered, its budget. */
+function showDiskSummary({ known, vm, datastore }, budget) {
+  const b = budget || {};
+  fill("disk-summary", el("div", { class: "summary" },
+    figure("VM", link("/console/vms", vm.name)),
+    figure("Datastore", datastore ? datastoreLink(datastore.id, datastore.name) : "—"),
+    figure("Image", el("span", { class: "mono" }, known.imagePath)), figure("Format", known.format),
+    ...byteFigures(known, [["Designated", "designatedBytes"], ["Backed on the host", "backedBytes"]]),
+    ...byteFigures(b, [["Budget", "budgetBytes"], ["Effective", "effectiveBytes"], ["Utilized", "utilizedBytes"],
+      ["Minimum", "minimumBudgetBytes"], ["Worst-case demand", "worstCaseDemandBytes"],
+      ["Unreclaimed", "unreclaimedBytes"]]),
+    figure("State", b.state ? badge(b.state) : "—", "state"),
+    figure("Agent", budget ? (b.agentOnline ? badge("online", "good") : badge("offline", "bad")) : "—", "agent"),
+    figure("Pinned ballast", pinnedOf(b), "pinnedBallastBytes"),
+    ...(b.ballasts || []).map((s) => figure("Ballast on " + s.mountPoint, bytes(s.appliedBytes), "ballast:" +
+      s.mountPoint))));
 }
 
 function ledgerTable(lines) {
@@ -538,7 +546,7 @@ function roleNote(needed, what) {
 
 let growthPoll = null;
 
-function wireDiskActions(id) {
+function wireDiskActions(id, about) {
   const growthResult = $("growth-result");
   $("growth-form").onsubmit = async (event) => {
     event.preventDefault();
@@ -557,11 +565,11 @@ function wireDiskActions(id) {
           if (now) showGrowth(now);
           if (!now || now.state !== "PENDING") {
             clearInterval(growthPoll);
-            refreshDisk(id);
+            refreshDisk(id, about);
           }
         }, 2000);
       }
-      refreshDisk(id);
+      refreshDisk(id, about);
     } catch (e) {
       growthResult.replaceChildren(el("span", { class: "refused" }, e.message));
     }
@@ -575,7 +583,7 @@ function wireDiskActions(id) {
       overrideResult.replaceChildren(el("span", { class: "ok" }, ballastBytes === null
         ? "The ballast is the planner's again; budget now " : "Ballast pinned at ", ballastBytes === null
         ? bytes(disk.budgetBytes) : bytes(disk.pinnedBallastBytes), "."));
-      refreshDisk(id);
+      refreshDisk(id, about);
     } catch (e) {
       overrideResult.replaceChildren(el("span", { class: "refused" }, e.message));
     }
@@ -599,32 +607,19 @@ function showGrowth(g) {
   g.recommendation ? recommendationNote(g.recommendation) : null);
 }
 
-async function refreshDisk(id) {
+/** Reads the disk's budget and ledger again after an action, leaving the forms as they are. */
+async function refreshDisk(id, about) {
   $("problems").replaceChildren();
   try {
-    await diskFigures(id);
+    const [budget, ledger] = await Promise.all([
+      reservation("/disks/" + encodeURIComponent(id)),
+      reservation("/ledger?limit=100&disk=" + encodeURIComponent(id)),
+    ]);
+    showDiskSummary(about, budget);
+    fill("ledger", ledgerTable(ledger.lines));
   } catch (e) {
     problem(e);
   }
-}
-
-/** Reads the disk's budget and ledger again after an action, leaving the forms as they are. */
-async function diskFigures(id) {
-  const [budget, ledger] = await Promise.all([
-    reservation("/disks/" + encodeURIComponent(id)),
-    reservation("/ledger?limit=100&disk=" + encodeURIComponent(id)),
-  ]);
-  for (const field of ["budgetBytes", "effectiveBytes", "utilizedBytes", "minimumBudgetBytes", "worstCaseDemandBytes",
-    "unreclaimedBytes"]) {
-    const node = document.querySelector('#disk-summary [data-field="' + field + '"] .value');
-    if (node) node.replaceChildren(bytes(budget[field]));
-  }
-  const pinned = document.querySelector('#disk-summary [data-field="pinnedBallastBytes"] .value');
-  if (pinned) {
-    pinned.replaceChildren(budget.pinnedBallastBytes === null || budget.pinnedBallastBytes === undefined ? "—" :
-      bytes(budget.pinnedBallastBytes));
-  }
-  fill("ledger", ledgerTable(ledger.lines));
 }
 
 async function vmsPage() {
