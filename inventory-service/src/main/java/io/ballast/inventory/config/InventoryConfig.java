@@ -2,6 +2,7 @@ package io.ballast.inventory.config;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -25,6 +26,13 @@ public interface InventoryConfig {
      * each call (environment {@code BALLAST_RESERVATION_TOKEN_FILE}); migrations libvirt's hook reports need it.
      */
     Optional<Path> reservationTokenFile();
+
+    /**
+     * reservation-service's base URL (environment {@code BALLAST_RESERVATION_URL}; by default the host and port of its
+     * gRPC client): the operator console reads and changes budgets through its REST API there, with the signed-in
+     * user's own token.
+     */
+    URI reservationUrl();
 
     /** Migrations libvirt's qemu hook reports. */
     Migrations migrations();

@@ -374,6 +374,18 @@ public final class BudgetEngine {
     }
 
     /**
+     * The datastore's outlook as the next tick would see it, for operators reading it: time to full and the migration
+     * recommended while the minimums do not fit. Decides nothing.
+     */
+    public Outlook outlook(Datastore datastore, Collection<Room> others) {
+        Plan plan = Planner.plan(datastore, settings.forecastHorizon());
+        Optional<MigrationRecommendation> recommendation = plan.deficitBytes() > 0
+                ? MigrationAdvisor.recommend(datastore, plan.deficitBytes(), others)
+                : Optional.empty();
+        return new Outlook(timeToFull(datastore, plan), recommendation);
+    }
+
+    /**
      * When the disks' minimums would use up what the datastore can give, at their forecast growth (the conservative
      * slope, scaled by each profile's minimum free ratio); empty when nothing grows.
      */

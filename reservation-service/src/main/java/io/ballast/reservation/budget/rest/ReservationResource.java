@@ -1,8 +1,10 @@
 package io.ballast.reservation.budget.rest;
 
+import io.ballast.reservation.budget.Datastore;
 import io.ballast.reservation.budget.DatastorePolicy;
 import io.ballast.reservation.budget.Growth;
 import io.ballast.reservation.budget.Mode;
+import io.ballast.reservation.budget.Outlook;
 import io.ballast.reservation.budget.rest.Views.DatastorePageView;
 import io.ballast.reservation.budget.rest.Views.DatastoreView;
 import io.ballast.reservation.budget.rest.Views.DiskListView;
@@ -43,6 +45,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
@@ -78,16 +81,22 @@ public class ReservationResource {
             @QueryParam("after") @Size(max = 200) String after,
             @QueryParam("limit") @DefaultValue("100") @Min(1) @Max(BudgetRequests.MAX_PAGE) int limit) {
         BudgetRequests.DatastorePage page = requests.datastores(Optional.ofNullable(after), limit);
+        Map<String, Outlook> outlooks = requests.outlooks(page.datastores());
         return new DatastorePageView(
-                page.datastores().stream().map(DatastoreView::of).toList(), page.next());
+                page.datastores().stream()
+                        .map(datastore -> DatastoreView.of(datastore, outlooks.get(datastore.id())))
+                        .toList(),
+                page.next());
     }
 
     @GET
     @Path("/datastores/{id}")
     @RolesAllowed(Roles.VIEWER)
-    @Operation(summary = "A datastore: capacity, reserve, limit, worst-case demand, other usage, holds and headroom")
+    @Operation(
+            summary = "A datastore: capacity, reserve, limit, worst-case demand, other usage, holds, headroom, time to"
+                    + " full and the migration recommended while its disks' minimums do not fit")
     public DatastoreView datastore(@PathParam("id") String id) {
-        return DatastoreView.of(requests.datastore(id));
+        return view(requests.datastore(id));
     }
 
     /**
@@ -117,7 +126,11 @@ public class ReservationResource {
     @RolesAllowed(Roles.OPERATOR)
     @Operation(summary = "Sets a datastore's mode, ratio and reserve; tightening it inflates ballasts")
     public DatastoreView policy(@PathParam("id") String id, @Valid @NotNull PolicyRequest policy) {
-        return DatastoreView.of(requests.policy(id, policy.toPolicy()));
+        return view(requests.policy(id, policy.toPolicy()));
+    }
+
+    private DatastoreView view(Datastore datastore) {
+        return DatastoreView.of(datastore, requests.outlooks(List.of(datastore)).get(datastore.id()));
     }
 
     @GET

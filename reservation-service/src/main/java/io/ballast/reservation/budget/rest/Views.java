@@ -6,14 +6,17 @@ import io.ballast.reservation.budget.BudgetChange;
 import io.ballast.reservation.budget.Datastore;
 import io.ballast.reservation.budget.Disk;
 import io.ballast.reservation.budget.DiskState;
+import io.ballast.reservation.budget.Forecast;
 import io.ballast.reservation.budget.Growth;
 import io.ballast.reservation.budget.Hold;
 import io.ballast.reservation.budget.InvariantTerms;
 import io.ballast.reservation.budget.Migration;
 import io.ballast.reservation.budget.MigrationRecommendation;
 import io.ballast.reservation.budget.Mode;
+import io.ballast.reservation.budget.Outlook;
 import io.ballast.reservation.budget.Placement;
 import io.ballast.reservation.budget.store.LedgerPage;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +33,9 @@ public final class Views {
      *
      * @param headroomBytes {@code limitBytes} less everything counted against it; negative while the invariant does
      *     not hold
+     * @param timeToFullSeconds when the disks' minimums, growing at their forecast, use up what the datastore can
+     *     give; absent when nothing grows
+     * @param recommendation the migration that would make room, while the disks' minimums do not fit
      */
     public record DatastoreView(
             String id,
@@ -46,9 +52,11 @@ public final class Views {
             boolean invariantHolds,
             int disks,
             List<HoldView> holds,
-            List<String> alerts) {
+            List<String> alerts,
+            Optional<Long> timeToFullSeconds,
+            Optional<RecommendationView> recommendation) {
 
-        static DatastoreView of(Datastore datastore) {
+        static DatastoreView of(Datastore datastore, Outlook outlook) {
             InvariantTerms terms = datastore.terms();
             Mode mode = datastore.policy().mode();
             return new DatastoreView(
@@ -66,7 +74,9 @@ public final class Views {
                     terms.holds(),
                     datastore.disks().size(),
                     datastore.holds().stream().map(HoldView::of).toList(),
-                    List.copyOf(datastore.activeAlerts()));
+                    List.copyOf(datastore.activeAlerts()),
+                    outlook.timeToFull().map(Duration::toSeconds),
+                    outlook.recommendation().map(RecommendationView::of));
         }
     }
 
@@ -89,6 +99,7 @@ public final class Views {
      * @param unreclaimedBytes ballast bytes still backed in the image (counted in the datastore's demand)
      * @param minimumBudgetBytes the least budget its profile allows with the usage last reported
      * @param generation of the newest ballast command
+     * @param forecast the trend of its usage as last estimated; absent until the planner first estimated one
      */
     public record DiskView(
             String id,
@@ -110,7 +121,8 @@ public final class Views {
             Optional<Long> pinnedBallastBytes,
             String profile,
             List<BallastView> ballasts,
-            Optional<CommandView> command) {
+            Optional<CommandView> command,
+            Optional<ForecastView> forecast) {
 
         static DiskView of(Disk disk) {
             return new DiskView(
@@ -133,7 +145,30 @@ public final class Views {
                     disk.pinnedBallastBytes(),
                     disk.profile().name(),
                     disk.ballasts().stream().map(BallastView::of).toList(),
-                    disk.command().map(CommandView::of));
+                    disk.command().map(CommandView::of),
+                    disk.history().knownForecast().map(ForecastView::of));
+        }
+    }
+
+    /**
+     * A disk's usage trend: the Theil–Sen slope of its hourly maxima and the 95 % interval around it, whose upper end
+     * the planner grows the disk's minimum by.
+     */
+    public record ForecastView(
+            long windowSeconds,
+            int points,
+            double slopeBytesPerDay,
+            double lowerSlopeBytesPerDay,
+            double upperSlopeBytesPerDay,
+            String explanation) {
+        static ForecastView of(Forecast forecast) {
+            return new ForecastView(
+                    forecast.window().toSeconds(),
+                    forecast.points(),
+                    forecast.slopeBytesPerDay(),
+                    forecast.lowerSlopeBytesPerDay(),
+                    forecast.upperSlopeBytesPerDay(),
+                    forecast.explanation());
         }
     }
 

@@ -7,6 +7,7 @@ import io.ballast.reservation.budget.Disk;
 import io.ballast.reservation.budget.FormatOverhead;
 import io.ballast.reservation.budget.Growth;
 import io.ballast.reservation.budget.Migration;
+import io.ballast.reservation.budget.Outlook;
 import io.ballast.reservation.budget.Placement;
 import io.ballast.reservation.budget.Profile;
 import io.ballast.reservation.budget.Room;
@@ -73,6 +74,16 @@ public class BudgetRequests {
 
     public Datastore datastore(String datastoreId) {
         return store.read(datastoreId).orElseThrow(() -> new Refusal.NotFound("datastore", datastoreId));
+    }
+
+    /** Each datastore's outlook (time to full, the migration recommended), against the other datastores' room now. */
+    public Map<String, Outlook> outlooks(Collection<Datastore> datastores) {
+        List<Room> rooms = store.rooms();
+        Map<String, Outlook> outlooks = new TreeMap<>();
+        for (Datastore datastore : datastores) {
+            outlooks.put(datastore.id(), engine.outlook(datastore, others(rooms, datastore.id())));
+        }
+        return outlooks;
     }
 
     /** A disk with the datastore it is on. */
