@@ -380,7 +380,7 @@ public final class BudgetEngine {
     public Outlook outlook(Datastore datastore, Collection<Room> others) {
         Plan plan = Planner.plan(datastore, settings.forecastHorizon());
         Optional<MigrationRecommendation> recommendation = plan.deficitBytes() > 0
-                ? MigrationAdvisor.recommend(datastore, plan.deficitBytes(), others)
+                ? MigrationAdvisor.recommend(datastore, plan.deficitBytes(), others, settings.copiesPunchedRanges())
                 : Optional.empty();
         return new Outlook(timeToFull(datastore, plan), recommendation);
     }
