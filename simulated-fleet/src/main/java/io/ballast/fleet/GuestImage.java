@@ -3,6 +3,7 @@ package io.ballast.fleet;
 import io.ballast.linux.Fd;
 import io.ballast.linux.SyscallException;
 import io.ballast.linux.Syscalls;
+import io.ballast.local.launch.Commands;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -16,7 +17,8 @@ import java.nio.file.StandardOpenOption;
  * one Linux partition starts at {@link SimulatedGuest#PARTITION_START} and runs to the disk's end (no filesystem
  * Ballast knows is on it: its guest is simulated). A guest's data is written into it sampled, {@value #SAMPLE_BYTES}
  * bytes at the start of every {@value #STRIDE_BYTES} (1/4096 of what the guest writes: a fleet of real-sized data
- * would need terabytes), so its allocation is real, and what a reclaim punches out of it is real bytes.
+ * would need terabytes), so its allocation is real, and what a reclaim punches out of it is real bytes. A shut-off
+ * VM's partition holds a real ext4 filesystem instead ({@link #createOffline}), which a resize can plan on.
  */
 final class GuestImage {
 
@@ -48,6 +50,40 @@ final class GuestImage {
         try (java.io.RandomAccessFile file = new java.io.RandomAccessFile(image.toFile(), "rw")) {
             file.setLength(designatedBytes);
         }
+        return true;
+    }
+
+    /**
+     * Makes the image of a shut-off VM at {@code image} unless one of {@code designatedBytes} is there: the same
+     * table, and a real ext4 filesystem (labelled {@code label}) on the partition holding the files of {@code files},
+     * made with {@code mkfs.ext4} on the image itself (no loop device, no root). Its layout is what a scan reads and a
+     * resize plans on; nothing writes into it but the worker. Answers whether it made it.
+     */
+    static boolean createOffline(Path image, long designatedBytes, String label, Path files) throws IOException {
+        if (Files.isRegularFile(image) && Files.size(image) == designatedBytes) {
+            return false;
+        }
+        Files.createDirectories(image.getParent());
+        try (FileChannel file = FileChannel.open(
+                image, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            file.write(ByteBuffer.wrap(masterBootRecord(designatedBytes)), 0);
+        }
+        try (java.io.RandomAccessFile file = new java.io.RandomAccessFile(image.toFile(), "rw")) {
+            file.setLength(designatedBytes);
+        }
+        long partitionKib = (designatedBytes - SimulatedGuest.PARTITION_START) / 1024;
+        Commands.run(
+                "mkfs.ext4",
+                "-q",
+                "-F",
+                "-E",
+                "offset=" + SimulatedGuest.PARTITION_START + ",lazy_itable_init=1,lazy_journal_init=1",
+                "-L",
+                label,
+                "-d",
+                files.toString(),
+                image.toString(),
+                partitionKib + "k");
         return true;
     }
 

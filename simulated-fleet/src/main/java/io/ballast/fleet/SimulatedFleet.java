@@ -215,12 +215,16 @@ public final class SimulatedFleet implements Callable<Integer> {
         Files.writeString(sizeFile, size + "\n");
         List<FleetLayout.Host> hosts = FleetLayout.plan(directory, size, SHAPE);
         int made = 0;
+        Path files = offlineFiles();
         for (FleetLayout.Host host : hosts) {
             for (FleetLayout.Vm vm : host.vms()) {
-                SimulatedGuest guest = guest(vm, host);
-                if (GuestImage.create(vm.image(), vm.designatedBytes(), guest.writtenBytes())) {
-                    made++;
-                }
+                boolean madeNow = vm.running()
+                        ? GuestImage.create(
+                                vm.image(),
+                                vm.designatedBytes(),
+                                guest(vm, host).writtenBytes())
+                        : GuestImage.createOffline(vm.image(), vm.designatedBytes(), vm.name(), files);
+                made += madeNow ? 1 : 0;
             }
         }
         List<String> ready = new ArrayList<>();
@@ -252,6 +256,20 @@ public final class SimulatedFleet implements Callable<Integer> {
             LocalInfrastructure.writeEnvironment(readyFile, ready);
         }
         return hosts;
+    }
+
+    /** The files a shut-off VM's filesystem holds: a host name, and 1 MiB of data. */
+    private Path offlineFiles() throws IOException {
+        Path files = directory.resolve("offline-files");
+        if (!Files.exists(files.resolve("var/lib/data.bin"))) {
+            Files.createDirectories(files.resolve("etc"));
+            Files.createDirectories(files.resolve("var/lib"));
+            Files.writeString(files.resolve("etc/hostname"), "a shut-off VM of the simulated fleet\n");
+            byte[] data = new byte[1 << 20];
+            new java.util.SplittableRandom(seed).nextBytes(data);
+            Files.write(files.resolve("var/lib/data.bin"), data);
+        }
+        return files;
     }
 
     private void removeFleet() throws IOException {

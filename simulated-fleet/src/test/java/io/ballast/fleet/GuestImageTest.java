@@ -46,4 +46,24 @@ class GuestImageTest {
         GuestImage.discard(image, SimulatedGuest.PARTITION_START + GIB, GIB);
         assertThat(GuestImage.allocatedBytes(image)).isEqualTo(empty);
     }
+
+    @Test
+    void aShutOffVmsImageHoldsACleanExt4FilesystemWithItsFiles(@TempDir Path directory) throws Exception {
+        SystemPrerequisites.requireTools("mkfs.ext4", "e2fsck", "debugfs");
+        Path files = Files.createDirectories(directory.resolve("files/etc"));
+        Files.writeString(files.resolve("hostname"), "vm-00010\n");
+        Path image = directory.resolve("vm-00010.img");
+
+        assertThat(GuestImage.createOffline(image, 20 * GIB, "vm-00010", directory.resolve("files")))
+                .isTrue();
+
+        assertThat(Files.size(image)).isEqualTo(20 * GIB);
+        assertThat(Commands.run("sfdisk", "--dump", image.toString()))
+                .containsPattern("start=\\s*2048, size=\\s*41940992, type=83");
+        String partition = image + "?offset=" + SimulatedGuest.PARTITION_START;
+        assertThat(Commands.run("e2fsck", "-fn", partition)).contains("vm-00010:");
+        assertThat(Commands.run("debugfs", "-R", "cat /etc/hostname", partition))
+                .isEqualTo("vm-00010\n");
+        assertThat(GuestImage.allocatedBytes(image)).as("sparse").isLessThan(16L << 20);
+    }
 }
