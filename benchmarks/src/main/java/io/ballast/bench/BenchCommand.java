@@ -6,6 +6,7 @@ import io.ballast.bench.gateway.GatewayBench;
 import io.ballast.bench.image.ImageBench;
 import io.ballast.bench.inventory.InventoryBench;
 import io.ballast.bench.reservation.ReservationBench;
+import io.ballast.bench.stack.StackBench;
 import io.ballast.cli.Program;
 import picocli.CommandLine.Command;
 
@@ -25,7 +26,8 @@ import picocli.CommandLine.Command;
             GatewayBench.class,
             ImageBench.class,
             ReservationBench.class,
-            InventoryBench.class
+            InventoryBench.class,
+            StackBench.class
         })
 public final class BenchCommand {
 

@@ -1,12 +1,13 @@
 package io.ballast.contract;
 
-import static io.ballast.testsupport.FleetXml.GIB;
-import static io.ballast.testsupport.FleetXml.disk;
-import static io.ballast.testsupport.FleetXml.volume;
+import static io.ballast.local.fleet.HostFile.GIB;
+import static io.ballast.local.fleet.HostFile.disk;
+import static io.ballast.local.fleet.HostFile.volume;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.ballast.local.fleet.HostFile;
 import io.ballast.proto.events.Topic;
 import io.ballast.proto.guest.v1.FilesystemUsage;
 import io.ballast.proto.guest.v1.UsageReported;
@@ -14,7 +15,6 @@ import io.ballast.proto.worker.v1.JobKind;
 import io.ballast.proto.worker.v1.JobProgress;
 import io.ballast.proto.worker.v1.JobStarted;
 import io.ballast.support.security.Roles;
-import io.ballast.testsupport.FleetXml;
 import io.ballast.testsupport.Postgres;
 import io.ballast.testsupport.Program;
 import io.ballast.testsupport.SystemPrerequisites;
@@ -591,9 +591,9 @@ class ConsoleTest {
 
     /** The libvirt test host: both pools and the six VMs, each with a raw disk whose serial is {@code vm-N-root}. */
     private static String host() {
-        FleetXml xml = new FleetXml();
-        List<FleetXml.Volume> fast = new ArrayList<>();
-        List<FleetXml.Volume> bulk = new ArrayList<>();
+        HostFile xml = new HostFile();
+        List<HostFile.Volume> fast = new ArrayList<>();
+        List<HostFile.Volume> bulk = new ArrayList<>();
         for (int i = 1; i <= FAST_VMS + BULK_VMS; i++) {
             boolean isFast = i <= FAST_VMS;
             String pool = isFast ? "fast" : "bulk";
@@ -604,8 +604,8 @@ class ConsoleTest {
                     true,
                     disk("vda", shared.resolve(pool).resolve("vm-" + i + ".img").toString(), "raw", serial(i)));
         }
-        xml.pool("pool-fast", POOL_FAST, shared.resolve("fast").toString(), fast.toArray(FleetXml.Volume[]::new));
-        xml.pool("pool-bulk", POOL_BULK, shared.resolve("bulk").toString(), bulk.toArray(FleetXml.Volume[]::new));
+        xml.pool("pool-fast", POOL_FAST, shared.resolve("fast").toString(), fast.toArray(HostFile.Volume[]::new));
+        xml.pool("pool-bulk", POOL_BULK, shared.resolve("bulk").toString(), bulk.toArray(HostFile.Volume[]::new));
         return xml.writeTo(shared.resolve("host.xml"));
     }
 
