@@ -52,4 +52,21 @@ class SimulatedGuestTest {
         assertThat(range[0]).isEqualTo(written);
         assertThat(range[1]).isEqualTo(guest.utilizedBytes()).isGreaterThan(written);
     }
+
+    @Test
+    void theFleetsSummaryReadsAsItsPatternSays() {
+        java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+        FleetLog log =
+                new FleetLog(new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8), false);
+        log.summary(900, 899, 100 * GIB, 200 * GIB, 50L << 20);
+
+        var summary = SimulatedFleet.SUMMARY.matcher(
+                printed.toString(java.nio.charset.StandardCharsets.UTF_8).strip());
+        assertThat(summary.matches())
+                .as(printed.toString(java.nio.charset.StandardCharsets.UTF_8))
+                .isTrue();
+        assertThat(summary.group(1)).isEqualTo("899");
+        assertThat(summary.group(2)).isEqualTo("900");
+        assertThat(summary.group(3)).isEqualTo("0");
+    }
 }
