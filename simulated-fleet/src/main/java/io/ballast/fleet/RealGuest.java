@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * The fleet's one real guest ({@code --real-guest}, root only): a VM of the first datastore whose disk is a real image
@@ -94,6 +95,12 @@ final class RealGuest {
         if (!Files.exists(certificate)) {
             authority.issueAgent(VM_ID);
         }
+        // The embedded database is made anew at every start, and with it the budgets, whose commands count their
+        // generations from 1 again: a generation the agent remembers from an earlier run would have it ignore them
+        // as stale, and the disk stay INFLATING. With no record the agent takes the next command whatever its
+        // generation, which is right for a database kept from run to run (BALLAST_DB_URL) as well.
+        Path state = home.resolve("state");
+        forget(state);
         Path config = home.resolve("agent.properties");
         Files.writeString(
                 config,
@@ -104,11 +111,23 @@ final class RealGuest {
                         "certificate=" + certificate,
                         "ca=" + certs.resolve("ca.pem"),
                         "mounts=" + mount,
-                        "state-dir=" + Files.createDirectories(home.resolve("state")),
+                        "state-dir=" + Files.createDirectories(state),
                         "telemetry-period=10s",
                         ""));
         FleetLayout.Vm vm = new FleetLayout.Vm(-1, VM_ID, NAME, image.toString(), DESIGNATED_BYTES, true, image);
         return new Prepared(vm, config, mount, device);
+    }
+
+    /** Empties the agent's state directory: its record of each filesystem it keeps a ballast on. */
+    private static void forget(Path state) throws IOException {
+        if (!Files.isDirectory(state)) {
+            return;
+        }
+        try (Stream<Path> files = Files.list(state)) {
+            for (Path file : files.toList()) {
+                Files.delete(file);
+            }
+        }
     }
 
     /** Unmounts {@code mount} and detaches every loop device of {@code image}: what a run leaves, or a killed one. */

@@ -257,7 +257,9 @@ public final class SimulatedFleet implements Callable<Integer> {
         for (FleetLayout.Host host : hosts) {
             uris.add(FleetLayout.write(host, vm -> GuestImage.allocatedBytes(vm.image())));
         }
-        log.info("fleet: " + hosts.size() + " hosts, " + size.vms() + " VMs on "
+        // the VMs laid out: the real guest is one more than --fleet asked for
+        log.info("fleet: " + hosts.size() + " hosts, "
+                + hosts.stream().mapToInt(host -> host.vms().size()).sum() + " VMs on "
                 + hosts.stream().mapToInt(host -> host.datastores().size()).sum() + " datastores in " + directory
                 + " (" + made + " images made, the rest kept)");
         if (readyFile != null) {
