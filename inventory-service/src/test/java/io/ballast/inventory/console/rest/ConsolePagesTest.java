@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * The console's pages and its relay to reservation-service at their edges: pages are served to anyone and hold no
  * figures; the relay needs a valid token before it asks anything, relays only what the pages use, and says so when
  * reservation-service does not answer (in tests its URL is a closed port). The pages with a real reservation-service
- * behind them are tested in a browser by contract-tests' ConsoleTest.
+ * behind them are tested in a browser by contract-tests' LocalStackTest.
  */
 @QuarkusTest
 @WithTestResource(KafkaResource.class)
