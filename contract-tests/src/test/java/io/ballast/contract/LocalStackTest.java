@@ -615,6 +615,21 @@ class LocalStackTest {
         pages.signIn(tokens.get(Roles.OPERATOR));
         await().atMost(PAGE_WAIT).until(() -> pages.address().endsWith("/console/disks/" + ROOMY_DISK));
         pages.loaded();
+        // an operator answering an alert asks for growth: granted from the roomy datastore's headroom
+        pages.type("growth-bytes", "1 GiB");
+        pages.click("growth");
+        await().atMost(PAGE_WAIT).until(() -> pages.text("#growth-result").contains("GRANTED"));
+        String growthId = pages.attribute("#growth-result [data-growth]", "data-growth-id");
+        JsonNode growth = RestApi.ok(reservation.get("/growth/" + growthId));
+        assertThat(growth.get("state").asText()).isEqualTo("GRANTED");
+        assertThat(growth.get("targetBudgetBytes").asLong())
+                .isEqualTo(growth.get("previousBudgetBytes").asLong() + GIB);
+        assertThat(RestApi.ok(reservation.get("/disks/" + ROOMY_DISK))
+                        .get("budgetBytes")
+                        .asLong())
+                .as("a granted growth is a floor of the budget")
+                .isGreaterThanOrEqualTo(growth.get("targetBudgetBytes").asLong());
+
         int ledgerLines = RestApi.ok(reservation.get("/ledger?limit=100&disk=" + ROOMY_DISK))
                 .get("lines")
                 .size();
@@ -644,11 +659,11 @@ class LocalStackTest {
                         .get("appliedBytes")
                         .asLong())
                 .isEqualTo(3 * GIB));
-        // growth is an orchestrator's call at reservation-service: an operator's token is refused, saying so
+        // a pinned disk's budget is the pin's: growth is refused outright, saying why, and nothing changes
         pages.type("growth-bytes", "1 GiB");
         pages.click("growth");
         await().atMost(PAGE_WAIT).until(() -> !pages.text("#growth-result").isEmpty());
-        assertThat(pages.text("#growth-result")).contains("refused (403)").contains("roles (viewer, operator)");
+        assertThat(pages.text("#growth-result")).contains("(409)").contains("pinned");
         assertThat(RestApi.ok(reservation.get("/disks/" + ROOMY_DISK))
                         .get("budgetBytes")
                         .asLong())

@@ -99,7 +99,7 @@ final class FleetLog {
         }
     }
 
-    /** The summary of the interval since the last, with the fleet's state now. */
+    /** The summary of the interval since the last, with the fleet's state now, in {@code FleetSummary}'s form. */
     void summary(int agents, int sessions, long utilizedBytes, long ballastBytes, long imageBytes) {
         out.printf(
                 Locale.ROOT,

@@ -28,7 +28,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -52,14 +51,6 @@ public final class SimulatedFleet implements Callable<Integer> {
 
     /** Ten 20 GiB disks on a datastore of 100 GiB: twice its capacity. */
     static final FleetLayout.Shape SHAPE = new FleetLayout.Shape(10, 20 * HostFile.GIB, 10);
-
-    /**
-     * The fleet's summary line as {@code ./ballast up} prints it (prefixed {@code [fleet] }), every 30 s: agents
-     * connected (group 1) of all (group 2), and the sessions ended since the last summary (group 3). Whoever watches
-     * the fleet from outside reads it with this pattern.
-     */
-    public static final Pattern SUMMARY =
-            Pattern.compile("^fleet: (\\d+)/(\\d+) agents connected;.* (\\d+) sessions ended$");
 
     /** The variable of the ready file that lists the hosts' URIs. */
     public static final String URIS_VARIABLE = "BALLAST_LIBVIRT_URIS";

@@ -60,7 +60,7 @@ class SimulatedGuestTest {
                 new FleetLog(new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8), false);
         log.summary(900, 899, 100 * GIB, 200 * GIB, 50L << 20);
 
-        var summary = SimulatedFleet.SUMMARY.matcher(
+        var summary = io.ballast.local.fleet.FleetSummary.LINE.matcher(
                 printed.toString(java.nio.charset.StandardCharsets.UTF_8).strip());
         assertThat(summary.matches())
                 .as(printed.toString(java.nio.charset.StandardCharsets.UTF_8))

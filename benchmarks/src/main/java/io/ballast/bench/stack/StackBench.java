@@ -7,9 +7,9 @@ import io.ballast.bench.ProcessCpu;
 import io.ballast.bench.Report;
 import io.ballast.bench.Stats;
 import io.ballast.cli.DurationConverter;
-import io.ballast.fleet.SimulatedFleet;
 import io.ballast.local.Checkout;
 import io.ballast.local.fleet.FleetLayout;
+import io.ballast.local.fleet.FleetSummary;
 import io.ballast.local.launch.Launch;
 import io.ballast.local.launch.LaunchedProgram;
 import io.ballast.local.launch.Launcher;
@@ -47,8 +47,6 @@ import picocli.CommandLine.Option;
 public final class StackBench extends Benchmark {
 
     private static final Duration SAMPLE_EVERY = Duration.ofSeconds(10);
-    /** How {@code ./ballast up} prefixes the fleet's lines. */
-    private static final String FLEET_PREFIX = "[fleet] ";
 
     @Option(
             names = "--fleet",
@@ -175,7 +173,7 @@ public final class StackBench extends Benchmark {
         long deadline = start + settleBound.toNanos() * 2;
         while (System.nanoTime() < deadline) {
             for (String line : up.output().reversed()) {
-                Matcher summary = summary(line);
+                Matcher summary = FleetSummary.inStackOutput(line);
                 if (summary.matches()) {
                     if (summary.group(1).equals(summary.group(2))) {
                         return Integer.parseInt(summary.group(2));
@@ -240,7 +238,7 @@ public final class StackBench extends Benchmark {
         int summaries = 0;
         boolean steady = true;
         for (String line : window) {
-            Matcher summary = summary(line);
+            Matcher summary = FleetSummary.inStackOutput(line);
             if (summary.matches()) {
                 summaries++;
                 steady &= summary.group(1).equals(summary.group(2))
@@ -335,12 +333,6 @@ public final class StackBench extends Benchmark {
                 .filter(line -> line.startsWith("ballast_invariant_violations_total"))
                 .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
                 .sum();
-    }
-
-    /** The fleet's summary in a line of {@code ./ballast up}'s output (a match only for a summary). */
-    private static Matcher summary(String line) {
-        return SimulatedFleet.SUMMARY.matcher(
-                line.startsWith(FLEET_PREFIX) ? line.substring(FLEET_PREFIX.length()) : "");
     }
 
     private static String tail(List<String> output) {

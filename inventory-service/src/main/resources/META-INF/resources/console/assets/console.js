@@ -502,7 +502,7 @@ async function diskPage(id) {
     $("ledger").append(el("p", { class: "note" }, "Older lines: ",
       el("code", {}, "GET /api/v1/ledger?disk=" + id + "&before=" + ledger.next), " on reservation-service."));
   }
-  roleNote(["operator", "orchestrator"], "pin a ballast (operator) or ask for growth (orchestrator)");
+  roleNote(["operator", "orchestrator"], "pin a ballast (operator) or ask for growth (operator or orchestrator)");
   wireDiskActions(id, about);
 }
 
@@ -556,8 +556,12 @@ function wireDiskActions(id, about) {
       const additionalBytes = parseBytes($("growth-bytes").value, "additional size");
       if (additionalBytes <= 0) throw new Error("additional size: must be more than 0 bytes");
       const growthId = "console-" + Date.now();
-      const answer = await call("POST", RESERVATION + "/disks/" + encodeURIComponent(id) + "/growth",
+      const path = RESERVATION + "/disks/" + encodeURIComponent(id) + "/growth";
+      const answer = await call("POST", path,
         { growthId, additionalBytes, reason: $("growth-reason").value || "asked on the console" }, [409]);
+      // 409 is a growth refused for want of room (its view), or a request refused outright (a problem: a pinned
+      // disk, an agent offline), which changed nothing
+      if (!answer.body || !answer.body.state) throw new CallFailed("POST", path, answer.status, answer.body);
       showGrowth(answer.body);
       if (answer.body.state === "PENDING") {
         growthPoll = setInterval(async () => {
@@ -601,7 +605,7 @@ function wireDiskActions(id, about) {
 
 function showGrowth(g) {
   const kinds = { GRANTED: "ok", PENDING: "ok", REFUSED: "refused", EXPIRED: "refused" };
-  $("growth-result").replaceChildren(el("span", { class: kinds[g.state], "data-growth": g.state },
+  $("growth-result").replaceChildren(el("span", { class: kinds[g.state], "data-growth": g.state, "data-growth-id": g.id },
     "Growth " + g.id + ": " + g.state + " (", bytes(g.additionalBytes), " more; budget ", bytes(g.previousBudgetBytes),
     " → ", bytes(g.targetBudgetBytes), ")", g.detail ? ": " + g.detail : ""),
   g.recommendation ? recommendationNote(g.recommendation) : null);

@@ -14,7 +14,7 @@ public final class Roles {
     /** Reads: budgets, ledgers, inventory, reports. */
     public static final String VIEWER = "viewer";
 
-    /** Overrides, policy, profiles, resize jobs. */
+    /** Overrides, policy, profiles, resize jobs, and growth requests (a person answering an alert). */
     public static final String OPERATOR = "operator";
 
     /** Growth requests, migrations, placements: what a cloud orchestrator or a migration hook asks for. */

@@ -113,7 +113,7 @@ public class ReservationGrpcService extends MutinyReservationServiceGrpc.Reserva
     }
 
     @Override
-    @RolesAllowed(Roles.ORCHESTRATOR)
+    @RolesAllowed({Roles.OPERATOR, Roles.ORCHESTRATOR})
     public Uni<RequestGrowthResponse> requestGrowth(RequestGrowthRequest request) {
         if (request.getAdditionalBytes() <= 0) {
             throw new Refusal.InvalidInput(

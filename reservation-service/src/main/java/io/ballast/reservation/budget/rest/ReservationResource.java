@@ -165,7 +165,7 @@ public class ReservationResource {
 
     @POST
     @Path("/disks/{id}/growth")
-    @RolesAllowed(Roles.ORCHESTRATOR)
+    @RolesAllowed({Roles.OPERATOR, Roles.ORCHESTRATOR})
     @Operation(
             summary = "Asks for more effective space: 200 granted, 202 pending (taking space back from other"
                     + " disks first; follow GET /growth/{id}), 409 refused with the migration that would make room")

@@ -313,6 +313,12 @@ class ReservationGrpcTest {
                             .setDiskId("disk-g2")
                             .build())))
                     .isEqualTo(Status.Code.PERMISSION_DENIED);
+            assertThat(GrpcTestChannel.status(() -> operator.requestGrowth(RequestGrowthRequest.newBuilder()
+                            .setDiskId("no-such-disk")
+                            .setAdditionalBytes(GIB)
+                            .build())))
+                    .as("an operator may ask for growth")
+                    .isEqualTo(Status.Code.NOT_FOUND);
             assertThat(GrpcTestChannel.status(() -> operator.placeDisk(PlaceDiskRequest.newBuilder()
                             .setDesignatedBytes(GIB)
                             .build())))

@@ -281,6 +281,8 @@ class RequestsOverRestTest {
             // A disk whose agent never reported holds no ballast: any growth takes it past its designated size.
             problem(growth("disk-silent", 1 * GIB, Roles.ORCHESTRATOR), 400, "invalid-input");
             problem(growth("disk-bad", 1 * GIB, Roles.VIEWER), 403, "forbidden");
+            // an operator may ask for growth as an orchestrator does (a person answering an alert)
+            problem(growth("no-such-disk", 1 * GIB, Roles.OPERATOR), 404, "not-found");
             given().contentType(ContentType.JSON)
                     .body(Map.of("additionalBytes", GIB))
                     .post("/api/v1/disks/disk-bad/growth")
