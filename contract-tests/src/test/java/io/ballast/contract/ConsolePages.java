@@ -124,19 +124,25 @@ final class ConsolePages implements AutoCloseable {
                 .click();
     }
 
+    /*
+     * The reads below find and read an element in one script run in the page: the jobs page renders its table again
+     * every two seconds, and an element found by one call could be gone by the next (a stale element).
+     */
+
     /** The text of the first element {@code css} selects, or {@code ""} when there is none. */
     String text(String css) {
-        List<WebElement> found = browser.findElements(By.cssSelector(css));
-        return found.isEmpty() ? "" : found.getFirst().getText().trim();
+        Object text =
+                script("const e = document.querySelector(arguments[0]); return e ? e.innerText.trim() : '';", css);
+        return text == null ? "" : text.toString();
     }
 
     /** The exact byte count a figure shows (its {@code data-bytes}). */
     long bytesIn(String css) {
-        List<WebElement> found = browser.findElements(By.cssSelector(css + " [data-bytes]"));
-        if (found.isEmpty()) {
+        String bytes = attribute(css + " [data-bytes]", "data-bytes");
+        if (bytes == null) {
             throw new AssertionError("no byte count at " + css + " on " + browser.getCurrentUrl());
         }
-        return Long.parseLong(found.getFirst().getAttribute("data-bytes"));
+        return Long.parseLong(bytes);
     }
 
     /** How many elements {@code css} selects. */
@@ -146,17 +152,32 @@ final class ConsolePages implements AutoCloseable {
 
     /** The attribute {@code name} of every element {@code css} selects, in the page's order. */
     List<String> attributes(String css, String name) {
-        List<String> values = new ArrayList<>();
-        for (WebElement element : browser.findElements(By.cssSelector(css))) {
-            values.add(element.getAttribute(name));
+        Object values = script(
+                READ + "return Array.from(document.querySelectorAll(arguments[0])).map(e => read(e, arguments[1]));",
+                css,
+                name);
+        List<String> found = new ArrayList<>();
+        if (values instanceof List<?> list) {
+            list.forEach(value -> found.add(value == null ? null : value.toString()));
         }
-        return values;
+        return found;
     }
 
     /** The attribute {@code name} of the first element {@code css} selects, or {@code null}. */
     String attribute(String css, String name) {
-        List<WebElement> found = browser.findElements(By.cssSelector(css));
-        return found.isEmpty() ? null : found.getFirst().getAttribute(name);
+        Object value = script(
+                READ + "const e = document.querySelector(arguments[0]); return e ? read(e, arguments[1]) : null;",
+                css,
+                name);
+        return value == null ? null : value.toString();
+    }
+
+    /** An attribute, else the property of that name (e.g. {@code textContent}), as Selenium's getAttribute reads. */
+    private static final String READ = "const read = (e, n) => { const a = e.getAttribute(n);"
+            + " if (a !== null) return a; const p = e[n]; return p === undefined || p === null ? null : String(p); };";
+
+    private Object script(String script, Object... arguments) {
+        return ((JavascriptExecutor) browser).executeScript(script, arguments);
     }
 
     /** When the document was loaded: the same value means the page was not loaded again. */
@@ -199,10 +220,8 @@ final class ConsolePages implements AutoCloseable {
     record Bytes(String css) implements Shown {
         @Override
         public Object readFrom(ConsolePages pages) {
-            List<WebElement> found = pages.browser.findElements(By.cssSelector(css + " [data-bytes]"));
-            return found.isEmpty()
-                    ? "no byte count"
-                    : Long.parseLong(found.getFirst().getAttribute("data-bytes"));
+            String bytes = pages.attribute(css + " [data-bytes]", "data-bytes");
+            return bytes == null ? "no byte count" : Long.parseLong(bytes);
         }
     }
 
