@@ -2,17 +2,22 @@ package io.ballast.local;
 
 import io.ballast.proto.events.Topic;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import kafka.server.BrokerServer;
+import kafka.server.ControllerServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 
 /**
  * A real Apache Kafka broker in KRaft mode (one combined broker and controller), started in this JVM on an ephemeral
- * port. Its log directories are deleted when it stops.
+ * port. It can be {@linkplain #restart() restarted} in place; its log directories are deleted when it stops.
  */
 public final class KafkaBroker implements AutoCloseable {
 
@@ -54,7 +59,10 @@ public final class KafkaBroker implements AutoCloseable {
         }
     }
 
-    /** {@code host:port} for clients; stays the same after {@link #stop()} so clients can be seen failing. */
+    /**
+     * {@code host:port} for clients; stays the same across {@link #restart()}, and after {@link #stop()} so clients can
+     * be seen failing.
+     */
     public String bootstrapServers() {
         return bootstrapServers;
     }
@@ -74,6 +82,74 @@ public final class KafkaBroker implements AutoCloseable {
             throw new IllegalStateException("interrupted while creating topics", e);
         } catch (Exception e) {
             throw new IllegalStateException("could not create Ballast's topics: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Restarts the broker in place, as a restart of its process would: every client connection is cut and the port
+     * refuses connections while it is down, then it comes back at the same {@link #bootstrapServers()} with its topics,
+     * records and consumer groups' committed offsets. Clients created before the restart reconnect by themselves.
+     * Returns once it accepts clients again and every partition has a leader.
+     *
+     * @throws IllegalStateException if the broker was stopped, or did not come back
+     */
+    public synchronized void restart() {
+        if (!running) {
+            throw new IllegalStateException("the Kafka broker is stopped; it cannot be restarted");
+        }
+        try {
+            // The whole node goes down, controller included: it is the way a restarted process behaves (the metadata
+            // log is read back from disk), and the controller then knows no session of the old broker, which would
+            // otherwise refuse the new one's registration until broker.session.timeout.ms had passed. The test kit
+            // binds each listener again on the port it had.
+            for (BrokerServer broker : cluster.brokers().values()) {
+                broker.shutdown();
+                broker.awaitShutdown();
+            }
+            for (ControllerServer controller : cluster.controllers().values()) {
+                controller.shutdown();
+                controller.awaitShutdown();
+            }
+            for (ControllerServer controller : cluster.controllers().values()) {
+                controller.startup();
+            }
+            for (BrokerServer broker : cluster.brokers().values()) {
+                broker.startup();
+            }
+            cluster.waitForReadyBrokers();
+            awaitLeaders();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while restarting the Kafka broker", e);
+        } catch (Exception e) {
+            throw new IllegalStateException("could not restart the Kafka broker: " + e.getMessage(), e);
+        }
+    }
+
+    /** Waits until every partition of every topic, internal ones included, has a leader again. */
+    private void awaitLeaders() throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+            while (true) {
+                var names = admin.listTopics(new ListTopicsOptions().listInternal(true))
+                        .names()
+                        .get(10, TimeUnit.SECONDS);
+                var topics = admin.describeTopics(names).allTopicNames().get(10, TimeUnit.SECONDS);
+                List<String> leaderless = topics.values().stream()
+                        .filter(topic -> topic.partitions().stream()
+                                .anyMatch(partition -> partition.leader() == null
+                                        || partition.leader().isEmpty()))
+                        .map(TopicDescription::name)
+                        .toList();
+                if (leaderless.isEmpty()) {
+                    return;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(
+                            "partitions of " + leaderless + " have no leader 30 s after the restart");
+                }
+                Thread.sleep(50);
+            }
         }
     }
 

@@ -1,11 +1,19 @@
 package io.ballast.local;
 
+import io.ballast.local.launch.Commands;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import io.zonky.test.db.postgres.util.LinuxUtils;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -23,6 +31,12 @@ public final class LocalDatabase implements AutoCloseable {
     public static final String PASSWORD_VARIABLE = "BALLAST_DB_PASSWORD";
 
     private static final Pattern DATABASE_NAME = Pattern.compile("[a-z][a-z0-9_]{0,62}");
+
+    /** How long the server may take to stop and to start again when restarted. */
+    private static final Duration RESTART_BOUND = Duration.ofSeconds(60);
+
+    /** The server's own log while it runs after a restart, in its data directory. */
+    private static final String RESTART_LOG = "restart.log";
 
     /** How to reach one database. */
     public record Database(String jdbcUrl, String username, String password) {
@@ -88,6 +102,63 @@ public final class LocalDatabase implements AutoCloseable {
     /** The port the server listens on (localhost). */
     public int port() {
         return server.getPort();
+    }
+
+    /**
+     * Restarts the server in place, as a restart of the PostgreSQL service would: every session is ended (a connection
+     * opened before fails on its next use), then the server comes back on the same port with the same databases and
+     * data. Returns once it accepts connections again.
+     *
+     * @throws IllegalStateException if the server did not stop or did not come back
+     */
+    public void restart() {
+        String dataDirectory;
+        String binaries;
+        try (Connection connection = server.getPostgresDatabase().getConnection();
+                Statement statement = connection.createStatement();
+                ResultSet row = statement.executeQuery("SELECT current_setting('data_directory'),"
+                        + " (SELECT setting FROM pg_config WHERE name = 'BINDIR')")) {
+            row.next();
+            dataDirectory = row.getString(1);
+            binaries = row.getString(2);
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not ask " + this + " where it runs from: " + e.getMessage(), e);
+        }
+        Path log = Path.of(dataDirectory, RESTART_LOG);
+        List<String> command = new ArrayList<>();
+        if (LinuxUtils.isUnshareAvailable()) {
+            // As root, the server's tools refuse to run: they run in a user namespace of their own, as they did when
+            // the server was first started. pg_ctl restart reuses the options (port included) it was started with.
+            command.addAll(List.of("unshare", "-U"));
+        }
+        command.addAll(List.of(
+                Path.of(binaries, "pg_ctl").toString(),
+                "-D",
+                dataDirectory,
+                "-l",
+                log.toString(),
+                "-m",
+                "fast",
+                "-w",
+                "-t",
+                Long.toString(RESTART_BOUND.toSeconds()),
+                "restart"));
+        try {
+            Commands.run(RESTART_BOUND.multipliedBy(2).plusSeconds(10), command.toArray(String[]::new));
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException("could not restart " + this + ": " + e.getMessage() + serverLog(log), e);
+        }
+    }
+
+    /** The end of the server's log after a restart, to say why it failed; empty when there is none. */
+    private static String serverLog(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return "; the server's log ends: "
+                    + String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
+        } catch (IOException | UncheckedIOException e) {
+            return "";
+        }
     }
 
     /** Stops the server; its data directory goes with it. */
