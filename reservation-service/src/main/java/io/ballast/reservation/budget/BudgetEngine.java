@@ -82,7 +82,13 @@ public final class BudgetEngine {
                         datastore.id(), disk.id(), before, disk.budgetBytes(), "designated size changed", now));
             }
         }
+        String imageBefore = disk.imagePath();
         disk.describe(facts.vmId(), facts.imagePath(), facts.serial(), facts.punchable());
+        if (!imageBefore.isBlank() && !imageBefore.equals(facts.imagePath())) {
+            // another file (a migration's copy, whichever came first of its commit and this): none of its ballast
+            // ranges is known to be punched, and a reclaim asked of the old file is no answer for it
+            disk.movedToNewImage();
+        }
         return settle(datastore, decision, datastore.terms(), now);
     }
 

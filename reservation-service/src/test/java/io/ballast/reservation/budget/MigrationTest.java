@@ -60,6 +60,45 @@ class MigrationTest {
     }
 
     @Test
+    void aMigratedDiskDescribedOnItsCopyIsReclaimedThereEvenAfterTheOldFileFailedTheReclaim() {
+        guests.check(guests.engine
+                .prepareMigration(source, target, "m-1", "d", Duration.ofMinutes(10), guests.now)
+                .decision());
+        guests.check(guests.engine.commitMigration(source, target, "m-1", "d", guests.now));
+        Disk moved = target.disk("d").orElseThrow();
+        PendingReclaim asked = moved.reclaims().iterator().next();
+        assertThat(asked.imagePath())
+                .as("inventory has not described the copy yet")
+                .isEqualTo("/images/d.img");
+        // the source image is gone once the copy runs: the worker cannot reclaim it
+        guests.check(guests.engine.reclaimFailed(target, "d", asked.jobId(), guests.now));
+
+        Decision described = guests.check(guests.engine.diskUpserted(
+                target, new DiskFacts("d", "vm", 40 * GIB, 0, "/dst/d.img", "serial-d", true), guests.now));
+
+        assertThat(moved.imageEpoch()).isEqualTo(2);
+        assertThat(described.effects())
+                .filteredOn(Effect.RequestReclaim.class::isInstance)
+                .singleElement()
+                .satisfies(effect -> {
+                    PendingReclaim again = ((Effect.RequestReclaim) effect).reclaim();
+                    assertThat(again.imagePath()).isEqualTo("/dst/d.img");
+                    assertThat(again.jobId()).contains("-i2-").isNotEqualTo(asked.jobId());
+                });
+        assertThat(target.terms().worstCaseDemandBytes())
+                .as("the copy's ballast counts until it is punched there")
+                .isEqualTo(40 * GIB);
+        guests.reclaimAll("dst");
+        assertThat(target.terms().worstCaseDemandBytes()).isEqualTo(10 * GIB);
+
+        // described again with the same file: nothing to reclaim anew
+        Decision same = guests.check(guests.engine.diskUpserted(
+                target, new DiskFacts("d", "vm", 40 * GIB, 0, "/dst/d.img", "serial-d", true), guests.now));
+        assertThat(same.effects()).noneMatch(Effect.RequestReclaim.class::isInstance);
+        assertThat(moved.imageEpoch()).isEqualTo(2);
+    }
+
+    @Test
     void aMoveIsRecommendedOnlyToADatastoreThatWouldHoldWhatItsPrepareHolds() {
         // 20 GiB spare covers the disk's minimum, not its 40 GiB hold (effective and the ballast a copy may write)
         Room tight = new Room("tight", 20 * GIB);
