@@ -28,7 +28,10 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class ResizeJobRunner {
 
-    /** How long a worker starting up keeps asking an unreachable inventory for the leases of the jobs it continues. */
+    /**
+     * How long a job's lease is asked for again while inventory cannot be reached (restarting, say): a worker starting
+     * up continuing its jobs, or a job arriving while inventory is away.
+     */
     static final Duration RECOVERY_PATIENCE = Duration.ofMinutes(5);
 
     // System.Logger: the domain imports no logging framework; under Quarkus it writes through the JBoss log manager.
@@ -101,9 +104,14 @@ public final class ResizeJobRunner {
         }
         VmLeases.Lease lease;
         try {
-            lease = leases.acquire(request.vmId(), JobLeaseHolder.of(hostId, request.jobId()), leaseTtl);
+            lease = acquire(request.jobId(), request.vmId());
         } catch (VmLeases.Refused e) {
             events.failed(request.jobId(), JobStep.LEASE, e.getMessage(), true);
+            return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            events.failed(
+                    request.jobId(), JobStep.LEASE, "the worker stopped while inventory could not be reached", true);
             return;
         }
         JobRecord record;
@@ -154,33 +162,16 @@ public final class ResizeJobRunner {
 
     private void recover(JobRecord record) throws InterruptedException {
         VmLeases.Lease lease;
-        long giveUpAt = System.nanoTime() + RECOVERY_PATIENCE.toNanos();
-        Duration wait = Duration.ofSeconds(1);
-        while (true) {
-            try {
-                lease = leases.acquire(record.vmId(), JobLeaseHolder.of(hostId, record.jobId()), leaseTtl);
-                break;
-            } catch (VmLeases.Refused e) {
-                if (!e.unreachable() || System.nanoTime() > giveUpAt) {
-                    LOG.log(
-                            System.Logger.Level.WARNING,
-                            "job={0} vm={1} action=not-continued reason=lease-refused detail={2}",
-                            record.jobId(),
-                            record.vmId(),
-                            e.getMessage());
-                    return;
-                }
-                LOG.log(
-                        System.Logger.Level.INFO,
-                        "job={0} vm={1} action=asking-again-in-{2}s reason=inventory-unreachable",
-                        record.jobId(),
-                        record.vmId(),
-                        wait.toSeconds());
-                Thread.sleep(wait);
-                wait = wait.multipliedBy(2).compareTo(Duration.ofSeconds(30)) > 0
-                        ? Duration.ofSeconds(30)
-                        : wait.multipliedBy(2);
-            }
+        try {
+            lease = acquire(record.jobId(), record.vmId());
+        } catch (VmLeases.Refused e) {
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "job={0} vm={1} action=not-continued reason=lease-refused detail={2}",
+                    record.jobId(),
+                    record.vmId(),
+                    e.getMessage());
+            return;
         }
         JobRecord adopted = record.under(lease.token());
         if (records.update(adopted)) {
@@ -191,6 +182,36 @@ public final class ResizeJobRunner {
                     record.step().wireName());
             events.started(record.jobId());
             carryOn(adopted, lease);
+        }
+    }
+
+    /**
+     * The job's lease on {@code vmId}; while inventory cannot be reached it is asked again, waiting longer each time
+     * (up to 30 s), for up to {@link #RECOVERY_PATIENCE}.
+     *
+     * @throws VmLeases.Refused when inventory refuses it, or is still unreachable after that
+     */
+    private VmLeases.Lease acquire(String jobId, String vmId) throws VmLeases.Refused, InterruptedException {
+        long giveUpAt = System.nanoTime() + RECOVERY_PATIENCE.toNanos();
+        Duration wait = Duration.ofSeconds(1);
+        while (true) {
+            try {
+                return leases.acquire(vmId, JobLeaseHolder.of(hostId, jobId), leaseTtl);
+            } catch (VmLeases.Refused e) {
+                if (!e.unreachable() || System.nanoTime() > giveUpAt) {
+                    throw e;
+                }
+                LOG.log(
+                        System.Logger.Level.INFO,
+                        "job={0} vm={1} action=asking-again-in-{2}s reason=inventory-unreachable",
+                        jobId,
+                        vmId,
+                        wait.toSeconds());
+                Thread.sleep(wait);
+                wait = wait.multipliedBy(2).compareTo(Duration.ofSeconds(30)) > 0
+                        ? Duration.ofSeconds(30)
+                        : wait.multipliedBy(2);
+            }
         }
     }
 
