@@ -44,6 +44,10 @@ final class Fleet implements AutoCloseable {
     private final EventProducer reservation;
     private final List<Program> programs = new ArrayList<>();
     private final Map<String, LocalDatabase.Database> workerDatabases = new HashMap<>();
+    private final Map<Program, Launched> launched = new java.util.IdentityHashMap<>();
+
+    /** How a service was started, to start it again the same way. */
+    private record Launched(String module, int httpPort, Map<String, String> environment) {}
 
     Fleet(Path directory, int agentCertificates) {
         this.logs = directory;
@@ -53,16 +57,42 @@ final class Fleet implements AutoCloseable {
         this.certs = directory.resolve("certs");
         ballast("certs", "init", "--dir", certs.toString());
         for (int i = 1; i <= agentCertificates; i++) {
-            ballast("certs", "issue", "vm-" + i, "--dir", certs.toString());
+            issueCertificate("vm-" + i);
         }
+    }
+
+    /** Issues the agent certificate of {@code vm} ({@code certs/vm-VM.p12}) with {@code ./ballast certs}. */
+    void issueCertificate(String vm) {
+        ballast("certs", "issue", vm, "--dir", certs.toString());
+    }
+
+    /**
+     * Stops {@code program} (SIGTERM, as a restart does) and starts its service again on the same port with the same
+     * environment; answers once it is ready.
+     */
+    Program restart(Program program) throws InterruptedException {
+        Launched how = launched.remove(program);
+        if (how == null) {
+            throw new IllegalArgumentException("not a service this fleet started: " + program);
+        }
+        program.close();
+        programs.remove(program);
+        return service(how.module(), how.httpPort(), how.environment());
+    }
+
+    private Program service(String module, int httpPort, Map<String, String> environment) throws InterruptedException {
+        Program program = Program.service(module, logs, httpPort, environment);
+        programs.add(program);
+        launched.put(program, new Launched(module, httpPort, Map.copyOf(environment)));
+        program.awaitReady(httpPort, Duration.ofMinutes(2));
+        return program;
     }
 
     Gateway gateway(String instance) throws InterruptedException {
         int http = Program.freePort();
         int tls = Program.freePort();
-        Program program = Program.service(
+        Program program = service(
                 "guest-gateway",
-                logs,
                 http,
                 Map.of(
                         "BALLAST_KAFKA_BOOTSTRAP", broker.bootstrapServers(),
@@ -70,8 +100,6 @@ final class Fleet implements AutoCloseable {
                         "BALLAST_GATEWAY_INSTANCE", instance,
                         "QUARKUS_HTTP_SSL_PORT", Integer.toString(tls),
                         "BALLAST_GATEWAY_RETRY_AFTER", "3s"));
-        programs.add(program);
-        program.awaitReady(http, Duration.ofMinutes(2));
         return new Gateway(program, http, tls);
     }
 
@@ -106,10 +134,7 @@ final class Fleet implements AutoCloseable {
         environment.put("BALLAST_KAFKA_BOOTSTRAP", broker.bootstrapServers());
         environment.put("BALLAST_HOST_ID", hostId);
         environment.putAll(more);
-        Program program = Program.service("resize-worker", logs, http, environment);
-        programs.add(program);
-        program.awaitReady(http, Duration.ofMinutes(2));
-        return program;
+        return service("resize-worker", http, environment);
     }
 
     /** An inventory-service instance and its HTTP (and gRPC) port. */
@@ -147,10 +172,7 @@ final class Fleet implements AutoCloseable {
                 "BALLAST_JWT_PUBLIC_KEY", Tokens.publicKeyFile().toString(),
                 "BALLAST_LIBVIRT_URIS", libvirtUris));
         environment.putAll(more);
-        Program program = Program.service("inventory-service", logs, http, environment);
-        programs.add(program);
-        program.awaitReady(http, Duration.ofMinutes(2));
-        return new Inventory(program, http);
+        return new Inventory(service("inventory-service", http, environment), http);
     }
 
     /** A reservation-service instance and its HTTP port. */
@@ -168,10 +190,7 @@ final class Fleet implements AutoCloseable {
                 "BALLAST_JWT_PUBLIC_KEY", Tokens.publicKeyFile().toString(),
                 "BALLAST_RESERVATION_TICK_INTERVAL", "1s",
                 "BALLAST_RESERVATION_REBALANCE_STEP_BYTES", Long.toString(1 << 20)));
-        Program program = Program.service("reservation-service", logs, http, environment);
-        programs.add(program);
-        program.awaitReady(http, Duration.ofMinutes(2));
-        return new Reservation(program, http);
+        return new Reservation(service("reservation-service", http, environment), http);
     }
 
     /** Starts the agent of {@code vm} keeping a ballast on {@code mount}, connected to {@code gateway}. */

@@ -20,26 +20,19 @@ import io.ballast.testsupport.Program;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A resize job from the inventory's REST interface to the real worker and back, on real processes: inventory-service
- * discovers a libvirt test host whose one VM has a real partitioned raw image with ext4 on it; a resize asked for
- * over REST is scanned first, then sent; the worker takes the VM's lease from inventory over gRPC, powers the VM off,
- * shrinks the partition in place, truncates the image, powers it on, and the job's step history, its realized savings
- * and the new layout (scanned again) come back to inventory. A job cancelled before its worker began is refused its
- * lease and leaves the image as it was.
+ * A resize job cancelled before its worker began, on real processes: inventory-service discovers a libvirt test host
+ * whose one VM has a real partitioned raw image with ext4 on it; the layout is scanned by a worker, a resize asked for
+ * over REST is cancelled, and the worker started afterwards is refused the VM's lease and leaves the image as it was.
+ * A resize that runs to its end through inventory is worked example 6 ({@link WorkedExamplesTest}).
  */
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ResizeThroughInventoryTest {
 
     private static final long MIB = 1L << 20;
@@ -94,69 +87,6 @@ class ResizeThroughInventoryTest {
     }
 
     @Test
-    @Order(1)
-    void aResizeAskedOfInventoryRunsOnTheWorkerUnderInventorysLeaseAndItsHistoryComesBack() throws Exception {
-        try (Program worker = fleet.worker(hostId, inventoryService, uri)) {
-            resizeRunsAndComesBack();
-        }
-    }
-
-    private void resizeRunsAndComesBack() throws Exception {
-        long imageBefore = Files.size(image);
-
-        ObjectNode shrink = resize(256 * MIB);
-        JsonNode waiting = RestApi.expect(inventory.send("POST", "/resize-jobs", Roles.OPERATOR, shrink), 202);
-        assertThat(waiting.get("state").asText())
-                .as("no layout known: a scan first")
-                .isEqualTo("WAITING_FOR_SCAN");
-        String jobId = waiting.get("id").asText();
-
-        JsonNode done = awaitEnded(jobId);
-        assertThat(done.get("state").asText()).as("the job: %s", done).isEqualTo("FINISHED");
-        assertThat(done.get("workerHost").asText()).isEqualTo(hostId);
-        List<String> steps = new ArrayList<>();
-        done.get("steps").forEach(step -> steps.add(step.get("step").asText()));
-        assertThat(steps)
-                .as("the step history from the worker's progress")
-                .containsSubsequence(
-                        "waiting",
-                        "queued",
-                        "started",
-                        "power-off",
-                        "lock",
-                        "resize",
-                        "unlock",
-                        "power-on",
-                        "finished");
-        JsonNode result = done.get("result");
-        assertThat(result.get("imageBeforeBytes").asLong()).isEqualTo(imageBefore);
-        assertThat(result.get("imageAfterBytes").asLong())
-                .as("truncated after the shrunk partition")
-                .isEqualTo(Files.size(image))
-                .isLessThan(imageBefore)
-                .isGreaterThanOrEqualTo(MIB + 256 * MIB);
-        assertThat(done.get("realizedSavingsBytes").asLong())
-                .isEqualTo(result.get("backedBeforeBytes").asLong()
-                        - result.get("backedAfterBytes").asLong());
-
-        // inventory scans the changed disk again: the layout it now shows is the worker's result
-        JsonNode layout = await().atMost(WAIT)
-                .until(
-                        () -> inventory.get("/disks/" + DISK + "/layout"),
-                        answer -> answer.status() == 200
-                                && answer.body()
-                                                .get("partitions")
-                                                .get(0)
-                                                .get("sizeBytes")
-                                                .asLong()
-                                        == 256 * MIB)
-                .body();
-        assertThat(layout.get("partitions").get(0).get("filesystem").asText()).isEqualTo("ext2/3/4");
-        assertFilesystemClean(image, MIB, 256 * MIB);
-    }
-
-    @Test
-    @Order(2)
     void aResizeCancelledBeforeItsWorkerBeganIsRefusedItsLeaseAndChangesNothing() throws Exception {
         // layout known first, so the resize is sent at once; no worker reads the jobs meanwhile
         try (Program scanner = fleet.worker(hostId, inventoryService, uri)) {
@@ -215,25 +145,5 @@ class ResizeThroughInventoryTest {
 
     private static String sha256(Path file) {
         return Commands.run("sha256sum", file.toString()).split(" ")[0];
-    }
-
-    /** e2fsck, reading only, finds the filesystem at {@code startBytes} of {@code image} clean. */
-    private static void assertFilesystemClean(Path image, long startBytes, long sizeBytes) {
-        String device = Commands.run(
-                        "losetup",
-                        "--find",
-                        "--show",
-                        "--read-only",
-                        "--offset",
-                        Long.toString(startBytes),
-                        "--sizelimit",
-                        Long.toString(sizeBytes),
-                        image.toString())
-                .strip();
-        try {
-            Commands.run("e2fsck", "-fn", device);
-        } finally {
-            Commands.run("losetup", "--detach", device);
-        }
     }
 }

@@ -47,6 +47,21 @@ public final class LoopDisk implements AutoCloseable {
         }
     }
 
+    /**
+     * Attaches an existing partitioned image with its partitions (a disk copied elsewhere, say). Closing it deletes
+     * the image too, unless {@link #keep()} says otherwise.
+     */
+    public static LoopDisk attach(Path image) {
+        SystemPrerequisites.require("losetup", "partx", "mount", "umount");
+        String device = Commands.run("losetup", "--find", "--show", "--partscan", image.toString())
+                .strip();
+        LoopDisk disk = new LoopDisk(image, device);
+        if (!Files.exists(disk.partition(1))) {
+            Commands.run("partx", "--add", device);
+        }
+        return disk;
+    }
+
     /** The image file; the virtual disk the guest sees. */
     public Path image() {
         return image;
@@ -70,24 +85,32 @@ public final class LoopDisk implements AutoCloseable {
 
     /** Makes an ext4 filesystem on partition {@code number} and mounts it on a new directory under {@code parent}. */
     public Path mountExt4(int number, Path parent, String... mountOptions) {
-        Path partition = partition(number);
-        Commands.run("mkfs.ext4", "-q", "-F", partition.toString());
+        Commands.run("mkfs.ext4", "-q", "-F", partition(number).toString());
+        return mount(number, parent, mountOptions);
+    }
+
+    /** Mounts the filesystem partition {@code number} holds on a new directory under {@code parent}. */
+    public Path mount(int number, Path parent, String... mountOptions) {
         try {
-            Path mountPoint = Files.createTempDirectory(parent, "mnt-");
-            if (mountOptions.length == 0) {
-                Commands.run("mount", partition.toString(), mountPoint.toString());
-            } else {
-                Commands.run(
-                        "mount", "-o", String.join(",", mountOptions), partition.toString(), mountPoint.toString());
-            }
-            mounts.push(mountPoint);
-            return mountPoint;
+            return mountAt(number, Files.createTempDirectory(parent, "mnt-"), mountOptions);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    /** Unmounts a filesystem mounted by {@link #mountExt4}. */
+    /** Mounts the filesystem partition {@code number} holds on the existing directory {@code mountPoint}. */
+    public Path mountAt(int number, Path mountPoint, String... mountOptions) {
+        String partition = partition(number).toString();
+        if (mountOptions.length == 0) {
+            Commands.run("mount", partition, mountPoint.toString());
+        } else {
+            Commands.run("mount", "-o", String.join(",", mountOptions), partition, mountPoint.toString());
+        }
+        mounts.push(mountPoint);
+        return mountPoint;
+    }
+
+    /** Unmounts a filesystem mounted by {@link #mountExt4}, {@link #mount} or {@link #mountAt}. */
     public void unmount(Path mountPoint) {
         Commands.run("umount", mountPoint.toString());
         mounts.remove(mountPoint);
