@@ -1,7 +1,5 @@
 package io.ballast.local;
 
-import io.ballast.proto.events.Topic;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -10,7 +8,6 @@ import kafka.server.ControllerServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListTopicsOptions;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
@@ -67,16 +64,18 @@ public final class KafkaBroker implements AutoCloseable {
         return bootstrapServers;
     }
 
-    /** Creates every topic of {@link Topic} with the given partition count; existing topics are kept. */
+    /**
+     * Creates every topic as {@link KafkaTopics} defines it (its configs: compaction, retention), on this one broker
+     * with the given partition count; an existing topic is kept, with the defined configs set.
+     */
     public void createBallastTopics(int partitions) {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
-            var existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
-            var missing = Arrays.stream(Topic.values())
-                    .map(Topic::topicName)
-                    .filter(name -> !existing.contains(name))
-                    .map(name -> new NewTopic(name, partitions, (short) 1))
-                    .toList();
-            admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
+            KafkaTopics.apply(
+                    admin,
+                    KafkaTopics.all().stream()
+                            .map(topic -> topic.on(1, partitions))
+                            .toList(),
+                    false);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topics", e);

@@ -43,6 +43,19 @@ class KafkaBrokerTest {
                         .get(10, TimeUnit.SECONDS);
                 assertThat(description.get(Topic.ALERTS.topicName()).partitions())
                         .hasSize(2);
+                // the configs of deploy/kafka: the command topic compacted, telemetry kept a day
+                var resource = new org.apache.kafka.common.config.ConfigResource(
+                        org.apache.kafka.common.config.ConfigResource.Type.TOPIC, Topic.BALLAST_COMMANDS.topicName());
+                var telemetry = new org.apache.kafka.common.config.ConfigResource(
+                        org.apache.kafka.common.config.ConfigResource.Type.TOPIC, Topic.GUEST_TELEMETRY.topicName());
+                var configs = admin.describeConfigs(List.of(resource, telemetry))
+                        .all()
+                        .get(10, TimeUnit.SECONDS);
+                assertThat(configs.get(resource).get("cleanup.policy").value()).isEqualTo("compact");
+                assertThat(configs.get(resource).get("min.insync.replicas").value())
+                        .as("no in-sync minimum a single broker cannot meet")
+                        .isEqualTo("1");
+                assertThat(configs.get(telemetry).get("retention.ms").value()).isEqualTo("86400000");
             }
             // A raw String/String producer and consumer on purpose: this tests the broker itself, below the event
             // codec that test-support's EventProducer and EventTap (which build on this module) add.
