@@ -99,7 +99,7 @@ class BallastLoopTest {
             agent = startAgent(vm);
             String keep = Commands.run("sha256sum", mount.resolve("keep").toString());
 
-            fleet.publish(Topic.BALLAST_COMMANDS, vm, Fleet.command(vm, diskId(), mount, 1, 96 * MIB));
+            fleet.publishCommand(Fleet.command(vm, diskId(), mount, 1, 96 * MIB));
             BallastApplied applied = Fleet.awaitAck(acks, vm, 1, BallastApplied.class);
 
             assertThat(applied.getActualBytes()).isEqualTo(96 * MIB);
@@ -148,23 +148,23 @@ class BallastLoopTest {
         String vm = "vm-2";
         try (EventTap acks = fleet.tap(Topic.BALLAST_ACKS)) {
             agent = startAgent(vm);
-            fleet.publish(Topic.BALLAST_COMMANDS, vm, Fleet.command(vm, diskId(), mount, 1, 128 * MIB));
+            fleet.publishCommand(Fleet.command(vm, diskId(), mount, 1, 128 * MIB));
             Fleet.awaitAck(acks, vm, 1, BallastApplied.class);
 
             agent.close();
-            fleet.publish(Topic.BALLAST_COMMANDS, vm, Fleet.command(vm, diskId(), mount, 2, 16 * MIB));
+            fleet.publishCommand(Fleet.command(vm, diskId(), mount, 2, 16 * MIB));
             agent = startAgent(vm);
             assertThat(Fleet.awaitAck(acks, vm, 2, BallastApplied.class).getActualBytes())
                     .isEqualTo(16 * MIB);
             assertThat(Files.size(mount.resolve(".ballast"))).isEqualTo(16 * MIB);
 
-            fleet.publish(Topic.BALLAST_COMMANDS, vm, Fleet.command(vm, diskId(), mount, 1, 200 * MIB));
-            fleet.publish(Topic.BALLAST_COMMANDS, vm, Fleet.command(vm, diskId(), mount, 3, 64 * MIB));
+            fleet.publishCommand(Fleet.command(vm, diskId(), mount, 1, 200 * MIB));
+            fleet.publishCommand(Fleet.command(vm, diskId(), mount, 3, 64 * MIB));
             assertThat(Fleet.awaitAck(acks, vm, 3, BallastApplied.class).getActualBytes())
                     .isEqualTo(64 * MIB);
             assertThat(acks.readUntil(Fleet.ackOf(vm, 3), WAIT))
                     .as("the stale generation 1 was never applied again")
-                    .filteredOn(e -> e.envelope().getSubjectId().equals(vm))
+                    .filteredOn(e -> e.envelope().getSubjectId().equals(Topic.vmDiskKey(vm, diskId())))
                     .extracting(e -> ((BallastApplied) e.payload()).getGeneration())
                     .containsExactly(1L, 2L, 3L);
         }
@@ -175,7 +175,7 @@ class BallastLoopTest {
         String vm = "vm-3";
         try (EventTap acks = fleet.tap(Topic.BALLAST_ACKS)) {
             agent = startAgent(vm);
-            fleet.publish(Topic.BALLAST_COMMANDS, vm, Fleet.command(vm, diskId(), mount, 1, 48 * MIB));
+            fleet.publishCommand(Fleet.command(vm, diskId(), mount, 1, 48 * MIB));
             Fleet.awaitAck(acks, vm, 1, BallastApplied.class);
 
             Files.delete(mount.resolve(".ballast"));
@@ -194,7 +194,7 @@ class BallastLoopTest {
         String vm = "vm-4";
         try (EventTap acks = fleet.tap(Topic.BALLAST_ACKS)) {
             agent = startAgent(vm);
-            fleet.publish(Topic.BALLAST_COMMANDS, vm, Fleet.command(vm, diskId(), mount, 1, 4096 * MIB));
+            fleet.publishCommand(Fleet.command(vm, diskId(), mount, 1, 4096 * MIB));
 
             BallastFailed failed = Fleet.awaitAck(acks, vm, 1, BallastFailed.class);
             assertThat(failed.getFailure()).isEqualTo(BallastFailure.BALLAST_FAILURE_NO_SPACE);

@@ -79,7 +79,8 @@ class EventRoundTripTest {
                     Message event =
                             SampleEvents.populated(route.topic().prototype(type).orElseThrow());
                     sent.add(event);
-                    producer.send(codec.record(route.topic(), "subject-" + sent.size(), event));
+                    String key = route.topic().keyOf(event).orElse("subject-" + sent.size());
+                    producer.send(codec.record(route.topic(), key, event));
                 }
             }
         }
@@ -118,7 +119,7 @@ class EventRoundTripTest {
                 .orElseThrow());
         Message valid = SampleEvents.populated(
                 topic.prototype(topic.eventTypes().iterator().next()).orElseThrow());
-        String key = "vm-bad-records";
+        String key = topic.keyOf(valid).orElseThrow();
         Map<TopicPartition, Long> start = endOffsets(name);
         try (var producer = producer()) {
             for (var record : List.of(

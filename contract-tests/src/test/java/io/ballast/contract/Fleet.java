@@ -220,6 +220,11 @@ final class Fleet implements AutoCloseable {
         reservation.publish(topic, subject, payload);
     }
 
+    /** Publishes a ballast command as the reservation service does, keyed by its VM and disk. */
+    void publishCommand(SetBallastSize command) {
+        publish(Topic.BALLAST_COMMANDS, Topic.vmDiskKey(command.getVmId(), command.getDiskId()), command);
+    }
+
     EventTap tap(Topic topic) {
         return EventTap.fromNow(broker.bootstrapServers(), topic);
     }

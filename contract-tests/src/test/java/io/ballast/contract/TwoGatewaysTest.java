@@ -38,7 +38,7 @@ class TwoGatewaysTest {
             Path state = temp.resolve("agent-state");
 
             try (Program _ = fleet.startAgent("vm-1", b, mount, state)) {
-                fleet.publish(Topic.BALLAST_COMMANDS, "vm-1", Fleet.command("vm-1", diskId, mount, 1, 32 * MIB));
+                fleet.publishCommand(Fleet.command("vm-1", diskId, mount, 1, 32 * MIB));
                 assertThat(Fleet.awaitAck(acks, "vm-1", 1, BallastApplied.class).getActualBytes())
                         .isEqualTo(32 * MIB);
                 awaitNothingPending(a, 1);
@@ -46,7 +46,7 @@ class TwoGatewaysTest {
             }
 
             try (Program _ = fleet.startAgent("vm-1", a, mount, state)) {
-                fleet.publish(Topic.BALLAST_COMMANDS, "vm-1", Fleet.command("vm-1", diskId, mount, 2, 48 * MIB));
+                fleet.publishCommand(Fleet.command("vm-1", diskId, mount, 2, 48 * MIB));
                 assertThat(Fleet.awaitAck(acks, "vm-1", 2, BallastApplied.class).getActualBytes())
                         .isEqualTo(48 * MIB);
                 awaitNothingPending(a, 2);

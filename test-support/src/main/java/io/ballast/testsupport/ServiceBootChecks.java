@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
+import com.google.protobuf.Message;
 import grpc.health.v1.HealthOuterClass.HealthCheckResponse.ServingStatus;
 import io.ballast.local.KafkaBroker;
 import io.ballast.proto.events.Topic;
@@ -127,10 +128,8 @@ public abstract class ServiceBootChecks {
         try (EventProducer producer = EventProducer.connect(broker.bootstrapServers(), events)) {
             producer.send(new ProducerRecord<>(name, "subject-1", "not an envelope".getBytes(StandardCharsets.UTF_8)));
             producer.send(new ProducerRecord<>(name, "subject-1", unknown));
-            producer.publish(
-                    topic,
-                    "subject-1",
-                    SampleEvents.populated(topic.prototype(validType).orElseThrow()));
+            Message valid = SampleEvents.populated(topic.prototype(validType).orElseThrow());
+            producer.publish(topic, topic.keyOf(valid).orElse("subject-1"), valid);
         }
 
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {

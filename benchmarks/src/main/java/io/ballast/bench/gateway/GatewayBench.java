@@ -341,7 +341,8 @@ public final class GatewayBench extends Benchmark {
                 }
                 SimulatedAgent agent = connected.get((int) (i % connected.size()));
                 var command = agent.nextCommand((1 + i % 16) * (64L << 20));
-                producer.publishAsync(Topic.BALLAST_COMMANDS, agent.vmId(), command)
+                producer.publishAsync(
+                                Topic.BALLAST_COMMANDS, Topic.vmDiskKey(agent.vmId(), command.getDiskId()), command)
                         .whenComplete((metadata, failure) -> {
                             if (failure != null) {
                                 sendFailure.compareAndSet(null, failure);

@@ -172,7 +172,7 @@ final class SimulatedPeers implements AutoCloseable {
         }
         agents.publishAsync(
                 Topic.BALLAST_ACKS,
-                guest.vmId,
+                Topic.vmDiskKey(guest.vmId, command.getDiskId()),
                 BallastApplied.newBuilder()
                         .setVmId(guest.vmId)
                         .setDiskId(command.getDiskId())

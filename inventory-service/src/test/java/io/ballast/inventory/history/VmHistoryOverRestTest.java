@@ -72,7 +72,7 @@ class VmHistoryOverRestTest {
     private void publishAt(String producer, Instant at, Topic topic, Message payload) {
         try (EventProducer events = EventProducer.connect(
                 broker.bootstrapServers(), new Events(producer, Clock.fixed(at, ZoneOffset.UTC)))) {
-            events.publish(topic, VM, payload);
+            events.publish(topic, topic.keyOf(payload).orElse(VM), payload);
         }
     }
 
@@ -137,7 +137,12 @@ class VmHistoryOverRestTest {
         try (EventProducer reservation = EventProducer.connect(
                 broker.bootstrapServers(),
                 new Events("reservation-service", Clock.fixed(h0.plus(Duration.ofMinutes(20)), ZoneOffset.UTC)))) {
-            var record = reservation.codec().record(Topic.BALLAST_COMMANDS, VM, set("virtio-h-root", "/", 2, 4 * GIB));
+            var record = reservation
+                    .codec()
+                    .record(
+                            Topic.BALLAST_COMMANDS,
+                            Topic.vmDiskKey(VM, "virtio-h-root"),
+                            set("virtio-h-root", "/", 2, 4 * GIB));
             reservation.send(record);
             reservation.send(record); // delivered twice: kept once
         }

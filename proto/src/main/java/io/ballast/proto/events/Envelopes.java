@@ -69,7 +69,15 @@ public final class Envelopes {
             throw new IllegalArgumentException("topic " + topic.topicName() + " does not carry "
                     + payload.getDescriptorForType().getFullName() + "; it carries " + topic.eventTypes());
         }
-        return envelope(subjectId, payload);
+        Envelope built = envelope(subjectId, payload);
+        topic.keyOf(payload).ifPresent(key -> {
+            if (!key.equals(subjectId)) {
+                throw new IllegalArgumentException("topic " + topic.topicName() + " is keyed by " + topic.keyedBy()
+                        + ": a " + payload.getDescriptorForType().getName() + " goes there as '" + key + "', not '"
+                        + subjectId + "'");
+            }
+        });
+        return built;
     }
 
     /**

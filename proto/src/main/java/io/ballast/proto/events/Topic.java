@@ -53,10 +53,10 @@ public enum Topic {
             VmMigrated.getDefaultInstance(),
             ProfileUpserted.getDefaultInstance()),
     GUEST_TELEMETRY("ballast.guest.telemetry.v1", "vm id", UsageReported.getDefaultInstance()),
-    BALLAST_COMMANDS("ballast.ballast.commands.v1", "vm id", SetBallastSize.getDefaultInstance()),
+    BALLAST_COMMANDS("ballast.ballast.commands.v1", "vm id/disk id", SetBallastSize.getDefaultInstance()),
     BALLAST_ACKS(
             "ballast.ballast.acks.v1",
-            "vm id",
+            "vm id/disk id",
             BallastApplied.getDefaultInstance(),
             BallastFailed.getDefaultInstance()),
     WORKER_JOBS(
@@ -116,6 +116,29 @@ public enum Topic {
     /** The default instance of the named event type, if this topic carries it; its parser decodes payloads. */
     public Optional<Message> prototype(String eventType) {
         return Optional.ofNullable(prototypesByType.get(eventType));
+    }
+
+    /**
+     * The record key {@code payload} must go on this topic with, where the topic derives it from its events: a
+     * command or an acknowledgement is keyed by its VM and disk ({@link #vmDiskKey}), so that compaction keeps the
+     * newest of each disk. Empty for a topic whose producers name the subject.
+     */
+    public Optional<String> keyOf(Message payload) {
+        if (this != BALLAST_COMMANDS && this != BALLAST_ACKS) {
+            return Optional.empty();
+        }
+        var type = payload.getDescriptorForType();
+        var vm = type.findFieldByName("vm_id");
+        var disk = type.findFieldByName("disk_id");
+        if (vm == null || disk == null) {
+            throw new IllegalArgumentException(type.getFullName() + " names no VM and disk to key " + topicName);
+        }
+        return Optional.of(vmDiskKey((String) payload.getField(vm), (String) payload.getField(disk)));
+    }
+
+    /** The key of a VM's disk on the command and acknowledgement topics: {@code VM/DISK}. */
+    public static String vmDiskKey(String vmId, String diskId) {
+        return vmId + "/" + diskId;
     }
 
     /** The topic with this Kafka name. */

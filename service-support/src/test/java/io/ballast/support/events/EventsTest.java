@@ -44,17 +44,17 @@ class EventsTest {
 
     @Test
     void recordCarriesSubjectAsKeyTypeAsHeaderAndEnvelopeAsValue() throws Exception {
-        ProducerRecord<String, byte[]> record = events.record(Topic.BALLAST_ACKS, "vm-1", APPLIED);
+        ProducerRecord<String, byte[]> record = events.record(Topic.BALLAST_ACKS, "vm-1/disk-1", APPLIED);
 
         assertThat(record.topic()).isEqualTo("ballast.ballast.acks.v1");
-        assertThat(record.key()).isEqualTo("vm-1");
+        assertThat(record.key()).isEqualTo("vm-1/disk-1");
         assertThat(new String(record.headers().lastHeader(Events.TYPE_HEADER).value(), StandardCharsets.UTF_8))
                 .isEqualTo("ballast.ballast.v1.BallastApplied");
         Envelope envelope = Envelope.parseFrom(record.value());
         assertThat(UUID.fromString(envelope.getEventId())).isNotNull();
         assertThat(envelope.getType()).isEqualTo("ballast.ballast.v1.BallastApplied");
         assertThat(envelope.getProducer()).isEqualTo("reservation-service");
-        assertThat(envelope.getSubjectId()).isEqualTo("vm-1");
+        assertThat(envelope.getSubjectId()).isEqualTo("vm-1/disk-1");
         assertThat(envelope.getSchemaVersion()).isEqualTo(Envelopes.SCHEMA_VERSION);
         assertThat(Instant.ofEpochSecond(
                         envelope.getOccurredAt().getSeconds(),
@@ -65,24 +65,24 @@ class EventsTest {
 
     @Test
     void eachRecordGetsItsOwnEventId() throws Exception {
-        String first = Envelope.parseFrom(
-                        events.record(Topic.BALLAST_ACKS, "vm-1", APPLIED).value())
+        String first = Envelope.parseFrom(events.record(Topic.BALLAST_ACKS, "vm-1/disk-1", APPLIED)
+                        .value())
                 .getEventId();
-        String second = Envelope.parseFrom(
-                        events.record(Topic.BALLAST_ACKS, "vm-1", APPLIED).value())
+        String second = Envelope.parseFrom(events.record(Topic.BALLAST_ACKS, "vm-1/disk-1", APPLIED)
+                        .value())
                 .getEventId();
         assertThat(first).isNotEqualTo(second);
     }
 
     @Test
     void decodeReturnsTheEventThatWasEncoded() {
-        Decoded decoded = events.decode(consumed(events.record(Topic.BALLAST_ACKS, "vm-1", APPLIED)));
+        Decoded decoded = events.decode(consumed(events.record(Topic.BALLAST_ACKS, "vm-1/disk-1", APPLIED)));
 
         assertThat(decoded).isInstanceOfSatisfying(Decoded.Event.class, event -> {
             assertThat(event.topic()).isEqualTo(Topic.BALLAST_ACKS);
             assertThat(event.payloadAs(BallastApplied.class)).contains(APPLIED);
             assertThat(event.payloadAs(SetBallastSize.class)).isEmpty();
-            assertThat(event.envelope().getSubjectId()).isEqualTo("vm-1");
+            assertThat(event.envelope().getSubjectId()).isEqualTo("vm-1/disk-1");
         });
         assertThat(events.counters().decoded(Topic.BALLAST_ACKS)).isEqualTo(1);
     }
@@ -92,6 +92,15 @@ class EventsTest {
         assertThatThrownBy(() -> events.record(Topic.BALLAST_COMMANDS, "vm-1", APPLIED))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("ballast.ballast.commands.v1 does not carry ballast.ballast.v1.BallastApplied");
+    }
+
+    @Test
+    void refusesACommandOrAckNotKeyedByItsVmAndDisk() {
+        // compaction keeps the newest record per key: keyed by the VM alone, one disk's ack would drop another's
+        assertThatThrownBy(() -> events.record(Topic.BALLAST_ACKS, "vm-1", APPLIED))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("topic ballast.ballast.acks.v1 is keyed by vm id/disk id: a BallastApplied goes there as"
+                        + " 'vm-1/disk-1', not 'vm-1'");
     }
 
     @Test
@@ -122,7 +131,7 @@ class EventsTest {
 
     @Test
     void skipsRecordsFromTopicsThatAreNotBallasts() {
-        var record = consumed(events.record(Topic.BALLAST_ACKS, "vm-1", APPLIED));
+        var record = consumed(events.record(Topic.BALLAST_ACKS, "vm-1/disk-1", APPLIED));
         var elsewhere = consumed("someone.elses.topic", record.key(), record.value(), null);
 
         assertSkipped(events.decode(elsewhere), SkipReason.UNKNOWN_TOPIC, "'someone.elses.topic'");
@@ -187,14 +196,15 @@ class EventsTest {
 
     @Test
     void skipsARecordWhoseKeyIsNotItsSubject() {
-        var record = consumed(events.record(Topic.BALLAST_ACKS, "vm-1", APPLIED));
+        var record = consumed(events.record(Topic.BALLAST_ACKS, "vm-1/disk-1", APPLIED));
         var rekeyed = consumed(record.topic(), "vm-2", record.value(), null);
-        assertSkipped(events.decode(rekeyed), SkipReason.CORRUPT, "record key 'vm-2' differs from subject id 'vm-1'");
+        assertSkipped(
+                events.decode(rekeyed), SkipReason.CORRUPT, "record key 'vm-2' differs from subject id 'vm-1/disk-1'");
     }
 
     @Test
     void skipsARecordWhoseHeaderDisagreesWithItsEnvelope() {
-        var record = consumed(events.record(Topic.BALLAST_ACKS, "vm-1", APPLIED));
+        var record = consumed(events.record(Topic.BALLAST_ACKS, "vm-1/disk-1", APPLIED));
         var relabelled = consumed(record.topic(), record.key(), record.value(), "ballast.ballast.v1.BallastFailed");
         assertSkipped(
                 events.decode(relabelled),
@@ -205,7 +215,7 @@ class EventsTest {
 
     @Test
     void aRecordWithoutKeyOrHeaderIsStillDecodedFromItsEnvelope() {
-        var record = consumed(events.record(Topic.BALLAST_ACKS, "vm-1", APPLIED));
+        var record = consumed(events.record(Topic.BALLAST_ACKS, "vm-1/disk-1", APPLIED));
         var bare = consumed(record.topic(), null, record.value(), null);
         assertThat(events.decode(bare)).isInstanceOf(Decoded.Event.class);
     }

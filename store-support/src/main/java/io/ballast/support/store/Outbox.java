@@ -22,7 +22,7 @@ import java.sql.SQLException;
  * @Transactional
  * void deflate(Disk disk, long bytes) {
  *     budgets.save(disk.withBudget(bytes));
- *     outbox.add(Topic.BALLAST_COMMANDS, disk.vmId(), command);
+ *     outbox.add(Topic.BALLAST_COMMANDS, Topic.vmDiskKey(disk.vmId(), command.getDiskId()), command);
  * }
  * }</pre>
  */

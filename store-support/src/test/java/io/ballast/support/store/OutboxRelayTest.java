@@ -140,7 +140,7 @@ class OutboxRelayTest {
             writer.add(
                     connection,
                     TOPIC,
-                    keyPrefix + "a",
+                    key("a"),
                     command("a", 2).toBuilder().setMountPoint(huge).build());
             connection.commit();
         }
@@ -197,7 +197,7 @@ class OutboxRelayTest {
     void aRolledBackTransactionLeavesNoOutboxRow() throws Exception {
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
-            writer.add(connection, TOPIC, keyPrefix + "a", command("a", 1));
+            writer.add(connection, TOPIC, key("a"), command("a", 1));
             connection.rollback();
         }
         OutboxRelay relay = relay(10, () -> {});
@@ -218,10 +218,15 @@ class OutboxRelayTest {
     private Envelope addCommitted(String vm, long generation) throws SQLException {
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
-            Envelope envelope = writer.add(connection, TOPIC, keyPrefix + vm, command(vm, generation));
+            Envelope envelope = writer.add(connection, TOPIC, key(vm), command(vm, generation));
             connection.commit();
             return envelope;
         }
+    }
+
+    /** The record key of {@link #command}'s VM and disk. */
+    private String key(String vm) {
+        return Topic.vmDiskKey(keyPrefix + vm, "disk-" + vm);
     }
 
     private SetBallastSize command(String vm, long generation) {

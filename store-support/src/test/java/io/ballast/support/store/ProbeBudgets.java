@@ -37,7 +37,7 @@ public class ProbeBudgets {
         }
         Envelope envelope = outbox.add(
                 Topic.BALLAST_COMMANDS,
-                vmId,
+                Topic.vmDiskKey(vmId, "disk-1"),
                 SetBallastSize.newBuilder()
                         .setVmId(vmId)
                         .setDiskId("disk-1")

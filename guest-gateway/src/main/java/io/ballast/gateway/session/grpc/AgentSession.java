@@ -62,14 +62,14 @@ final class AgentSession {
             case APPLIED -> {
                 var applied = request.getApplied();
                 if (owns(applied.getVmId(), applied.getDiskId(), "ack")) {
-                    publisher.publish(Topic.BALLAST_ACKS, vmId, applied);
+                    publisher.publish(Topic.BALLAST_ACKS, Topic.vmDiskKey(vmId, applied.getDiskId()), applied);
                     sessions.acknowledged(vmId, applied.getDiskId(), applied.getGeneration());
                 }
             }
             case FAILED -> {
                 var failed = request.getFailed();
                 if (owns(failed.getVmId(), failed.getDiskId(), "ack")) {
-                    publisher.publish(Topic.BALLAST_ACKS, vmId, failed);
+                    publisher.publish(Topic.BALLAST_ACKS, Topic.vmDiskKey(vmId, failed.getDiskId()), failed);
                     sessions.acknowledged(vmId, failed.getDiskId(), failed.getGeneration());
                 }
             }

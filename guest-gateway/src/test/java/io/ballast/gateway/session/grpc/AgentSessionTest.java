@@ -59,7 +59,7 @@ class AgentSessionTest {
             agent.hello("vm-1", "disk-1");
             assertThat(agent.next(WAIT).hasWelcome()).isTrue();
 
-            publish(Topic.BALLAST_COMMANDS, "vm-1", command("vm-1", "disk-1", 1, 64L << 20));
+            publish(Topic.BALLAST_COMMANDS, "vm-1/disk-1", command("vm-1", "disk-1", 1, 64L << 20));
             ConnectResponse delivered = agent.next(WAIT);
             assertThat(delivered.getSetBallastSize()).isEqualTo(command("vm-1", "disk-1", 1, 64L << 20));
 
@@ -79,15 +79,15 @@ class AgentSessionTest {
             var events = acks.readUntil(e -> e.payload().equals(applied), WAIT);
             Decoded.Event ack = events.getLast();
             assertThat(ack.envelope().getProducer()).isEqualTo("guest-gateway");
-            assertThat(ack.envelope().getSubjectId()).isEqualTo("vm-1");
+            assertThat(ack.envelope().getSubjectId()).as("keyed by VM and disk").isEqualTo("vm-1/disk-1");
         }
     }
 
     @Test
     void anOfflineAgentGetsOnlyTheNewestGenerationWhenItConnects() throws Exception {
-        publish(Topic.BALLAST_COMMANDS, "vm-2", command("vm-2", "disk-2", 3, 3 << 20));
-        publish(Topic.BALLAST_COMMANDS, "vm-2", command("vm-2", "disk-2", 2, 2 << 20));
-        publish(Topic.BALLAST_COMMANDS, "vm-2", command("vm-2", "disk-2", 4, 4 << 20));
+        publish(Topic.BALLAST_COMMANDS, "vm-2/disk-2", command("vm-2", "disk-2", 3, 3 << 20));
+        publish(Topic.BALLAST_COMMANDS, "vm-2/disk-2", command("vm-2", "disk-2", 2, 2 << 20));
+        publish(Topic.BALLAST_COMMANDS, "vm-2/disk-2", command("vm-2", "disk-2", 4, 4 << 20));
         awaitPending(1);
 
         try (AgentClient agent = AgentClient.tls(https.getPort(), "vm-2")) {
@@ -105,7 +105,7 @@ class AgentSessionTest {
         try (AgentClient agent = AgentClient.tls(https.getPort(), "vm-3")) {
             agent.hello("vm-3", "disk-3");
             assertThat(agent.next(WAIT).hasWelcome()).isTrue();
-            publish(Topic.BALLAST_COMMANDS, "vm-3", command("vm-3", "disk-3", 7, 1 << 20));
+            publish(Topic.BALLAST_COMMANDS, "vm-3/disk-3", command("vm-3", "disk-3", 7, 1 << 20));
 
             SetBallastSize first = agent.next(WAIT).getSetBallastSize();
             SetBallastSize again = agent.next(WAIT).getSetBallastSize();
@@ -190,7 +190,9 @@ class AgentSessionTest {
                         .build();
                 honest.send(ConnectRequest.newBuilder().setApplied(own).build());
                 var seen = acks.readUntil(e -> e.payload().equals(own), WAIT);
-                assertThat(seen).extracting(e -> e.envelope().getSubjectId()).doesNotContain("vm-7");
+                assertThat(seen)
+                        .extracting(e -> e.envelope().getSubjectId())
+                        .noneMatch(subject -> subject.startsWith("vm-7/"));
             }
         }
     }

@@ -35,7 +35,7 @@ public final class EffectEvents {
             case Effect.SendBallast send ->
                 new Event(
                         Topic.BALLAST_COMMANDS,
-                        send.vmId(),
+                        Topic.vmDiskKey(send.vmId(), guestName),
                         SetBallastSize.newBuilder()
                                 .setVmId(send.vmId())
                                 .setDiskId(guestName)

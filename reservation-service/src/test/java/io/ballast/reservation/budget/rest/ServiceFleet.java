@@ -124,7 +124,7 @@ public final class ServiceFleet implements AutoCloseable {
         long total = designated.get(disk);
         gateway.publish(
                 Topic.BALLAST_ACKS,
-                vm,
+                Topic.vmDiskKey(vm, guestName(disk)),
                 BallastApplied.newBuilder()
                         .setVmId(vm)
                         .setDiskId(guestName(disk))
@@ -186,7 +186,10 @@ public final class ServiceFleet implements AutoCloseable {
             extents.addExtents(
                     Extent.newBuilder().setDiskOffsetBytes(total - target).setLengthBytes(target));
         }
-        gateway.publish(Topic.BALLAST_ACKS, vm, ack.setExtents(extents).build());
+        gateway.publish(
+                Topic.BALLAST_ACKS,
+                Topic.vmDiskKey(vm, command.getDiskId()),
+                ack.setExtents(extents).build());
     }
 
     /** The next reclaim job for {@code disk} from now on. */
