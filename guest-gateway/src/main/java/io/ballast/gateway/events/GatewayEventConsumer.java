@@ -30,10 +30,12 @@ public class GatewayEventConsumer {
 
     private final EventInbox inbox;
     private final AgentSessions sessions;
+    private final CatchUp catchUp;
 
-    GatewayEventConsumer(EventInbox inbox, AgentSessions sessions) {
+    GatewayEventConsumer(EventInbox inbox, AgentSessions sessions, CatchUp catchUp) {
         this.inbox = inbox;
         this.sessions = sessions;
+        this.catchUp = catchUp;
     }
 
     @Incoming("ballast-commands")
@@ -48,6 +50,7 @@ public class GatewayEventConsumer {
                             command.getGeneration(),
                             command.getTargetBytes(),
                             issuedAt(event)))));
+            catchUp.read(record);
         }
     }
 
@@ -61,6 +64,7 @@ public class GatewayEventConsumer {
                 event.payloadAs(BallastFailed.class)
                         .ifPresent(ack -> sessions.acknowledged(ack.getVmId(), ack.getDiskId(), ack.getGeneration()));
             });
+            catchUp.read(record);
         }
     }
 
@@ -76,6 +80,7 @@ public class GatewayEventConsumer {
             event.payloadAs(VirtualDiskRemoved.class)
                     .ifPresent(removed -> sessions.ownership().remove(removed.getDiskId()));
         });
+        catchUp.read(record);
     }
 
     private static Instant issuedAt(Decoded.Event event) {
