@@ -3,6 +3,7 @@ package io.ballast.bench;
 import io.ballast.bench.agent.AgentMemoryBench;
 import io.ballast.bench.agent.InflateBench;
 import io.ballast.bench.gateway.GatewayBench;
+import io.ballast.bench.gateway.GatewayRestartBench;
 import io.ballast.bench.image.ImageBench;
 import io.ballast.bench.inventory.InventoryBench;
 import io.ballast.bench.reservation.ReservationBench;
@@ -24,6 +25,7 @@ import picocli.CommandLine.Command;
             InflateBench.class,
             AgentMemoryBench.class,
             GatewayBench.class,
+            GatewayRestartBench.class,
             ImageBench.class,
             ReservationBench.class,
             InventoryBench.class,

@@ -46,9 +46,9 @@ public final class GatewayStack implements AutoCloseable {
      */
     public static GatewayStack start(Checkout checkout, List<String> gatewayJvmOptions, PrintWriter progress)
             throws IOException, InterruptedException {
-        GatewayStack stack = new GatewayStack(BenchStack.open(checkout, progress));
+        GatewayStack stack = startKafka(checkout, progress);
         try {
-            stack.startPrograms(gatewayJvmOptions);
+            stack.startGateway(gatewayJvmOptions);
             return stack;
         } catch (IOException | InterruptedException | RuntimeException e) {
             stack.close();
@@ -56,11 +56,30 @@ public final class GatewayStack implements AutoCloseable {
         }
     }
 
-    private void startPrograms(List<String> gatewayJvmOptions) throws IOException, InterruptedException {
-        BenchStack.Infrastructure infra = stack.startInfrastructure(false);
-        kafkaPid = infra.pid();
-        kafka = infra.kafkaBootstrap();
+    /**
+     * Starts Kafka only (its topics made as {@code deploy/kafka} defines them); {@link #startGateway} starts the
+     * gateway later, e.g. once the topics hold what the gateway should find at boot.
+     */
+    public static GatewayStack startKafka(Checkout checkout, PrintWriter progress)
+            throws IOException, InterruptedException {
+        GatewayStack stack = new GatewayStack(BenchStack.open(checkout, progress));
+        try {
+            BenchStack.Infrastructure infra = stack.stack.startInfrastructure(false);
+            stack.kafkaPid = infra.pid();
+            stack.kafka = infra.kafkaBootstrap();
+            return stack;
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            stack.close();
+            throw e;
+        }
+    }
 
+    /**
+     * Starts the gateway with {@code gatewayJvmOptions} on this stack's Kafka, and returns once it is ready.
+     *
+     * @throws IllegalStateException naming the log to read when it did not start
+     */
+    public void startGateway(List<String> gatewayJvmOptions) throws IOException, InterruptedException {
         try {
             CertificateAuthority.create(certs(), CertsCommand.password(), List.of("localhost", "127.0.0.1"));
         } catch (GeneralSecurityException e) {

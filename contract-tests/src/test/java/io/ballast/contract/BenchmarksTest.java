@@ -24,6 +24,19 @@ class BenchmarksTest {
     private static final Path ROOT = Program.ROOT;
 
     @Test
+    void theGatewayRestartBenchTimesAGatewayStartedAfterItsCommandsOnBothTopicPolicies() throws Exception {
+        JsonNode json = bench("gateway-restart", "--commands", "20000", "--disks", "2000", "--runs", "1", "--json");
+
+        assertThat(number(json, "commands")).isEqualTo(20000);
+        assertThat(number(json, "compactedReadySecondsMedian")).isPositive();
+        assertThat(number(json, "byAgeReadySecondsMedian")).isPositive();
+        assertThat(number(json, "compactedCommandTopicBytes")).isPositive();
+        assertThat(json.get("readyGoalMet").asBoolean())
+                .as("the goal is measured after 1,000,000 commands only")
+                .isFalse();
+    }
+
+    @Test
     void theGatewayBenchDeliversEveryCommandToItsSimulatedAgents() throws Exception {
         JsonNode json =
                 bench("gateway", "--agents", "20", "--rate", "100", "--duration", "3s", "--warmup", "2s", "--json");
