@@ -12,6 +12,7 @@ import io.ballast.local.launch.Commands;
 import io.ballast.proto.ballast.v1.SetBallastSize;
 import io.ballast.proto.events.Decoded;
 import io.ballast.proto.events.Topic;
+import io.ballast.proto.worker.v1.JobFailed;
 import io.ballast.proto.worker.v1.JobFinished;
 import io.ballast.proto.worker.v1.ReclaimJob;
 import io.ballast.support.security.Roles;
@@ -45,7 +46,7 @@ import org.junit.jupiter.api.io.TempDir;
  * agents are the real daemon on loop-mounted ext4 filesystems in those images, reservation-service sizes their
  * ballasts, the gateway carries the commands, the resize worker punches the ballasts out of the images and right-sizes
  * the shut-off VM's disk. Each example asserts what an operator checks: budgets, ballast sizes inside the guest, bytes
- * on the host, report figures, job history.
+ * on the host, report figures, job history. Last, a resize cancelled before its worker began is refused its lease.
  *
  * <p>A real filesystem takes some of its disk for itself (the partition table, the journal, its tables), so where an
  * example's round figure is a free share of the disk, the test asserts the figure the planner's rule gives for the
@@ -82,6 +83,7 @@ class WorkedExamplesTest {
     private static ReservationApi budgets;
     private static RestApi inventory;
     private static String hostId;
+    private static String uri;
     private static final List<RealVm> vms = new ArrayList<>();
     private static final Map<RealVm, Pool> placed = new LinkedHashMap<>();
     private static final Map<String, Pool> pools = new LinkedHashMap<>();
@@ -120,7 +122,7 @@ class WorkedExamplesTest {
         e6 = pools.get("ex6");
         Example6.make(e6.directory(), shared);
 
-        String uri = writeHost();
+        uri = writeHost();
         inventoryService = fleet.inventoryService(postgres.create("inventory"), uri);
         inventory = new RestApi(inventoryService.httpPort());
         refresh();
@@ -521,6 +523,41 @@ class WorkedExamplesTest {
                 .isEqualTo(done.get("result").get("backedBeforeBytes").asLong()
                         - done.get("result").get("backedAfterBytes").asLong());
         Example6.check(e6.directory(), shared);
+    }
+
+    /** A resize cancelled before its worker began is refused its lease and leaves the image as it was. */
+    @Test
+    @Order(7)
+    void aResizeCancelledBeforeItsWorkerBeganIsRefusedItsLeaseAndChangesNothing() throws Exception {
+        worker.close();
+        Path image = Example6.image(e6.directory());
+        String before = Commands.run("sha256sum", image.toString()).split(" ")[0];
+        try (EventTap progress = fleet.tap(Topic.WORKER_PROGRESS)) {
+            ObjectNode request = RestApi.JSON.createObjectNode().put("vmId", Example6.VM);
+            request.putArray("targets").addObject().put("partition", 1).put("sizeBytes", 5 * GIB);
+            // the layout is known (scanned again after example 6): the resize is sent at once
+            String jobId = RestApi.expect(inventory.send("POST", "/resize-jobs", Roles.OPERATOR, request), 201)
+                    .get("id")
+                    .asText();
+            JsonNode cancelled = RestApi.ok(inventory.send(
+                    "POST", "/resize-jobs/" + jobId + "/cancel", Roles.OPERATOR, RestApi.JSON.createObjectNode()));
+            assertThat(cancelled.get("state").asText()).isEqualTo("CANCELLED");
+
+            worker = fleet.worker(hostId, inventoryService, uri);
+            Decoded.Event failedAtLease = progress.readNext(
+                    event -> event.payload() instanceof JobFailed failed
+                            && failed.getJobId().equals(jobId),
+                    Fleet.WAIT);
+            JobFailed failed = (JobFailed) failedAtLease.payload();
+            assertThat(failed.getStep()).isEqualTo("lease");
+            assertThat(failed.getReason()).contains("cancelled");
+            assertThat(failed.getRolledBack()).isTrue();
+            assertThat(RestApi.ok(inventory.get("/resize-jobs/" + jobId)).get("state").asText())
+                    .isEqualTo("CANCELLED");
+        }
+        assertThat(Commands.run("sha256sum", image.toString()).split(" ")[0])
+                .as("the image as it was")
+                .isEqualTo(before);
     }
 
     // ---- the examples' fleet ----------------------------------------------------------------------------------
