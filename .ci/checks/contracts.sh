@@ -71,8 +71,8 @@ check_protobuf() {
   scratch=$(mktemp -d)
   if ! (cd proto && "$buf" breaking --against baseline/v1.binpb); then
     echo "contracts: the v1 protobuf contracts break clients built on proto/baseline/v1.binpb (each break above)."
-    echo "  Keep the old field numbers, names and types (add a new field, reserve a removed one) or make a v2 package;"
-    echo "  a break made on purpose, with every client changed with it: $refresh"
+    echo "  Keep what is there (add a new field beside the old one, mark the old one [deprecated = true]) or make a"
+    echo "  v2 package; a break made on purpose, with every client changed with it: $refresh"
     status=1
   elif ! (cd proto && "$buf" build --exclude-source-info -o "$scratch/v1.binpb") ||
     ! cmp -s "$scratch/v1.binpb" proto/baseline/v1.binpb; then
@@ -416,7 +416,7 @@ case "$mode" in
     ;;
   ci)
     check_protobuf
-    echo "contracts: protobuf compared; the OpenAPI documents need the services' build (contracts.sh openapi after it)"
+    echo "contracts: OpenAPI documents not compared here: they need the services' build (contracts.sh openapi after it)"
     ;;
 esac
 exit "$status"
