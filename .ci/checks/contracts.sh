@@ -58,8 +58,9 @@ if [ "$mode" = refresh ]; then
   for service in "${services[@]}"; do
     cp "$service/target/openapi/openapi.json" "docs/openapi/$service.json"
   done
-  echo "contracts: baselines written from the sources as they are; what changed:"
-  git status --short --untracked-files=all -- proto/baseline docs/openapi | sed 's/^/  /'
+  changed=$(git status --short --untracked-files=all -- proto/baseline docs/openapi | sed 's/^/  /')
+  echo "contracts: baselines written from the sources as they are; changed since the last commit:"
+  echo "${changed:-  nothing}"
   echo "contracts: commit them with the change of contract, saying why no client breaks or how the clients follow"
   exit 0
 fi
