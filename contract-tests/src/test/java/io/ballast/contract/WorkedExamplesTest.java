@@ -552,7 +552,9 @@ class WorkedExamplesTest {
             assertThat(failed.getStep()).isEqualTo("lease");
             assertThat(failed.getReason()).contains("cancelled");
             assertThat(failed.getRolledBack()).isTrue();
-            assertThat(RestApi.ok(inventory.get("/resize-jobs/" + jobId)).get("state").asText())
+            assertThat(RestApi.ok(inventory.get("/resize-jobs/" + jobId))
+                            .get("state")
+                            .asText())
                     .isEqualTo("CANCELLED");
         }
         assertThat(Commands.run("sha256sum", image.toString()).split(" ")[0])
