@@ -305,8 +305,7 @@ public final class GatewayRestartBench extends Benchmark {
                       compacted (deploy/kafka)   ready in %.1f s (median); the command topic %d MiB on disk
                       deleted by age only        ready in %.1f s (median); the command topic %d MiB on disk
                       ratio                      %.2f (paired, compacted / by age)
-                      goal                       ready within %.0f s after %d commands: %s
-                      machine                    %s""",
+                      goal                       ready within %.0f s after %d commands: %s""",
                     commands,
                     disks,
                     rounds,
@@ -317,8 +316,7 @@ public final class GatewayRestartBench extends Benchmark {
                     readyRatio,
                     GOAL_READY_SECONDS,
                     GOAL_COMMANDS,
-                    readyGoalMet() ? "met" : commands < GOAL_COMMANDS ? "not measured (fewer commands)" : "NOT met",
-                    machine.describe());
+                    readyGoalMet() ? "met" : commands < GOAL_COMMANDS ? "not measured (fewer commands)" : "NOT met");
         }
     }
 }
