@@ -3,34 +3,46 @@ package io.ballast.testsupport;
 import io.ballast.local.LocalDatabase;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 /**
- * The tests' PostgreSQL server: the one {@code BALLAST_DB_URL} names, or else an embedded server started on first
- * use and stopped when the JVM exits (the local runtime's {@link LocalDatabase}).
+ * The tests' PostgreSQL server: the one {@code BALLAST_DB_URL} names, or else one started on first use and stopped
+ * when the JVM exits: embedded (the local runtime's {@link LocalDatabase}), or in a container when
+ * {@link TestInfrastructure} says so (the Maven profile {@code testcontainers}).
  */
 public final class Postgres {
 
     private static final AtomicInteger DATABASE_SEQUENCE = new AtomicInteger();
     private static Postgres shared;
 
-    private final Optional<LocalDatabase> embedded;
-    private final Optional<LocalDatabase.Database> external;
+    /** Creates a database of the given name, or hands out the external one whatever the name. */
+    private final Function<String, LocalDatabase.Database> databases;
 
-    private Postgres(Optional<LocalDatabase> embedded, Optional<LocalDatabase.Database> external) {
-        this.embedded = embedded;
+    private final boolean external;
+
+    private Postgres(Function<String, LocalDatabase.Database> databases, boolean external) {
+        this.databases = databases;
         this.external = external;
     }
 
-    /** The server for this JVM: external when {@code BALLAST_DB_URL} is set, else embedded (started once). */
+    /**
+     * The server for this JVM: external when {@code BALLAST_DB_URL} is set, else a container under the
+     * {@code testcontainers} profile, else embedded (started once).
+     */
     public static synchronized Postgres shared() {
         if (shared == null) {
             Optional<LocalDatabase.Database> external = LocalDatabase.external();
             if (external.isPresent()) {
-                shared = new Postgres(Optional.empty(), external);
+                shared = new Postgres(name -> external.get(), true);
+            } else if (TestInfrastructure.fromContainers()) {
+                TestInfrastructure.DatabaseServer server =
+                        TestInfrastructure.containers().startPostgres();
+                Runtime.getRuntime().addShutdownHook(new Thread(server::close, "postgres-stop"));
+                shared = new Postgres(server::create, false);
             } else {
                 LocalDatabase embedded = LocalDatabase.startEmbedded(0);
                 Runtime.getRuntime().addShutdownHook(new Thread(embedded::close, "postgres-stop"));
-                shared = new Postgres(Optional.of(embedded), Optional.empty());
+                shared = new Postgres(embedded::create, false);
             }
         }
         return shared;
@@ -38,15 +50,14 @@ public final class Postgres {
 
     /** Whether the tests run against an existing server ({@code BALLAST_DB_URL}), whose databases they share. */
     public boolean isExternal() {
-        return external.isPresent();
+        return external;
     }
 
     /**
-     * A database of its own for one test run: a new empty database on the embedded server, or the external database
-     * as configured (shared between runs, so tests must not assume it is empty).
+     * A database of its own for one test run: a new empty database on the embedded or container server, or the
+     * external database as configured (shared between runs, so tests must not assume it is empty).
      */
     public LocalDatabase.Database freshDatabase(String prefix) {
-        return external.orElseGet(
-                () -> embedded.orElseThrow().create(prefix + "_" + DATABASE_SEQUENCE.incrementAndGet()));
+        return databases.apply(prefix + "_" + DATABASE_SEQUENCE.incrementAndGet());
     }
 }

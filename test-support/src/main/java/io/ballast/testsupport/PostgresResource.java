@@ -5,8 +5,8 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.util.Map;
 
 /**
- * Quarkus test resource: a fresh database on the JVM's real PostgreSQL server ({@link Postgres#shared()}), or the
- * database {@code BALLAST_DB_URL} names.
+ * Quarkus test resource: a fresh database on the JVM's real PostgreSQL server ({@link Postgres#shared()}: embedded, or
+ * in a container under the {@code testcontainers} profile), or the database {@code BALLAST_DB_URL} names.
  */
 public class PostgresResource implements QuarkusTestResourceLifecycleManager {
 
