@@ -69,19 +69,7 @@ public final class KafkaBroker implements AutoCloseable {
      * with the given partition count; an existing topic is kept, with the defined configs set.
      */
     public void createBallastTopics(int partitions) {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
-            KafkaTopics.apply(
-                    admin,
-                    KafkaTopics.all().stream()
-                            .map(topic -> topic.on(1, partitions))
-                            .toList(),
-                    false);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while creating topics", e);
-        } catch (Exception e) {
-            throw new IllegalStateException("could not create Ballast's topics: " + e.getMessage(), e);
-        }
+        KafkaTopics.createOneBroker(bootstrapServers, partitions);
     }
 
     /**

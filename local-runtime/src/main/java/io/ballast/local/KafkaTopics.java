@@ -16,6 +16,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
@@ -69,6 +70,25 @@ public final class KafkaTopics {
     }
 
     private KafkaTopics() {}
+
+    /**
+     * Creates every topic as defined on the one broker at {@code bootstrapServers} (one replica, no in-sync minimum
+     * above it) with {@code partitions} partitions each; a topic that exists is kept, with the defined configs set.
+     */
+    public static void createOneBroker(String bootstrapServers, int partitions) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+            apply(
+                    admin,
+                    all().stream().map(topic -> topic.on(1, partitions)).toList(),
+                    false);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating topics", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException(
+                    "could not create Ballast's topics on " + bootstrapServers + ": " + e.getMessage(), e);
+        }
+    }
 
     /**
      * Brings the cluster {@code admin} talks to in line with {@code topics}: a missing topic is created as defined, an

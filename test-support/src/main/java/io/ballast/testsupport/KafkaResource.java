@@ -1,6 +1,7 @@
 package io.ballast.testsupport;
 
 import io.ballast.local.KafkaBroker;
+import io.ballast.local.KafkaTopics;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.util.Map;
 
@@ -23,7 +24,7 @@ public class KafkaResource implements QuarkusTestResourceLifecycleManager {
         if (TestInfrastructure.fromContainers()) {
             container = TestInfrastructure.containers().startKafka();
             bootstrapServers = container.bootstrapServers();
-            KafkaTopics.createBallastTopics(bootstrapServers, 1);
+            KafkaTopics.createOneBroker(bootstrapServers, 1);
         } else {
             broker = KafkaBroker.start();
             broker.createBallastTopics(1);
