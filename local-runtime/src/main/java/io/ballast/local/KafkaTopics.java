@@ -77,10 +77,7 @@ public final class KafkaTopics {
      */
     public static void createOneBroker(String bootstrapServers, int partitions) {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
-            apply(
-                    admin,
-                    all().stream().map(topic -> topic.on(1, partitions)).toList(),
-                    false);
+            apply(admin, all().stream().map(topic -> topic.on(1, partitions)).toList(), false);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topics", e);
