@@ -6,7 +6,10 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ballast.local.launch.Commands;
+import io.ballast.local.launch.Launch;
 import io.ballast.local.launch.LaunchedProgram;
+import io.ballast.local.launch.Launcher;
+import io.ballast.local.launch.Output;
 import io.ballast.local.launch.Readiness;
 import io.ballast.local.launch.Startup;
 import io.ballast.support.security.Roles;
@@ -46,11 +49,13 @@ import org.junit.jupiter.api.parallel.Isolated;
  * a real ballast in a loop-mounted ext4 whose blocks the worker punches out of the image; the operator console in a
  * real headless Chromium showing, figure for figure, what the REST APIs answer about this fleet, its actions working
  * end to end (a viewer refused, an operator pinning a ballast, a resize dry run the real worker scans, followed live);
- * and last, SIGTERM (what Ctrl-C turns into) stopping everything and releasing the real guest's loop device and mount.
+ * the real Prometheus with {@code deploy/prometheus}'s rules scraping every service and firing the headroom alert of
+ * the datastore whose guests grow; and last, SIGTERM (what Ctrl-C turns into) stopping everything and releasing the
+ * real guest's loop device and mount.
  *
- * <p>Needs root (the real guest's loop device), ports 8081-8084 and 8443 free, and chromium with chromedriver for the
- * console's tests; with {@code CI=true} a missing prerequisite fails. The refusals of {@code ./ballast up} are in
- * {@link LocalStackRefusalsTest}, which runs no stack.
+ * <p>Needs root (the real guest's loop device), ports 8081-8084 and 8443 free, chromium with chromedriver for the
+ * console's tests and prometheus for Prometheus's; with {@code CI=true} a missing prerequisite fails. The refusals of
+ * {@code ./ballast up} are in {@link LocalStackRefusalsTest}, which runs no stack.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Isolated("the stack holds ports 8081-8084 and 8443, which LocalStackRefusalsTest needs free or takes itself")
@@ -76,6 +81,11 @@ class LocalStackTest {
 
     /** The stack's output, kept as a test artifact. */
     private static final Path STACK_LOG = ROOT.resolve("contract-tests/target/local-stack.log");
+
+    /** Prometheus's log, kept as a test artifact. */
+    private static final Path PROMETHEUS_LOG = ROOT.resolve("contract-tests/target/prometheus.log");
+    /** What the test's copy of deploy/prometheus's rules has for every {@code for:}. */
+    private static final String PROMETHEUS_FOR = "4s";
 
     private static final List<String> ENDED = List.of("FINISHED", "FAILED", "CANCELLED");
     private static final Duration PAGE_WAIT = ConsolePages.PAGE_WAIT;
@@ -747,6 +757,127 @@ class LocalStackTest {
         pages.screenshot("jobs");
     }
 
+    // ---- Prometheus with deploy/prometheus's rules against this stack ----------------------------------------------
+
+    /**
+     * The real Prometheus (the Debian package's {@code prometheus}, which {@code .ci/checks/prometheus.sh} installs)
+     * runs {@code deploy/prometheus}'s configuration and rules against this stack: it scrapes all four services, every
+     * rule evaluates without error on what they really expose, and host-001's first datastore, whose guests grow until
+     * it would overflow, has {@code BallastDatastoreHeadroomLow} firing in Prometheus's own {@code /api/v1/alerts}.
+     *
+     * <p>Two things differ from the files as deployed, and only these: the configuration's scrape and evaluation
+     * intervals are 2 s instead of 15 s, and every {@code for:} of the rules (minutes, as production wants them) is
+     * rewritten to {@value #PROMETHEUS_FOR} in the test's copy, so an alert fires seconds after its condition holds.
+     * Expressions, thresholds, labels and job names are the deployed ones.
+     */
+    @Test
+    @Order(13)
+    void theRealPrometheusScrapesEveryServiceAndFiresTheHotDatastoresHeadroomAlert(@TempDir Path directory)
+            throws Exception {
+        SystemPrerequisites.requireTools("prometheus");
+        Path deployed = ROOT.resolve("deploy/prometheus");
+        String configuration = Files.readString(deployed.resolve("prometheus.yml"));
+        String testConfiguration = configuration
+                .replace("scrape_interval: 15s", "scrape_interval: 2s")
+                .replace("evaluation_interval: 15s", "evaluation_interval: 2s");
+        assertThat(testConfiguration)
+                .as("the deployed configuration's intervals, rewritten to 2 s")
+                .contains("scrape_interval: 2s", "evaluation_interval: 2s")
+                .doesNotContain("15s");
+        String rules = Files.readString(deployed.resolve("ballast-rules.yml"));
+        Matcher durations = Pattern.compile("(?m)^( +)for: \\S+$").matcher(rules);
+        String testRules = durations.replaceAll("$1for: " + PROMETHEUS_FOR);
+        assertThat(durations.reset().results().count())
+                .as("the rules' for: durations, each rewritten")
+                .isPositive()
+                .isEqualTo(Pattern.compile("(?m)^ +for: " + PROMETHEUS_FOR + "$")
+                        .matcher(testRules)
+                        .results()
+                        .count());
+        // the configuration loads ballast-rules.yml from its own directory: the test's copy
+        Files.writeString(directory.resolve("prometheus.yml"), testConfiguration);
+        Files.writeString(directory.resolve("ballast-rules.yml"), testRules);
+
+        int port = Program.freePort();
+        URI api = URI.create("http://127.0.0.1:" + port + "/api/v1/");
+        long begun = System.nanoTime();
+        try (LaunchedProgram prometheus = Launcher.start(Launch.of(
+                        "prometheus",
+                        List.of(
+                                "prometheus",
+                                "--config.file=" + directory.resolve("prometheus.yml"),
+                                "--storage.tsdb.path=" + directory.resolve("data"),
+                                "--web.listen-address=127.0.0.1:" + port))
+                .withDirectory(directory)
+                .withOutput(new Output.LogFile(PROMETHEUS_LOG)))) {
+            assertThat(prometheus.awaitReady(
+                            new Readiness.HttpOk(URI.create("http://127.0.0.1:" + port + "/-/ready")),
+                            Duration.ofSeconds(60)))
+                    .as("Prometheus ready; its log: %s", PROMETHEUS_LOG)
+                    .isEqualTo(new Startup.Ready());
+
+            // every service scraped, each as its job
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofSeconds(1))
+                    .untilAsserted(() -> {
+                        Map<String, String> health = new java.util.TreeMap<>();
+                        prometheusApi(api, "targets")
+                                .get("activeTargets")
+                                .forEach(target -> health.put(
+                                        target.get("labels").get("job").asText()
+                                                + " "
+                                                + target.get("scrapeUrl").asText(),
+                                        target.get("health").asText()
+                                                + " "
+                                                + target.get("lastError").asText()));
+                        assertThat(health)
+                                .as("Prometheus's targets")
+                                .containsOnly(
+                                        Map.entry("inventory-service http://localhost:8081/q/metrics", "up "),
+                                        Map.entry("reservation-service http://localhost:8082/q/metrics", "up "),
+                                        Map.entry("guest-gateway http://localhost:8083/q/metrics", "up "),
+                                        Map.entry("resize-worker http://localhost:8084/q/metrics", "up "));
+                    });
+            System.out.printf("Prometheus scraped all four services %.1f s after it started%n", seconds(begun));
+
+            // the hot datastore's headroom alert, firing
+            await().atMost(Duration.ofSeconds(90))
+                    .pollInterval(Duration.ofSeconds(1))
+                    .untilAsserted(() -> assertThat(alerts(api))
+                            .as("Prometheus's alerts")
+                            .contains("BallastDatastoreHeadroomLow " + FIRST_DATASTORE + " firing"));
+            System.out.printf(
+                    "BallastDatastoreHeadroomLow fired for the first datastore %.1f s after Prometheus started;"
+                            + " its headroom: %s of its limit; alerts: %s%n",
+                    seconds(begun),
+                    prometheusApi(
+                                    api,
+                                    "query?query="
+                                            + URLEncoder.encode(
+                                                    "datastore:ballast_datastore_headroom:ratio{datastore=\""
+                                                            + FIRST_DATASTORE + "\"}",
+                                                    StandardCharsets.UTF_8))
+                            .get("result"),
+                    alerts(api));
+
+            // every rule evaluated on the real series without an error
+            List<String> rulesSeen = new ArrayList<>();
+            prometheusApi(api, "rules").get("groups").forEach(group -> group.get("rules")
+                    .forEach(rule -> rulesSeen.add(
+                            rule.get("name").asText() + " " + rule.get("health").asText()
+                                    + (rule.hasNonNull("lastError")
+                                            ? " " + rule.get("lastError").asText()
+                                            : ""))));
+            assertThat(rulesSeen)
+                    .as("the rules as Prometheus evaluates them")
+                    .hasSize((int) Pattern.compile("(?m)^ +- (record|alert): ")
+                            .matcher(rules)
+                            .results()
+                            .count())
+                    .allMatch(rule -> rule.endsWith(" ok"));
+        }
+    }
+
     /** Last: SIGTERM stops every program, closes every port and releases the real guest's mount and loop device. */
     @Test
     @Order(100)
@@ -935,6 +1066,40 @@ class LocalStackTest {
                         HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).isEqualTo(200);
         return response.body().lines().toList();
+    }
+
+    /** The {@code data} of a Prometheus HTTP API answer to {@code GET path}, which must be a success. */
+    private static JsonNode prometheusApi(URI api, String path) throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(api.resolve(path))
+                                .timeout(Duration.ofSeconds(10))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode())
+                .as("GET %s: %s", path, response.body())
+                .isEqualTo(200);
+        JsonNode answer = RestApi.JSON.readTree(response.body());
+        assertThat(answer.get("status").asText()).isEqualTo("success");
+        return answer.get("data");
+    }
+
+    /** Prometheus's alerts, each as "name datastore state" (the datastore empty for alerts about none). */
+    private static List<String> alerts(URI api) throws Exception {
+        List<String> alerts = new ArrayList<>();
+        prometheusApi(api, "alerts")
+                .get("alerts")
+                .forEach(
+                        alert -> alerts.add(alert.get("labels").get("alertname").asText()
+                                + " "
+                                + alert.get("labels").path("datastore").asText()
+                                + " "
+                                + alert.get("state").asText()));
+        return alerts;
+    }
+
+    private static double seconds(long since) {
+        return (System.nanoTime() - since) / 1e9;
     }
 
     private static int port(List<String> output, String regex) {
