@@ -35,13 +35,7 @@ public final class LoopDisk implements AutoCloseable {
             Path image = Files.createTempFile(directory, "disk-", ".img");
             Commands.run("truncate", "-s", Long.toString(sizeBytes), image.toString());
             Commands.runWithInput(sfdiskScript, "sfdisk", "--quiet", image.toString());
-            String device = Commands.run("losetup", "--find", "--show", "--partscan", image.toString())
-                    .strip();
-            LoopDisk disk = new LoopDisk(image, device);
-            if (!Files.exists(disk.partition(1))) {
-                Commands.run("partx", "--add", device);
-            }
-            return disk;
+            return attach(image);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
