@@ -18,7 +18,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -110,12 +109,8 @@ public class CatchUp {
 
     private Admin admin() {
         if (admin == null) {
-            Map<String, Object> config = KafkaClientSettings.of(kafkaConfig, AdminClientConfig.configNames());
-            String timeoutMs = Long.toString(healthConfig.kafkaTimeout().toMillis());
-            config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMs);
-            config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMs);
-            config.put(AdminClientConfig.CLIENT_ID_CONFIG, "ballast-gateway-catch-up");
-            admin = Admin.create(config);
+            admin = KafkaClientSettings.boundedAdmin(
+                    kafkaConfig, healthConfig.kafkaTimeout(), "ballast-gateway-catch-up");
         }
         return admin;
     }

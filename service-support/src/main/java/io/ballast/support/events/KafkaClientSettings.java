@@ -1,8 +1,11 @@
 package io.ballast.support.events;
 
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 
 /**
  * The service's Kafka connection settings ({@code kafka.*}, the {@code default-kafka-broker} bean) narrowed to those a
@@ -22,5 +25,18 @@ public final class KafkaClientSettings {
             }
         });
         return settings;
+    }
+
+    /**
+     * An admin client on the broker of {@code kafkaConfig} whose every call gives up after {@code timeout}, named
+     * {@code clientId}: for checks that must answer in seconds while the broker is away.
+     */
+    public static Admin boundedAdmin(Map<String, Object> kafkaConfig, Duration timeout, String clientId) {
+        Map<String, Object> config = of(kafkaConfig, AdminClientConfig.configNames());
+        String timeoutMs = Long.toString(timeout.toMillis());
+        config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMs);
+        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMs);
+        config.put(AdminClientConfig.CLIENT_ID_CONFIG, clientId);
+        return Admin.create(config);
     }
 }

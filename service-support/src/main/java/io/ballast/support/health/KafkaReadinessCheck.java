@@ -60,12 +60,7 @@ public class KafkaReadinessCheck implements HealthCheck {
 
     private synchronized Admin admin() {
         if (admin == null) {
-            Map<String, Object> config = KafkaClientSettings.of(kafkaConfig, AdminClientConfig.configNames());
-            String timeoutMs = Long.toString(healthConfig.kafkaTimeout().toMillis());
-            config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMs);
-            config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMs);
-            config.put(AdminClientConfig.CLIENT_ID_CONFIG, "ballast-readiness");
-            admin = Admin.create(config);
+            admin = KafkaClientSettings.boundedAdmin(kafkaConfig, healthConfig.kafkaTimeout(), "ballast-readiness");
         }
         return admin;
     }
