@@ -537,8 +537,8 @@ class WorkedExamplesTest {
             ObjectNode request = RestApi.JSON.createObjectNode().put("vmId", Example6.VM);
             request.putArray("targets").addObject().put("partition", 1).put("sizeBytes", 5 * GIB);
             // the layout is known (scanned again after example 6): the resize is sent at once, once the lease of
-            // example 6's job has been given back (its worker may have been stopped before it released it: then it
-            // ends with its time to live)
+            // example 6's job has been given back (it ended while inventory restarted: its worker asked again until
+            // inventory answered, or once more as it stopped)
             String jobId = await().atMost(Duration.ofMinutes(3))
                     .pollInterval(Duration.ofSeconds(1))
                     .until(() -> inventory.send("POST", "/resize-jobs", Roles.OPERATOR, request), answer -> {

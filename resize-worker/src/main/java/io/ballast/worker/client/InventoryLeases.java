@@ -13,9 +13,16 @@ import io.ballast.worker.lease.store.PostgresLeaseFence;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.grpc.GrpcClient;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
@@ -33,8 +40,14 @@ public class InventoryLeases implements VmLeases {
     /** How long one call to inventory may take before it counts as unreachable. */
     private static final Duration DEADLINE = Duration.ofSeconds(10);
 
+    /** The longest wait between two attempts to release a lease while inventory cannot be reached. */
+    private static final Duration RETRY_CAP = Duration.ofSeconds(30);
+
     private final InventoryServiceGrpc.InventoryServiceBlockingStub inventory;
     private final PostgresLeaseFence fence;
+    private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("lease-release").factory());
+    private final Set<Lease> unreleased = ConcurrentHashMap.newKeySet();
 
     InventoryLeases(
             @GrpcClient("inventory") InventoryServiceGrpc.InventoryServiceBlockingStub inventory,
@@ -94,18 +107,62 @@ public class InventoryLeases implements VmLeases {
         }
     }
 
+    /**
+     * Gives the lease up. While inventory cannot be reached (restarting, say), it is asked again in the background,
+     * waiting longer each time (up to 30 s), until the lease would have ended by itself, and once more when the
+     * worker stops: the VM is not held for the rest of its time to live because inventory was away when a job ended.
+     */
     @Override
     public void release(Lease lease) {
+        release(lease, Duration.ofSeconds(1));
+    }
+
+    private void release(Lease lease, Duration wait) {
         try {
-            call().releaseVmLease(ReleaseVmLeaseRequest.newBuilder()
-                    .setVmId(lease.vmId())
-                    .setFencingToken(lease.token())
-                    .build());
+            releaseAtInventory(lease);
+            unreleased.remove(lease);
         } catch (StatusRuntimeException e) {
+            if (unreachable(e) && Instant.now().plus(wait).isBefore(lease.expiresAt())) {
+                Duration next = wait.multipliedBy(2).compareTo(RETRY_CAP) > 0 ? RETRY_CAP : wait.multipliedBy(2);
+                unreleased.add(lease);
+                try {
+                    retries.schedule(() -> release(lease, next), wait.toMillis(), TimeUnit.MILLISECONDS);
+                    LOG.infof(
+                            "lease release vm=%s token=%d unreachable (%s); asking again in %ds",
+                            lease.vmId(), lease.token(), reason(e), wait.toSeconds());
+                    return;
+                } catch (RejectedExecutionException stopping) {
+                    // the worker is stopping: it asks once more for each lease not released yet
+                    return;
+                }
+            }
+            unreleased.remove(lease);
             LOG.warnf(
                     "lease release failed vm=%s token=%d reason=%s; it ends when it expires at %s",
                     lease.vmId(), lease.token(), reason(e), lease.expiresAt());
         }
+    }
+
+    /** The worker stops: the releases still waiting for inventory are asked for once more, now. */
+    @PreDestroy
+    void stop() {
+        retries.shutdownNow();
+        for (Lease lease : List.copyOf(unreleased)) {
+            try {
+                releaseAtInventory(lease);
+            } catch (StatusRuntimeException e) {
+                LOG.warnf(
+                        "lease release failed at stop vm=%s token=%d reason=%s; it ends when it expires at %s",
+                        lease.vmId(), lease.token(), reason(e), lease.expiresAt());
+            }
+        }
+    }
+
+    private void releaseAtInventory(Lease lease) {
+        call().releaseVmLease(ReleaseVmLeaseRequest.newBuilder()
+                .setVmId(lease.vmId())
+                .setFencingToken(lease.token())
+                .build());
     }
 
     private InventoryServiceGrpc.InventoryServiceBlockingStub call() {

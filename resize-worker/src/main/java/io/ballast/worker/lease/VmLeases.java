@@ -30,7 +30,10 @@ public interface VmLeases {
      */
     Lease renew(Lease lease, Duration ttl);
 
-    /** Gives the lease up, if it is still held under its token; a lease that cannot be given up expires. */
+    /**
+     * Gives the lease up, if it is still held under its token. While the inventory cannot be reached it is asked
+     * again in the background until the lease would have expired; a lease that cannot be given up expires.
+     */
     void release(Lease lease);
 
     /** A lease was not granted; the message says why. Nothing was taken. */

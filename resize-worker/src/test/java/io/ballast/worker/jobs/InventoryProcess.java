@@ -32,9 +32,14 @@ public class InventoryProcess implements QuarkusTestResourceLifecycleManager {
 
     private static final Duration START_BOUND = Duration.ofSeconds(120);
 
+    /** The one running under the test class, for tests that take inventory away for a while. */
+    private static volatile InventoryProcess current;
+
     private Path directory;
     private KafkaBroker broker;
     private Program inventory;
+    private int port;
+    private Map<String, String> environment;
 
     @Override
     public Map<String, String> start() {
@@ -43,14 +48,15 @@ public class InventoryProcess implements QuarkusTestResourceLifecycleManager {
             broker = KafkaBroker.start();
             broker.createBallastTopics(1);
             LocalDatabase.Database database = Postgres.shared().freshDatabase("inventory");
-            int port = Program.freePort();
-            Map<String, String> environment = new HashMap<>(database.environment());
+            port = Program.freePort();
+            environment = new HashMap<>(database.environment());
             environment.put("BALLAST_KAFKA_BOOTSTRAP", broker.bootstrapServers());
             environment.put("BALLAST_JWT_PUBLIC_KEY", Tokens.publicKeyFile().toString());
             environment.put("BALLAST_LIBVIRT_URIS", "test:///default");
             inventory = Program.service("inventory-service", directory, port, environment)
                     .awaitReady(port, START_BOUND);
             awaitVm(port);
+            current = this;
             Path token = directory.resolve("worker.token");
             Files.writeString(token, Tokens.token(Roles.OPERATOR, Duration.ofHours(12)));
             return Map.of(
@@ -65,6 +71,18 @@ public class InventoryProcess implements QuarkusTestResourceLifecycleManager {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while inventory-service started", e);
         }
+    }
+
+    /** Stops inventory-service: from now on the worker cannot reach it, until {@link #startAgain()}. */
+    public static void stopForAWhile() {
+        current.inventory.close();
+    }
+
+    /** Starts inventory-service again on the same port and database, and waits until it serves. */
+    public static void startAgain() throws InterruptedException {
+        InventoryProcess process = current;
+        process.inventory = Program.service("inventory-service", process.directory, process.port, process.environment)
+                .awaitReady(process.port, START_BOUND);
     }
 
     /** Has inventory look at its host now, and waits until it recorded {@link #VM}. */
@@ -94,6 +112,7 @@ public class InventoryProcess implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public void stop() {
+        current = null;
         if (inventory != null) {
             inventory.close();
         }

@@ -340,6 +340,22 @@ class ResizeJobTest {
         assertReleased(vm);
     }
 
+    @Test
+    void aLeaseReleasedWhileInventoryIsAwayIsReleasedOnceItIsBack() throws Exception {
+        VmLeases.Lease held = leases.acquire(VM, "worker-a", Duration.ofMinutes(10));
+        InventoryProcess.stopForAWhile();
+        try {
+            leases.release(held);
+        } finally {
+            InventoryProcess.startAgain();
+        }
+        // the release is asked for again (after 1, 2, 4, … s): well before the lease's ten minutes
+        await().atMost(Duration.ofSeconds(90))
+                .pollInterval(Duration.ofSeconds(1))
+                .until(() -> tryAcquire(VM, "test-probe"), Optional::isPresent)
+                .ifPresent(leases::release);
+    }
+
     private Optional<VmLeases.Lease> tryAcquire(String vm, String holder) {
         try {
             return Optional.of(leases.acquire(vm, holder, Duration.ofMinutes(1)));
