@@ -31,6 +31,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -294,6 +295,16 @@ class LocalStackTest {
                 "the real guest's image: %d bytes backed before its first reclaim, %d now (reclaims freed %s)%n",
                 realGuestBackedBeforeBytes, backedNow, freed);
         assertThat(backedNow).as("the image's allocation on the host dropped").isLessThan(realGuestBackedBeforeBytes);
+
+        // reservation-service counts what the worker freed, per datastore, once it took the result in
+        String datastore = RestApi.ok(reservation.get("/disks/" + REAL_GUEST_DISK))
+                .get("datastoreId")
+                .asText();
+        long freedSeen = freed.stream().mapToLong(Long::longValue).sum();
+        await().atMost(PAGE_WAIT).untilAsserted(() -> assertThat(Program.metrics(8082)
+                        .valueOrZero("ballast_reclaimed_bytes_total", Map.of("datastore", datastore)))
+                .as("ballast_reclaimed_bytes_total of the real guest's datastore")
+                .isGreaterThanOrEqualTo(freedSeen));
     }
 
     // ---- the operator console against this stack ----------------------------------------------------------------
@@ -875,7 +886,69 @@ class LocalStackTest {
                             .results()
                             .count())
                     .allMatch(rule -> rule.endsWith(" ok"));
+
+            assertGrafanaDashboardQueriesThisStack(api);
         }
+    }
+
+    /**
+     * deploy/grafana's dashboard against this stack and this Prometheus: every metric its queries select (a recording
+     * rule's through the rule's own query) is served at some service's {@code /q/metrics}, and every query, with the
+     * dashboard's variables as Grafana fills them in, evaluates in Prometheus; the queries that answer with no
+     * series at all are only the ones that wait for something this stack has not done (named below).
+     */
+    private static void assertGrafanaDashboardQueriesThisStack(URI api) throws Exception {
+        GrafanaDashboard dashboard = GrafanaDashboard.read(ROOT.resolve("deploy/grafana/ballast-dashboard.json"));
+        assertThat(dashboard.variables()).containsExactly("datasource", "datastore");
+        Set<String> served = new java.util.TreeSet<>();
+        for (int port : SERVICE_PORTS) {
+            Program.metrics(port).samples().forEach(sample -> served.add(sample.name()));
+        }
+        Map<String, String> recorded = new java.util.HashMap<>();
+        prometheusApi(api, "rules").get("groups").forEach(group -> group.get("rules")
+                .forEach(rule -> {
+                    if (rule.get("type").asText().equals("recording")) {
+                        recorded.put(
+                                rule.get("name").asText(), rule.get("query").asText());
+                    }
+                }));
+        // the datastore variable's values, as Grafana's label_values asks Prometheus for them
+        List<String> datastores = new ArrayList<>();
+        prometheusApi(
+                        api,
+                        "label/datastore/values?match[]="
+                                + URLEncoder.encode("ballast_datastore_limit_bytes", StandardCharsets.UTF_8))
+                .forEach(value -> datastores.add(value.asText()));
+        assertThat(datastores).contains(FIRST_DATASTORE, ROOMY_DATASTORE);
+
+        List<String> unserved = new ArrayList<>();
+        List<String> empty = new ArrayList<>();
+        for (GrafanaDashboard.Query query : dashboard.queries()) {
+            Set<String> names = GrafanaDashboard.metricNames(query.expr());
+            assertThat(names).as("the metrics of %s", query).isNotEmpty();
+            GrafanaDashboard.underlyingMetrics(names, recorded).stream()
+                    .filter(metric -> !served.contains(metric))
+                    .forEach(metric -> unserved.add(query.panel() + " " + query.refId() + ": " + metric));
+            // Grafana sends one datastore in a repeated panel and the chosen ones as a regex elsewhere
+            String expr = GrafanaDashboard.expand(query.expr(), "1m", Map.of("datastore", FIRST_DATASTORE));
+            JsonNode answer = prometheusApi(api, "query?query=" + URLEncoder.encode(expr, StandardCharsets.UTF_8));
+            if (answer.get("result").isEmpty()) {
+                empty.add(query.panel() + " " + query.refId());
+            }
+        }
+        assertThat(unserved)
+                .as(
+                        "metrics the dashboard's queries select that no service serves (Ballast's served: %s)",
+                        served.stream()
+                                .filter(name -> name.startsWith("ballast_"))
+                                .toList())
+                .isEmpty();
+        System.out.printf(
+                "the Grafana dashboard's %d queries evaluate in Prometheus; with no series yet: %s%n",
+                dashboard.queries().size(), empty);
+        assertThat(empty)
+                .as("queries with no series: only what waits for a resize or a profile's savings")
+                .isSubsetOf("Projected savings by profile A");
     }
 
     /** Last: SIGTERM stops every program, closes every port and releases the real guest's mount and loop device. */

@@ -19,6 +19,12 @@ public interface JobRecords {
 
     Optional<JobRecord> find(String jobId);
 
+    /**
+     * The jobs of {@code hostId} that failed after powering their VM off and did not power it on again (a resize
+     * stopped in its middle leaves the VM off, its image under the job's name, until the job is sent again).
+     */
+    List<JobRecord> failedWithVmOff(String hostId);
+
     /** The jobs of {@code hostId} that are still running (a worker that stopped mid-job finds them here). */
     List<JobRecord> running(String hostId);
 }

@@ -542,11 +542,15 @@ public class BudgetInputs {
                     }
                     Instant now = clock.instant();
                     Datastore datastore = locked.get(current.get());
-                    datastore.disk(diskId).stream()
-                            .flatMap(disk -> disk.reclaims().stream())
-                            .filter(reclaim -> reclaim.jobId().equals(finished.getJobId()))
-                            .findFirst()
-                            .ifPresent(reclaim -> metrics.reclaimed(Duration.between(reclaim.issuedAt(), now)));
+                    metrics.reclaimed(
+                            datastore.id(),
+                            datastore.disk(diskId).stream()
+                                    .flatMap(disk -> disk.reclaims().stream())
+                                    .filter(reclaim -> reclaim.jobId().equals(finished.getJobId()))
+                                    .findFirst()
+                                    .map(reclaim -> Duration.between(reclaim.issuedAt(), now)),
+                            finished.getReclaim().getBackedBeforeBytes()
+                                    - finished.getReclaim().getBackedAfterBytes());
                     long tampered =
                             bytes("tampered_bytes", finished.getReclaim().getTamperedBytes());
                     locked.keep(engine.reclaimFinished(datastore, diskId, finished.getJobId(), tampered, now));

@@ -4,6 +4,7 @@ import io.ballast.reservation.budget.Datastore;
 import io.ballast.reservation.budget.InvariantTerms;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
@@ -92,7 +93,7 @@ public class BudgetMetrics {
     public void removed(String datastoreId) {
         Figures figures = datastores.remove(datastoreId);
         if (figures != null) {
-            figures.gauges.forEach(registry::remove);
+            figures.meters.forEach(registry::remove);
         }
     }
 
@@ -100,8 +101,13 @@ public class BudgetMetrics {
         ackLatency.record(sinceSent);
     }
 
-    public void reclaimed(Duration sinceSent) {
-        reclaimLatency.record(sinceSent);
+    /**
+     * A reclaim job of {@code datastoreId} finished: {@code freedBytes} of its image stopped being backed, and it
+     * was answered {@code sinceSent} after it was last sent (empty when the job is not one this datastore waits for).
+     */
+    public void reclaimed(String datastoreId, Optional<Duration> sinceSent, long freedBytes) {
+        sinceSent.ifPresent(reclaimLatency::record);
+        datastores.computeIfAbsent(datastoreId, this::register).reclaimedBytes.increment(Math.max(0, freedBytes));
     }
 
     /** An agent's report or acknowledgement that named no disk of its VM: nothing was done on its account. */
@@ -128,19 +134,25 @@ public class BudgetMetrics {
         figures.gauge(registry, "ballast.datastore.time.to.full.seconds", tags, f -> f.timeToFullSeconds);
         figures.gauge(registry, "ballast.commands.in.flight", tags, f -> f.commandsInFlight);
         figures.gauge(registry, "ballast.reclaims.in.flight", tags, f -> f.reclaimsInFlight);
+        figures.reclaimedBytes = Counter.builder("ballast.reclaimed.bytes")
+                .description("Bytes of the datastore's images that reclaim jobs punched out (backed before less after)")
+                .tags(tags)
+                .register(registry);
+        figures.meters.add(figures.reclaimedBytes);
         return figures;
     }
 
     /** One datastore's latest figures, read by its gauges. */
     private static final class Figures {
-        private final List<Gauge> gauges = new ArrayList<>();
+        private final List<Meter> meters = new ArrayList<>();
+        private Counter reclaimedBytes;
         private volatile InvariantTerms terms = new InvariantTerms(0, 0, 0, 0, 0, 0, 0, 0);
         private volatile double timeToFullSeconds = Double.NaN;
         private volatile long commandsInFlight;
         private volatile long reclaimsInFlight;
 
         void gauge(MeterRegistry registry, String name, Tags tags, ToDoubleFunction<Figures> value) {
-            gauges.add(Gauge.builder(name, this, value)
+            meters.add(Gauge.builder(name, this, value)
                     .tags(tags)
                     .strongReference(true)
                     .register(registry));

@@ -80,6 +80,14 @@ public class PostgresJobRecords implements JobRecords {
     }
 
     @Override
+    public List<JobRecord> failedWithVmOff(String hostId) {
+        return select(
+                "SELECT " + COLUMNS + " FROM worker.resize_job WHERE host_id = ? AND state = 'FAILED' AND powered_off"
+                        + " ORDER BY updated_at",
+                hostId);
+    }
+
+    @Override
     public List<JobRecord> running(String hostId) {
         return select(
                 "SELECT " + COLUMNS

@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.Message;
-import io.ballast.local.KafkaBroker;
 import io.ballast.proto.events.Topic;
 import io.ballast.proto.worker.v1.DiskLayout;
 import io.ballast.proto.worker.v1.JobFailed;
@@ -20,11 +19,13 @@ import io.ballast.proto.worker.v1.ResizeJob;
 import io.ballast.proto.worker.v1.ScanJob;
 import io.ballast.support.events.Events;
 import io.ballast.support.inventory.JobLeaseHolder;
+import io.ballast.testsupport.Broker;
 import io.ballast.testsupport.EventProducer;
 import io.ballast.testsupport.EventTap;
 import io.ballast.testsupport.InjectKafkaBroker;
 import io.ballast.testsupport.KafkaResource;
 import io.ballast.testsupport.PostgresResource;
+import io.ballast.testsupport.Program;
 import io.ballast.testsupport.SystemPrerequisites;
 import io.ballast.worker.hypervisor.Hypervisor;
 import io.ballast.worker.jobs.InventoryProcess;
@@ -37,6 +38,7 @@ import io.ballast.worker.resize.TestImages;
 import io.ballast.worker.resize.journal.ResizeJournal;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
 import jakarta.inject.Inject;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,7 +69,7 @@ class ResizeJobTest {
     private static final String VM = InventoryProcess.VM;
 
     @InjectKafkaBroker
-    KafkaBroker broker;
+    Broker broker;
 
     @Inject
     Hypervisor hypervisor;
@@ -183,11 +185,32 @@ class ResizeJobTest {
     @Test
     void aJobThatFailedMidResizeContinuesWhenSentAgain() throws Exception {
         Stopped stopped = stoppedAtStep4(JobRecord.State.FAILED);
+        assertLeftOff(1, "the failed job left the VM off");
+        hypervisor.powerOn(DOMAIN);
+        assertLeftOff(0, "started by someone else: not off any more");
+        hypervisor.powerOff(DOMAIN, Duration.ofSeconds(10));
+        assertLeftOff(1, "off again");
 
         List<Message> own = runJob(
                 job(stopped.vm(), stopped.image()).setJobId(stopped.jobId()).build());
 
         stopped.assertContinued(own);
+        assertLeftOff(0, "continued and powered on");
+    }
+
+    /**
+     * The worker's {@code ballast_worker_vms_left_off} for its host, scraped from its {@code /q/metrics}, is
+     * {@code expected} (counted at each scrape: a scrape that could not count, NaN, is tried again, and the worker's
+     * log says why it could not).
+     */
+    private static void assertLeftOff(double expected, String why) {
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> assertThat(Program.metrics(RestAssured.port)
+                                .value("ballast_worker_vms_left_off", Map.of("host", "test-host"))
+                                .orElseThrow(() -> new AssertionError("no ballast_worker_vms_left_off for test-host")))
+                        .as(why)
+                        .isEqualTo(expected));
     }
 
     /** The image, VM and record a job leaves when it stops in the middle of step 4 of its resize. */
