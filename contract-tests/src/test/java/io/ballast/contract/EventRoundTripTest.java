@@ -3,13 +3,14 @@ package io.ballast.contract;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Message;
-import io.ballast.local.KafkaBroker;
 import io.ballast.proto.events.Decoded;
 import io.ballast.proto.events.SkipReason;
 import io.ballast.proto.events.Topic;
 import io.ballast.support.events.Events;
+import io.ballast.testsupport.Broker;
 import io.ballast.testsupport.EventProducer;
 import io.ballast.testsupport.SampleEvents;
+import io.ballast.testsupport.TestInfrastructure;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,17 +48,16 @@ class EventRoundTripTest {
             new Route(Topic.WORKER_PROGRESS, "resize-worker", "inventory-service"),
             new Route(Topic.ALERTS, "reservation-service", "inventory-service"));
 
-    private static KafkaBroker broker;
+    private static Broker broker;
 
     @BeforeAll
     static void startBroker() {
-        broker = KafkaBroker.start();
-        broker.createBallastTopics(3);
+        broker = TestInfrastructure.startKafka(3);
     }
 
     @AfterAll
     static void stopBroker() {
-        broker.stop();
+        broker.close();
     }
 
     @Test

@@ -4,7 +4,6 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.ballast.local.KafkaBroker;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -16,13 +15,13 @@ import org.junit.jupiter.api.Test;
 public abstract class ReadinessFollowsKafkaChecks {
 
     @InjectKafkaBroker
-    protected KafkaBroker broker;
+    protected Broker broker;
 
     @Test
     void readinessTurnsDownWhenTheBrokerStops() {
         given().when().get("/q/health/ready").then().statusCode(200);
 
-        broker.stop();
+        broker.close();
 
         await().atMost(Duration.ofSeconds(90))
                 .pollInterval(Duration.ofSeconds(1))

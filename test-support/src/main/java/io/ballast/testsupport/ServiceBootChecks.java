@@ -9,7 +9,6 @@ import static org.hamcrest.Matchers.equalTo;
 
 import com.google.protobuf.Message;
 import grpc.health.v1.HealthOuterClass.HealthCheckResponse.ServingStatus;
-import io.ballast.local.KafkaBroker;
 import io.ballast.proto.events.Topic;
 import io.ballast.support.events.Events;
 import io.grpc.Status;
@@ -42,7 +41,7 @@ public abstract class ServiceBootChecks {
     private static final String DATABASE_READINESS_CHECK = "Database connections health check";
 
     @InjectKafkaBroker
-    protected KafkaBroker broker;
+    protected Broker broker;
 
     private final Topic consumedTopic;
     private final Store store;

@@ -1,5 +1,7 @@
 package io.ballast.testsupport;
 
+import io.ballast.local.KafkaBroker;
+import io.ballast.local.KafkaTopics;
 import io.ballast.local.LocalDatabase;
 import java.lang.reflect.InvocationTargetException;
 
@@ -28,17 +30,6 @@ public final class TestInfrastructure {
 
     private TestInfrastructure() {}
 
-    /** A Kafka broker of its own, in a container. */
-    public interface Broker extends AutoCloseable {
-
-        /** {@code host:port} for clients. */
-        String bootstrapServers();
-
-        /** Stops and removes the container. */
-        @Override
-        void close();
-    }
-
     /** A PostgreSQL server of its own, in a container. */
     public interface DatabaseServer extends AutoCloseable {
 
@@ -53,6 +44,7 @@ public final class TestInfrastructure {
     /** What the {@code testcontainers} profile's code provides; each start fails first when no Docker engine answers. */
     public interface Containers {
 
+        /** A Kafka broker of its own, in a container. */
         Broker startKafka();
 
         DatabaseServer startPostgres();
@@ -77,6 +69,31 @@ public final class TestInfrastructure {
                 throw new IllegalArgumentException(
                         PROPERTY + " must be " + LOCAL + " or " + TESTCONTAINERS + ", not '" + chosen + "'");
         };
+    }
+
+    /**
+     * A Kafka broker of the caller's own with Ballast's topics, {@code partitions} each: in a container under the
+     * {@code testcontainers} profile, the local runtime's in-process broker otherwise. Closing it stops it.
+     */
+    public static Broker startKafka(int partitions) {
+        if (!fromContainers()) {
+            KafkaBroker broker = KafkaBroker.start();
+            try {
+                broker.createBallastTopics(partitions);
+            } catch (RuntimeException e) {
+                broker.stop();
+                throw e;
+            }
+            return Broker.of(broker);
+        }
+        Broker container = containers().startKafka();
+        try {
+            KafkaTopics.createOneBroker(container.bootstrapServers(), partitions);
+        } catch (RuntimeException e) {
+            container.close();
+            throw e;
+        }
+        return container;
     }
 
     /**

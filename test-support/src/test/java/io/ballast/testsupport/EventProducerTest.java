@@ -2,7 +2,6 @@ package io.ballast.testsupport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.ballast.local.KafkaBroker;
 import io.ballast.proto.events.Topic;
 import io.ballast.proto.worker.v1.ReclaimJob;
 import java.nio.charset.StandardCharsets;
@@ -14,8 +13,7 @@ class EventProducerTest {
 
     @Test
     void aPublishedEventIsOnTheTopicWhenPublishReturnsInTheProducersEnvelope() {
-        try (KafkaBroker broker = KafkaBroker.start()) {
-            broker.createBallastTopics(1);
+        try (Broker broker = TestInfrastructure.startKafka(1)) {
             ReclaimJob job = ReclaimJob.newBuilder()
                     .setJobId("job-1")
                     .setDiskId("disk-1")

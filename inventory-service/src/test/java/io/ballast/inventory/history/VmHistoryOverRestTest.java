@@ -11,7 +11,6 @@ import io.ballast.inventory.Api;
 import io.ballast.inventory.ConfiguredFleet;
 import io.ballast.inventory.SimulatedWorker;
 import io.ballast.inventory.budget.store.BudgetChanges;
-import io.ballast.local.KafkaBroker;
 import io.ballast.local.fleet.HostFile;
 import io.ballast.proto.ballast.v1.BallastApplied;
 import io.ballast.proto.ballast.v1.BallastFailed;
@@ -25,6 +24,7 @@ import io.ballast.proto.worker.v1.JobKind;
 import io.ballast.proto.worker.v1.ResizeJob;
 import io.ballast.support.events.Events;
 import io.ballast.support.security.Roles;
+import io.ballast.testsupport.Broker;
 import io.ballast.testsupport.EventProducer;
 import io.ballast.testsupport.InjectKafkaBroker;
 import io.ballast.testsupport.KafkaResource;
@@ -63,7 +63,7 @@ class VmHistoryOverRestTest {
     private static final String DATA = VM + "-vdb";
 
     @InjectKafkaBroker
-    KafkaBroker broker;
+    Broker broker;
 
     @Inject
     BudgetChanges budgets;

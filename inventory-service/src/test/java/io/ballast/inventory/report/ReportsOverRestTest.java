@@ -11,7 +11,6 @@ import static org.awaitility.Awaitility.await;
 import io.ballast.inventory.Api;
 import io.ballast.inventory.ConfiguredFleet;
 import io.ballast.inventory.SimulatedWorker;
-import io.ballast.local.KafkaBroker;
 import io.ballast.local.fleet.HostFile;
 import io.ballast.proto.events.Topic;
 import io.ballast.proto.guest.v1.FilesystemUsage;
@@ -21,6 +20,7 @@ import io.ballast.proto.worker.v1.ImageResult;
 import io.ballast.proto.worker.v1.JobKind;
 import io.ballast.proto.worker.v1.ResizeJob;
 import io.ballast.support.security.Roles;
+import io.ballast.testsupport.Broker;
 import io.ballast.testsupport.EventProducer;
 import io.ballast.testsupport.InjectKafkaBroker;
 import io.ballast.testsupport.KafkaResource;
@@ -63,7 +63,7 @@ class ReportsOverRestTest {
     private static final long MIB = 1L << 20;
 
     @InjectKafkaBroker
-    KafkaBroker broker;
+    Broker broker;
 
     private static boolean built;
 

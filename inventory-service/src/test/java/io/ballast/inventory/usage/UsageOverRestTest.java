@@ -10,13 +10,13 @@ import io.agroal.api.AgroalDataSource;
 import io.ballast.inventory.Api;
 import io.ballast.inventory.ConfiguredFleet;
 import io.ballast.inventory.SimulatedWorker;
-import io.ballast.local.KafkaBroker;
 import io.ballast.local.fleet.HostFile;
 import io.ballast.proto.events.Topic;
 import io.ballast.proto.guest.v1.FilesystemUsage;
 import io.ballast.proto.guest.v1.UsageReported;
 import io.ballast.support.events.Events;
 import io.ballast.support.security.Roles;
+import io.ballast.testsupport.Broker;
 import io.ballast.testsupport.EventProducer;
 import io.ballast.testsupport.InjectKafkaBroker;
 import io.ballast.testsupport.KafkaResource;
@@ -50,7 +50,7 @@ class UsageOverRestTest {
     private static final long MIB = 1L << 20;
 
     @InjectKafkaBroker
-    KafkaBroker broker;
+    Broker broker;
 
     @Inject
     AgroalDataSource dataSource;

@@ -1,11 +1,12 @@
 package io.ballast.worker.jobs;
 
-import io.ballast.local.KafkaBroker;
 import io.ballast.local.LocalDatabase;
 import io.ballast.support.security.Roles;
+import io.ballast.testsupport.Broker;
 import io.ballast.testsupport.Directories;
 import io.ballast.testsupport.Postgres;
 import io.ballast.testsupport.Program;
+import io.ballast.testsupport.TestInfrastructure;
 import io.ballast.testsupport.Tokens;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.io.IOException;
@@ -36,7 +37,7 @@ public class InventoryProcess implements QuarkusTestResourceLifecycleManager {
     private static volatile InventoryProcess current;
 
     private Path directory;
-    private KafkaBroker broker;
+    private Broker broker;
     private Program inventory;
     private int port;
     private Map<String, String> environment;
@@ -45,8 +46,7 @@ public class InventoryProcess implements QuarkusTestResourceLifecycleManager {
     public Map<String, String> start() {
         try {
             directory = Files.createTempDirectory("inventory-process");
-            broker = KafkaBroker.start();
-            broker.createBallastTopics(1);
+            broker = TestInfrastructure.startKafka(1);
             LocalDatabase.Database database = Postgres.shared().freshDatabase("inventory");
             port = Program.freePort();
             environment = new HashMap<>(database.environment());
@@ -117,7 +117,7 @@ public class InventoryProcess implements QuarkusTestResourceLifecycleManager {
             inventory.close();
         }
         if (broker != null) {
-            broker.stop();
+            broker.close();
         }
         if (directory != null) {
             Directories.deleteTree(directory);

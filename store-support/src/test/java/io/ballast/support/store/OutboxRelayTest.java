@@ -4,13 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.ballast.local.KafkaBroker;
 import io.ballast.proto.ballast.v1.SetBallastSize;
 import io.ballast.proto.events.Decoded;
 import io.ballast.proto.events.Topic;
 import io.ballast.proto.events.v1.Envelope;
 import io.ballast.support.events.Events;
+import io.ballast.testsupport.Broker;
 import io.ballast.testsupport.EventTap;
+import io.ballast.testsupport.TestInfrastructure;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -38,7 +39,7 @@ class OutboxRelayTest {
     private static final Topic TOPIC = Topic.BALLAST_COMMANDS;
     private static final Duration READ_BOUND = Duration.ofSeconds(60);
 
-    private static KafkaBroker broker;
+    private static Broker broker;
     private static DataSource dataSource;
 
     private final Events events = new Events("store-support-test");
@@ -54,14 +55,13 @@ class OutboxRelayTest {
 
     @BeforeAll
     static void infrastructure() {
-        broker = KafkaBroker.start();
-        broker.createBallastTopics(3);
+        broker = TestInfrastructure.startKafka(3);
         dataSource = StoreFixture.dataSource();
     }
 
     @AfterAll
     static void stopBroker() {
-        broker.stop();
+        broker.close();
     }
 
     @BeforeEach

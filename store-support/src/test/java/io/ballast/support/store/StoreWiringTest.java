@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.agroal.api.AgroalDataSource;
-import io.ballast.local.KafkaBroker;
 import io.ballast.proto.events.Decoded;
 import io.ballast.proto.events.Topic;
 import io.ballast.proto.events.v1.Envelope;
+import io.ballast.testsupport.Broker;
 import io.ballast.testsupport.EventTap;
 import io.ballast.testsupport.InjectKafkaBroker;
 import io.ballast.testsupport.KafkaResource;
@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
 class StoreWiringTest {
 
     @InjectKafkaBroker
-    KafkaBroker broker;
+    Broker broker;
 
     @Inject
     ProbeBudgets budgets;

@@ -1,6 +1,7 @@
 package io.ballast.testsupport.containers;
 
 import io.ballast.local.LocalDatabase;
+import io.ballast.testsupport.Broker;
 import io.ballast.testsupport.TestInfrastructure;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -34,14 +35,14 @@ public final class DockerContainers implements TestInfrastructure.Containers {
     public DockerContainers() {}
 
     @Override
-    public TestInfrastructure.Broker startKafka() {
+    public Broker startKafka() {
         requireDockerEngine();
         // As the in-process broker is configured (local-runtime's KafkaBroker): Testcontainers already gives the
         // internal topics a replication factor of 1 and groups no initial rebalance delay.
         KafkaContainer kafka = new KafkaContainer(KAFKA_IMAGE).withEnv("KAFKA_AUTO_CREATE_TOPICS_ENABLE", "true");
         kafka.start();
         String bootstrapServers = kafka.getBootstrapServers();
-        return new TestInfrastructure.Broker() {
+        return new Broker() {
             @Override
             public String bootstrapServers() {
                 return bootstrapServers;

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Message;
 import io.ballast.gateway.AgentCertificates;
-import io.ballast.local.KafkaBroker;
 import io.ballast.proto.agent.v1.ConnectRequest;
 import io.ballast.proto.agent.v1.ConnectResponse;
 import io.ballast.proto.agent.v1.Heartbeat;
@@ -19,6 +18,7 @@ import io.ballast.proto.guest.v1.UsageReported;
 import io.ballast.proto.inventory.v1.VirtualDisk;
 import io.ballast.proto.inventory.v1.VirtualDiskUpserted;
 import io.ballast.support.events.Events;
+import io.ballast.testsupport.Broker;
 import io.ballast.testsupport.EventProducer;
 import io.ballast.testsupport.EventTap;
 import io.ballast.testsupport.InjectKafkaBroker;
@@ -42,7 +42,7 @@ class AgentSessionTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
 
     @InjectKafkaBroker
-    KafkaBroker broker;
+    Broker broker;
 
     @TestHTTPResource(value = "/", tls = true)
     URL https;

@@ -9,7 +9,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.ballast.inventory.Api;
 import io.ballast.inventory.ConfiguredFleet;
-import io.ballast.local.KafkaBroker;
 import io.ballast.local.fleet.HostFile;
 import io.ballast.proto.events.Decoded;
 import io.ballast.proto.events.Topic;
@@ -20,6 +19,7 @@ import io.ballast.proto.inventory.v1.VirtualDiskUpserted;
 import io.ballast.proto.inventory.v1.VmMigrated;
 import io.ballast.proto.inventory.v1.VmRemoved;
 import io.ballast.support.security.Roles;
+import io.ballast.testsupport.Broker;
 import io.ballast.testsupport.EventTap;
 import io.ballast.testsupport.InjectKafkaBroker;
 import io.ballast.testsupport.KafkaResource;
@@ -49,7 +49,7 @@ class FleetOverRestTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
 
     @InjectKafkaBroker
-    KafkaBroker broker;
+    Broker broker;
 
     @Test
     void theConfiguredHostsAreRecordedWithTheirPoolsVmsAndDisksToTheByte() {

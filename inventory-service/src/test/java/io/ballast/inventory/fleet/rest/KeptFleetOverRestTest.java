@@ -8,7 +8,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.Message;
 import io.ballast.inventory.Api;
 import io.ballast.inventory.ConfiguredFleet;
-import io.ballast.local.KafkaBroker;
 import io.ballast.local.fleet.HostFile;
 import io.ballast.proto.events.Decoded;
 import io.ballast.proto.events.Topic;
@@ -17,6 +16,7 @@ import io.ballast.proto.inventory.v1.DatastoreUpserted;
 import io.ballast.proto.inventory.v1.HostUpserted;
 import io.ballast.support.inventory.HostIds;
 import io.ballast.support.security.Roles;
+import io.ballast.testsupport.Broker;
 import io.ballast.testsupport.EventTap;
 import io.ballast.testsupport.InjectKafkaBroker;
 import io.ballast.testsupport.KafkaResource;
@@ -50,7 +50,7 @@ class KeptFleetOverRestTest {
     private static final String KEPT_POOL_ID = "e1b00000-0000-0000-0000-000000000001";
 
     @InjectKafkaBroker
-    KafkaBroker broker;
+    Broker broker;
 
     private static Map<String, Object> datastore(
             String name, List<String> hostIds, long capacityBytes, long allocatedBytes, Long reserveBytes) {

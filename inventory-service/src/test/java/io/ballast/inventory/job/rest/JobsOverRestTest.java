@@ -11,7 +11,6 @@ import io.ballast.inventory.Api;
 import io.ballast.inventory.ConfiguredFleet;
 import io.ballast.inventory.SimulatedWorker;
 import io.ballast.inventory.lease.store.LeaseStore;
-import io.ballast.local.KafkaBroker;
 import io.ballast.local.fleet.HostFile;
 import io.ballast.proto.events.Topic;
 import io.ballast.proto.inventory.v1.AcquireVmLeaseRequest;
@@ -30,6 +29,7 @@ import io.ballast.proto.worker.v1.ResizeJob;
 import io.ballast.proto.worker.v1.ScanJob;
 import io.ballast.support.inventory.JobLeaseHolder;
 import io.ballast.support.security.Roles;
+import io.ballast.testsupport.Broker;
 import io.ballast.testsupport.EventProducer;
 import io.ballast.testsupport.EventTap;
 import io.ballast.testsupport.GrpcTestChannel;
@@ -67,7 +67,7 @@ class JobsOverRestTest {
     private static final long MIB = 1L << 20;
 
     @InjectKafkaBroker
-    KafkaBroker broker;
+    Broker broker;
 
     @Inject
     LeaseStore leases;

@@ -9,9 +9,9 @@ import static org.awaitility.Awaitility.await;
 import io.ballast.inventory.Api;
 import io.ballast.inventory.ConfiguredFleet;
 import io.ballast.inventory.SimulatedWorker;
-import io.ballast.local.KafkaBroker;
 import io.ballast.local.fleet.HostFile;
 import io.ballast.support.security.Roles;
+import io.ballast.testsupport.Broker;
 import io.ballast.testsupport.InjectKafkaBroker;
 import io.ballast.testsupport.KafkaResource;
 import io.ballast.testsupport.PostgresResource;
@@ -46,7 +46,7 @@ class SchedulesTest {
     private static final String OTHER_PROFILE = "6b000000-0000-0000-0000-000000000005";
 
     @InjectKafkaBroker
-    KafkaBroker broker;
+    Broker broker;
 
     @Inject
     Schedules schedules;

@@ -6,12 +6,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ballast.inventory.Api;
 import io.ballast.inventory.ConfiguredFleet;
-import io.ballast.local.KafkaBroker;
 import io.ballast.local.fleet.HostFile;
 import io.ballast.proto.events.Topic;
 import io.ballast.proto.inventory.v1.ProfileUpserted;
 import io.ballast.proto.inventory.v1.VmUpserted;
 import io.ballast.support.security.Roles;
+import io.ballast.testsupport.Broker;
 import io.ballast.testsupport.EventTap;
 import io.ballast.testsupport.InjectKafkaBroker;
 import io.ballast.testsupport.KafkaResource;
@@ -38,7 +38,7 @@ class ProfilesOverRestTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
 
     @InjectKafkaBroker
-    KafkaBroker broker;
+    Broker broker;
 
     private static Map<String, Object> web() {
         Map<String, Object> web = new HashMap<>();

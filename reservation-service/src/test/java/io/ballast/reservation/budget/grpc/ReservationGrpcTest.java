@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.ballast.local.KafkaBroker;
 import io.ballast.proto.reservation.v1.AbortMigrationRequest;
 import io.ballast.proto.reservation.v1.BallastState;
 import io.ballast.proto.reservation.v1.Budget;
@@ -34,6 +33,7 @@ import io.ballast.proto.reservation.v1.SetExportBoundRequest;
 import io.ballast.proto.reservation.v1.SetExportBoundResponse;
 import io.ballast.reservation.budget.rest.ServiceFleet;
 import io.ballast.support.security.Roles;
+import io.ballast.testsupport.Broker;
 import io.ballast.testsupport.EventProducer;
 import io.ballast.testsupport.GrpcTestChannel;
 import io.ballast.testsupport.InjectKafkaBroker;
@@ -64,7 +64,7 @@ class ReservationGrpcTest {
     private static final long GIB = 1L << 30;
 
     @InjectKafkaBroker
-    KafkaBroker broker;
+    Broker broker;
 
     private GrpcTestChannel channel;
 

@@ -6,10 +6,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.agroal.api.AgroalDataSource;
-import io.ballast.local.KafkaBroker;
 import io.ballast.proto.ballast.v1.SetBallastSize;
 import io.ballast.proto.worker.v1.ReclaimJob;
 import io.ballast.support.security.Roles;
+import io.ballast.testsupport.Broker;
 import io.ballast.testsupport.InjectKafkaBroker;
 import io.ballast.testsupport.KafkaResource;
 import io.ballast.testsupport.PostgresResource;
@@ -39,7 +39,7 @@ import org.junit.jupiter.api.Test;
 class GrowthOverRestTest {
 
     @InjectKafkaBroker
-    KafkaBroker broker;
+    Broker broker;
 
     @Inject
     AgroalDataSource dataSource;

@@ -11,11 +11,11 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.startsWith;
 
 import io.agroal.api.AgroalDataSource;
-import io.ballast.local.KafkaBroker;
 import io.ballast.proto.alerts.v1.BudgetAlert;
 import io.ballast.proto.alerts.v1.BudgetAlertKind;
 import io.ballast.support.rest.Problem;
 import io.ballast.support.security.Roles;
+import io.ballast.testsupport.Broker;
 import io.ballast.testsupport.InjectKafkaBroker;
 import io.ballast.testsupport.KafkaResource;
 import io.ballast.testsupport.PostgresResource;
@@ -41,7 +41,7 @@ import org.junit.jupiter.api.Test;
 class RequestsOverRestTest {
 
     @InjectKafkaBroker
-    KafkaBroker broker;
+    Broker broker;
 
     @Inject
     AgroalDataSource dataSource;

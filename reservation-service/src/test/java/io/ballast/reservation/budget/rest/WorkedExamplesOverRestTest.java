@@ -8,8 +8,8 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.ballast.local.KafkaBroker;
 import io.ballast.support.security.Roles;
+import io.ballast.testsupport.Broker;
 import io.ballast.testsupport.InjectKafkaBroker;
 import io.ballast.testsupport.KafkaResource;
 import io.ballast.testsupport.PostgresResource;
@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
 class WorkedExamplesOverRestTest {
 
     @InjectKafkaBroker
-    KafkaBroker broker;
+    Broker broker;
 
     @Test
     void example1TenDisksOfTenGigabytesWithTwoUsedGetSixGigabyteBallastsOnFiftyGigabytes() {

@@ -5,7 +5,6 @@ import static io.ballast.worker.jobs.events.JobTrail.ofJob;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Message;
-import io.ballast.local.KafkaBroker;
 import io.ballast.proto.ballast.v1.Extent;
 import io.ballast.proto.events.Decoded;
 import io.ballast.proto.events.Topic;
@@ -15,6 +14,7 @@ import io.ballast.proto.worker.v1.JobProgress;
 import io.ballast.proto.worker.v1.JobStarted;
 import io.ballast.proto.worker.v1.ReclaimJob;
 import io.ballast.support.events.Events;
+import io.ballast.testsupport.Broker;
 import io.ballast.testsupport.EventProducer;
 import io.ballast.testsupport.EventTap;
 import io.ballast.testsupport.InjectKafkaBroker;
@@ -40,7 +40,7 @@ class ReclaimJobTest {
     private static final long MIB = BallastedDisk.MIB;
 
     @InjectKafkaBroker
-    KafkaBroker broker;
+    Broker broker;
 
     @TempDir
     Path temp;
