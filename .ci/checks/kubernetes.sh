@@ -3,12 +3,45 @@
 # objects hold (their schemas, the ConfigMaps, Secrets, ports and probe paths they refer to) is checked by
 # contract-tests' KubernetesManifestsTest in the test run.
 #
-# With BALLAST_CHECK_IMAGE=1 it also builds reservation-service's container image (a base from Debian's packages
-# and the JDK, then Jib through the Maven profile "image") and checks it (deploy/kubernetes/images/check-image.sh).
-# That takes minutes, the service and the modules it needs built before the test run builds them, so CI leaves it
-# out (deploy/README.md, "Container images").
+#   .ci/checks/kubernetes.sh          the manifests (before the tests, as every check)
+#   .ci/checks/kubernetes.sh image    reservation-service's container image: a base from Debian's packages and the
+#                                     JDK, then Jib through the Maven profile "image", checked by
+#                                     deploy/kubernetes/images/check-image.sh. .ci/run calls it after a passing test
+#                                     run, whose build it reuses (deploy/README.md, "Container images").
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+
+mode=${1:-manifests}
+case "$mode" in
+  manifests | image) ;;
+  *)
+    echo "usage: kubernetes.sh [image]" >&2
+    exit 2
+    ;;
+esac
+
+if [ "$mode" = image ]; then
+  declare -A package_of=([mmdebstrap]=mmdebstrap [jq]=jq [unshare]=util-linux [chroot]=coreutils)
+  for command in "${!package_of[@]}"; do
+    if ! PATH="$PATH:/usr/sbin:/sbin" command -v "$command" >/dev/null 2>&1; then
+      sudo_cmd=""
+      [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+      DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -q --no-install-recommends "${package_of[$command]}"
+    fi
+  done
+  JAVA_HOME=$(./ballast java-home)
+  export JAVA_HOME
+  version=$(sed -n '0,/<version>/s:.*<version>\(.*\)</version>.*:\1:p' pom.xml)
+  started=$SECONDS
+  bash deploy/kubernetes/images/base-image.sh target/base-images/jre.tar
+  based=$SECONDS
+  ./mvnw -B -q -pl reservation-service -am package -DskipTests -Dspotless.check.skip=true -Pimage
+  bash deploy/kubernetes/images/check-image.sh reservation-service/target/reservation-service-image.tar \
+    "ballast/reservation-service:$version" 10001 8082
+  echo "kubernetes: reservation-service's image built and checked in $((SECONDS - started)) s" \
+    "(the base $((based - started)) s)"
+  exit 0
+fi
 
 if ! command -v kubectl >/dev/null 2>&1; then
   # Debian 12's kubernetes-client is kubectl 1.20, whose kustomize (v2) reads none of these files.
@@ -38,21 +71,3 @@ for dir in deploy/kubernetes/base deploy/kubernetes/overlays/*/; do
   fi
   echo "kubernetes: $dir renders $(grep -c '^kind: ' "$out/render.yaml") objects"
 done
-
-if [ "${BALLAST_CHECK_IMAGE:-0}" = 1 ]; then
-  declare -A package_of=([mmdebstrap]=mmdebstrap [jq]=jq [unshare]=util-linux [chroot]=coreutils)
-  for command in "${!package_of[@]}"; do
-    if ! PATH="$PATH:/usr/sbin:/sbin" command -v "$command" >/dev/null 2>&1; then
-      sudo_cmd=""
-      [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
-      DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -q --no-install-recommends "${package_of[$command]}"
-    fi
-  done
-  JAVA_HOME=$(./ballast java-home)
-  export JAVA_HOME
-  version=$(sed -n '0,/<version>/s:.*<version>\(.*\)</version>.*:\1:p' pom.xml)
-  bash deploy/kubernetes/images/base-image.sh target/base-images/jre.tar
-  ./mvnw -B -q -pl reservation-service -am package -DskipTests -Pimage
-  bash deploy/kubernetes/images/check-image.sh reservation-service/target/reservation-service-image.tar \
-    "ballast/reservation-service:$version" 10001 8082
-fi
